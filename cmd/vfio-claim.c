@@ -1,0 +1,990 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-claim: give selected PCI devices to vfio-pci from the first moment of
+ * boot. This file parses options, calls the library and reports; the
+ * library does the work and never prints.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "macro.h"
+#include "names.h"
+#include "output.h"
+#include "vfio-claim.h"
+
+#define CONFIG_FILE "/etc/vfio-claim.conf"
+#define CONFIG_DIR "/etc/vfio-claim.d"
+#define BOOT_LOG "/run/vfio-claim/boot.log"
+
+/* check's and status's exit codes */
+#define EXIT_PROBLEMS 1
+#define EXIT_NO_CONFIG 2
+#define EXIT_USAGE 2
+
+static struct {
+        const char *config;
+        const char *sysfs;
+        const char *cmdline;
+        const char *proc;
+        const char *dev;
+        const char *boot_log;
+        const char *kernel;
+        bool json;
+        bool dry_run;
+        bool force;
+        int verbosity;
+} arg = {
+        .sysfs = "/sys",
+        .proc = "/proc",
+        .dev = "/dev",
+};
+
+static void help(void)
+{
+        printf("Usage: vfio-claim [OPTIONS] VERB [ARGS]\n"
+               "Give selected PCI devices to vfio-pci from the first moment of boot.\n\n"
+               "Verbs:\n"
+               "  apply               claim the devices the configuration selects (the boot action)\n"
+               "  check               validate the configuration and predict what apply would do\n"
+               "  list                list every PCI device and the rule that selects it\n"
+               "  status              show whether every selected device is where the config wants it\n"
+               "  claim SELECTOR...   claim devices now (addresses, or one rule: claim id 10de:1b80)\n"
+               "  release ADDRESS...  give devices back to their host driver\n\n"
+               "Options:\n"
+               "  -c, --config=FILE   read only FILE (default " CONFIG_FILE " and " CONFIG_DIR "/*.conf)\n"
+               "      --sysfs=DIR     sysfs root (default /sys; any other never loads modules)\n"
+               "      --cmdline=FILE  kernel command line (default /proc/cmdline)\n"
+               "      --proc=DIR      procfs root for mounts and swaps (default /proc)\n"
+               "      --dev=DIR       devtmpfs root for /dev/vfio (default /dev)\n"
+               "      --boot-log=FILE boot log (default " BOOT_LOG " on the live system)\n"
+               "  -k, --kernel=REL    check modules of kernel release REL (default: running kernel)\n"
+               "  -n, --dry-run       apply, claim, release: log what would be written, write nothing\n"
+               "  -f, --force         claim: even a device that carries a mounted filesystem\n"
+               "  -j, --json          list, check, status: one JSON document on stdout\n"
+               "  -v, --verbose       show debug messages\n"
+               "  -q, --quiet         show only warnings and errors\n"
+               "  -h, --help          this text\n"
+               "      --version       the version\n");
+}
+
+enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION };
+
+static int parse_argv(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "sysfs", required_argument, NULL, OPT_SYSFS },
+                { "cmdline", required_argument, NULL, OPT_CMDLINE },
+                { "proc", required_argument, NULL, OPT_PROC },
+                { "dev", required_argument, NULL, OPT_DEV },
+                { "boot-log", required_argument, NULL, OPT_BOOT_LOG },
+                { "kernel", required_argument, NULL, 'k' },
+                { "dry-run", no_argument, NULL, 'n' },
+                { "force", no_argument, NULL, 'f' },
+                { "json", no_argument, NULL, 'j' },
+                { "verbose", no_argument, NULL, 'v' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, OPT_VERSION },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "c:k:nfjvqh", options, NULL)) >= 0) {
+                switch (c) {
+                case 'c':
+                        arg.config = optarg;
+                        break;
+                case OPT_SYSFS:
+                        arg.sysfs = optarg;
+                        break;
+                case OPT_CMDLINE:
+                        arg.cmdline = optarg;
+                        break;
+                case OPT_PROC:
+                        arg.proc = optarg;
+                        break;
+                case OPT_DEV:
+                        arg.dev = optarg;
+                        break;
+                case OPT_BOOT_LOG:
+                        arg.boot_log = optarg;
+                        break;
+                case 'k':
+                        arg.kernel = optarg;
+                        break;
+                case 'n':
+                        arg.dry_run = true;
+                        break;
+                case 'f':
+                        arg.force = true;
+                        break;
+                case 'j':
+                        arg.json = true;
+                        break;
+                case 'v':
+                        arg.verbosity++;
+                        break;
+                case 'q':
+                        arg.verbosity--;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case OPT_VERSION:
+                        printf("vfio-claim " VERSION "\n");
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        }
+        return 1;
+}
+
+static int stderr_threshold(void)
+{
+        return arg.verbosity > 0 ? LOG_DEBUG : arg.verbosity < 0 ? LOG_WARNING : LOG_INFO;
+}
+
+/* ---- shared steps ---- */
+
+struct run {
+        struct vc_ctx *ctx;
+        struct vc_config cfg;
+        struct vc_devlist devs;
+        int config_error; /* <0: nothing could be read */
+        bool quiet_no_config; /* list works without a configuration */
+};
+
+static void run_done(struct run *r)
+{
+        vc_devlist_clear(&r->devs);
+        vc_config_clear(&r->cfg);
+        vc_ctx_free(r->ctx);
+        names_done();
+}
+
+static int run_init(struct run *r)
+{
+        int k;
+
+        *r = (struct run){ 0 };
+        k = vc_ctx_new(arg.sysfs, &r->ctx);
+        if (k < 0) {
+                log_msg(LOG_ERR, "out of memory");
+                return k;
+        }
+        vc_ctx_set_log_fn(r->ctx, log_lib, NULL);
+        if (arg.kernel) {
+                k = vc_ctx_set_kernel(r->ctx, arg.kernel);
+                if (k < 0) {
+                        log_msg(LOG_ERR, "--kernel=%s: not a kernel release", arg.kernel);
+                        return k;
+                }
+        }
+        return 0;
+}
+
+static void load_config(struct run *r)
+{
+        int k;
+
+        if (arg.config)
+                k = vc_config_load(r->ctx, &r->cfg, arg.config, NULL);
+        else
+                k = vc_config_load(r->ctx, &r->cfg, CONFIG_FILE, CONFIG_DIR);
+        if (k == -ENOMEM) {
+                log_msg(LOG_ERR, "out of memory");
+                r->config_error = k;
+                return;
+        }
+        if (k == -ENOENT)
+                log_msg(r->quiet_no_config ? LOG_DEBUG : LOG_NOTICE, "no configuration: %s does not exist%s", arg.config ? arg.config : CONFIG_FILE,
+                        arg.config ? "" : " and " CONFIG_DIR " has no *.conf");
+        r->config_error = k < 0 ? k : 0;
+}
+
+static void load_cmdline(struct run *r)
+{
+        char path[4096];
+        const char *p = arg.cmdline;
+        int k;
+
+        if (!p) {
+                snprintf(path, sizeof(path), "%s/cmdline", arg.proc);
+                p = path;
+        }
+        k = vc_cmdline_load(r->ctx, &r->cfg, p);
+        if (k < 0)
+                log_msg(LOG_WARNING, "%s: cannot read the kernel command line: %s", p,
+                        k == -EINVAL ? "NUL byte in it" : strerror(-k));
+}
+
+static int enumerate(struct run *r)
+{
+        int k = vc_pci_enumerate(r->ctx, &r->devs);
+
+        if (k < 0)
+                log_msg(LOG_ERR, "%s/bus/pci/devices: cannot list PCI devices: %s", arg.sysfs, strerror(-k));
+        return k;
+}
+
+static const char *rule_desc(const struct vc_rule *rule, char *buf, size_t size)
+{
+        snprintf(buf, size, "%s (%s)", rule->origin, rule->text);
+        return buf;
+}
+
+static void log_rule_results(const struct run *r, int no_match_priority)
+{
+        for (size_t i = 0; i < r->cfg.n_rules; i++) {
+                const struct vc_rule *rule = &r->cfg.rules[i];
+                char desc[1024];
+
+                if (rule->state == VC_RULE_NO_MATCH)
+                        log_msg(no_match_priority, "%s: matches no PCI device", rule_desc(rule, desc, sizeof(desc)));
+        }
+}
+
+static void json_messages(void)
+{
+        const char **msgs;
+        const int *prios;
+        size_t n = log_collected(&msgs, &prios);
+
+        json_key("messages");
+        json_begin_array();
+        for (size_t i = 0; i < n; i++) {
+                json_begin_object();
+                json_key("priority");
+                json_string(prios[i] <= LOG_ERR ? "error" : prios[i] == LOG_WARNING ? "warning" :
+                            prios[i] <= LOG_INFO ? "info" : "debug");
+                json_key("message");
+                json_string(msgs[i]);
+                json_end_object();
+        }
+        json_end_array();
+}
+
+static void json_dev_ids(const struct vc_dev *d)
+{
+        char buf[32];
+
+        json_key("address");
+        json_string(d->addr);
+        snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
+        json_key("id");
+        json_string(buf);
+        snprintf(buf, sizeof(buf), "%04x:%04x", d->subvendor, d->subdevice);
+        json_key("subsystem");
+        json_string(buf);
+        snprintf(buf, sizeof(buf), "%06x", d->class);
+        json_key("class");
+        json_string(buf);
+        json_key("driver");
+        if (d->driver[0])
+                json_string(d->driver);
+        else
+                json_null();
+}
+
+/* ---- apply ---- */
+
+static int verb_apply(int argc, char *argv[])
+{
+        _cleanup_(run_done) struct run r;
+        struct vc_apply_stats st;
+        struct timespec t0, t1;
+        bool live = strcmp(arg.sysfs, "/sys") == 0;
+        const char *boot_log = arg.boot_log ? arg.boot_log : live ? BOOT_LOG : NULL;
+        struct log_config lc = {
+                .kmsg = live,
+                .boot_log = boot_log,
+                /* At boot the console already shows kmsg; tests and a shell want stderr. */
+                .to_stderr = !live || isatty(STDERR_FILENO),
+                .stderr_max = stderr_threshold(),
+        };
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (argc > 1) {
+                fprintf(stderr, "vfio-claim: apply takes no arguments\n");
+                return EXIT_USAGE;
+        }
+        if (log_open(&lc) < 0)
+                log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", boot_log);
+        /* From here on nothing may stop the boot: every problem is logged, the exit is 0. */
+        if (run_init(&r) < 0)
+                return 0;
+        log_msg(LOG_INFO, "vfio-claim " VERSION " apply (sysfs %s)", arg.sysfs);
+        load_config(&r);
+        load_cmdline(&r);
+        if (r.cfg.off) {
+                log_msg(LOG_NOTICE, "vfio_claim=off on the kernel command line: claiming nothing");
+                return 0;
+        }
+        r.ctx->dry_run = arg.dry_run || r.cfg.dry_run;
+        if (r.ctx->dry_run)
+                log_msg(LOG_NOTICE, "dry run%s: nothing will be written",
+                        r.cfg.dry_run ? " (vfio_claim.dry_run on the kernel command line)" : "");
+        if (r.cfg.n_rules == 0) {
+                log_msg(LOG_NOTICE, "no rules: nothing to claim");
+                return 0;
+        }
+        if (enumerate(&r) < 0)
+                return 0;
+        (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
+        log_rule_results(&r, LOG_WARNING);
+        (void)vc_apply(r.ctx, &r.cfg, &r.devs, VC_APPLY_NEW_ID, &st);
+        for (size_t i = 0; i < r.devs.n; i++) {
+                const struct vc_dev *d = &r.devs.devs[i];
+
+                if (d->rule)
+                        log_msg(LOG_DEBUG, "outcome: %s [%04x:%04x] -> %s: %s (rule %s)", d->addr, d->vendor,
+                                d->device, d->rule->driver, vc_outcome_to_string(d->outcome), d->rule->origin);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE,
+                "done in %lld ms: %u selected, %u claimed, %u already bound, %u held off but not bound, %u failed",
+                (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000, st.selected,
+                st.claimed, st.already, st.held, st.failed);
+        return 0;
+}
+
+/* ---- check ---- */
+
+struct check_state {
+        struct run *r;
+        unsigned busy;
+};
+
+static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
+{
+        struct check_state *s = userdata;
+
+        if (!dev->rule)
+                return;
+        s->busy++;
+        log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) carries a %s: claiming it takes that away from the host",
+                dev->addr, dev->vendor, dev->device, dev->rule->origin, what);
+}
+
+static void check_modules(struct run *r)
+{
+        for (size_t i = 0; i < r->cfg.n_rules; i++) {
+                const char *driver = r->cfg.rules[i].driver;
+                enum vc_module_state st;
+                bool seen = false;
+                int k;
+
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = strcmp(r->cfg.rules[j].driver, driver) == 0;
+                if (seen || (!arg.kernel && vc_driver_loaded(r->ctx, driver)))
+                        continue;
+                k = vc_module_lookup(r->ctx, driver, &st);
+                if (k < 0) {
+                        struct utsname u;
+
+                        uname(&u);
+                        log_msg(LOG_WARNING, "no module for driver %s found for kernel %s%s", driver,
+                                arg.kernel ? arg.kernel : u.release,
+                                k == -ENOENT ? "" : strerror(-k));
+                }
+        }
+}
+
+static void check_devices(struct run *r)
+{
+        int iommu = vc_iommu_enabled(r->ctx);
+        bool wants_vfio = false;
+
+        for (size_t i = 0; i < r->devs.n; i++) {
+                struct vc_dev *d = &r->devs.devs[i];
+                const struct vc_dev *blocker = NULL;
+
+                if (!d->rule)
+                        continue;
+                if (strcmp(d->rule->driver, "vfio-pci") == 0)
+                        wants_vfio = true;
+                if (vc_dev_boot_vga(r->ctx, d) > 0)
+                        log_msg(LOG_WARNING,
+                                "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider video=efifb:off)",
+                                d->addr, d->vendor, d->device, d->rule->origin);
+                if (vc_dev_read_group(r->ctx, d) < 0 || d->group < 0)
+                        continue;
+                if (vc_group_check(r->ctx, &r->devs, d, true, &blocker) >= 0 && blocker)
+                        log_msg(LOG_WARNING,
+                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (add it, or use 'group')",
+                                d->addr, d->vendor, d->device, d->rule->origin, d->group, blocker->addr,
+                                blocker->vendor, blocker->device, blocker->driver[0] ? blocker->driver : "no driver");
+        }
+        if (wants_vfio && iommu == 0)
+                log_msg(LOG_WARNING,
+                        "the IOMMU is not enabled (no %s/kernel/iommu_groups): vfio-pci will not bind; enable VT-d/AMD-Vi and add intel_iommu=on or amd_iommu=on",
+                        arg.sysfs);
+}
+
+static void print_check_human(const struct run *r)
+{
+        for (size_t i = 0; i < r->cfg.n_rules; i++) {
+                const struct vc_rule *rule = &r->cfg.rules[i];
+
+                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver,
+                       rule->state == VC_RULE_GUARD_MISMATCH ? "guard mismatch, claims nothing" :
+                       rule->state == VC_RULE_NO_MATCH       ? "matches nothing" :
+                                                               "selects");
+                for (size_t j = 0; j < r->devs.n; j++) {
+                        const struct vc_dev *d = &r->devs.devs[j];
+
+                        if (d->rule != rule)
+                                continue;
+                        printf("\t%s [%04x:%04x] now %s%s%s\n", d->addr, d->vendor, d->device,
+                               d->driver[0] ? "on " : "without driver", d->driver,
+                               d->via ? " (same IOMMU group)" : "");
+                }
+        }
+}
+
+static void print_check_json(const struct run *r, int result)
+{
+        json_begin_object();
+        json_key("rules");
+        json_begin_array();
+        for (size_t i = 0; i < r->cfg.n_rules; i++) {
+                const struct vc_rule *rule = &r->cfg.rules[i];
+
+                json_begin_object();
+                json_key("origin");
+                json_string(rule->origin);
+                json_key("rule");
+                json_string(rule->text);
+                json_key("driver");
+                json_string(rule->driver);
+                json_key("state");
+                json_string(rule->state == VC_RULE_GUARD_MISMATCH ? "guard-mismatch" :
+                            rule->state == VC_RULE_NO_MATCH       ? "no-match" :
+                                                                    "ok");
+                json_key("devices");
+                json_begin_array();
+                for (size_t j = 0; j < r->devs.n; j++) {
+                        const struct vc_dev *d = &r->devs.devs[j];
+
+                        if (d->rule != rule)
+                                continue;
+                        json_begin_object();
+                        json_dev_ids(d);
+                        json_key("via_group_of");
+                        if (d->via)
+                                json_string(d->via->addr);
+                        else
+                                json_null();
+                        json_end_object();
+                }
+                json_end_array();
+                json_end_object();
+        }
+        json_end_array();
+        json_key("errors");
+        json_int(log_count(LOG_ERR));
+        json_key("warnings");
+        json_int(log_count(LOG_WARNING) - log_count(LOG_ERR));
+        json_messages();
+        json_key("result");
+        json_string(result == 0 ? "ok" : result == EXIT_NO_CONFIG ? "no-config" : "errors");
+        json_end_object();
+        json_end();
+}
+
+static int verb_check(int argc, char *argv[])
+{
+        _cleanup_(run_done) struct run r;
+        struct check_state cs = { &r, 0 };
+        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
+        int result = 0, k;
+
+        if (argc > 1) {
+                fprintf(stderr, "vfio-claim: check takes no arguments\n");
+                return EXIT_USAGE;
+        }
+        (void)log_open(&lc);
+        if (run_init(&r) < 0)
+                return EXIT_PROBLEMS;
+        load_config(&r);
+        if (r.config_error < 0) {
+                if (r.config_error == -ENOENT)
+                        log_msg(LOG_ERR, "no configuration to check");
+                result = EXIT_NO_CONFIG;
+                goto finish;
+        }
+        load_cmdline(&r);
+        if (r.cfg.off)
+                log_msg(LOG_WARNING, "vfio_claim=off is on the running kernel's command line");
+        if (enumerate(&r) < 0) {
+                result = EXIT_PROBLEMS;
+                goto finish;
+        }
+        (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
+        log_rule_results(&r, LOG_ERR);
+        check_devices(&r);
+        k = vc_find_busy(r.ctx, arg.proc, &r.devs, on_busy, &cs);
+        if (k < 0)
+                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read: %s; mounted filesystems not checked",
+                        arg.proc, strerror(-k));
+        check_modules(&r);
+        result = log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
+finish:
+        if (arg.json)
+                print_check_json(&r, result);
+        else {
+                print_check_human(&r);
+                printf("%u error(s), %u warning(s)%s\n", log_count(LOG_ERR), log_count(LOG_WARNING) - log_count(LOG_ERR),
+                       cs.busy ? "; a selected device carries a mounted filesystem or swap" : "");
+        }
+        log_close();
+        return result;
+}
+
+/* ---- list ---- */
+
+static void print_list_human(struct run *r)
+{
+        for (size_t i = 0; i < r->devs.n; i++) {
+                struct vc_dev *d = &r->devs.devs[i];
+                struct dev_names nm;
+                char ovr[VC_DRIVER_MAX + 16] = "";
+                bool named = names_lookup(d, &nm);
+
+                (void)vc_dev_read_group(r->ctx, d);
+                (void)vc_dev_read_override(r->ctx, d, ovr, sizeof(ovr));
+                if (named)
+                        printf("%s %s [%04x]: %s %s [%04x:%04x]\n", d->addr, nm.class_name[0] ? nm.class_name : "Class",
+                               d->class >> 8, nm.vendor, nm.model[0] ? nm.model : "Device", d->vendor, d->device);
+                else
+                        printf("%s Class [%04x]: Device [%04x:%04x]\n", d->addr, d->class >> 8, d->vendor, d->device);
+                if (d->subvendor || d->subdevice)
+                        printf("\tSubsystem: %s%s[%04x:%04x]\n", named ? nm.subsys : "", named && nm.subsys[0] ? " " : "",
+                               d->subvendor, d->subdevice);
+                if (d->driver[0])
+                        printf("\tKernel driver in use: %s\n", d->driver);
+                if (ovr[0])
+                        printf("\tdriver_override: %s\n", ovr);
+                if (d->group >= 0)
+                        printf("\tIOMMU group: %d\n", d->group);
+                if (vc_dev_boot_vga(r->ctx, d) > 0)
+                        printf("\tBoot VGA: yes\n");
+                if (d->rule)
+                        printf("\tvfio-claim: %s -> %s%s%s\n", d->rule->origin, d->rule->driver,
+                               d->via ? ", same IOMMU group as " : "", d->via ? d->via->addr : "");
+        }
+}
+
+static void print_list_json(struct run *r)
+{
+        json_begin_object();
+        json_key("devices");
+        json_begin_array();
+        for (size_t i = 0; i < r->devs.n; i++) {
+                struct vc_dev *d = &r->devs.devs[i];
+                char ovr[VC_DRIVER_MAX + 16] = "";
+                struct dev_names nm;
+
+                (void)vc_dev_read_group(r->ctx, d);
+                (void)vc_dev_read_override(r->ctx, d, ovr, sizeof(ovr));
+                json_begin_object();
+                json_dev_ids(d);
+                if (names_lookup(d, &nm)) {
+                        json_key("vendor_name");
+                        json_string(nm.vendor);
+                        json_key("device_name");
+                        json_string(nm.model);
+                        json_key("class_name");
+                        json_string(nm.class_name);
+                }
+                json_key("driver_override");
+                if (ovr[0])
+                        json_string(ovr);
+                else
+                        json_null();
+                json_key("iommu_group");
+                if (d->group >= 0)
+                        json_int(d->group);
+                else
+                        json_null();
+                json_key("boot_vga");
+                json_bool(vc_dev_boot_vga(r->ctx, d) > 0);
+                json_key("rule");
+                if (d->rule)
+                        json_string(d->rule->origin);
+                else
+                        json_null();
+                json_key("target_driver");
+                if (d->rule)
+                        json_string(d->rule->driver);
+                else
+                        json_null();
+                json_end_object();
+        }
+        json_end_array();
+        json_messages();
+        json_end_object();
+        json_end();
+}
+
+static int verb_list(int argc, char *argv[])
+{
+        _cleanup_(run_done) struct run r;
+        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
+        int result = 0;
+
+        if (argc > 1) {
+                fprintf(stderr, "vfio-claim: list takes no arguments\n");
+                return EXIT_USAGE;
+        }
+        (void)log_open(&lc);
+        if (run_init(&r) < 0)
+                return EXIT_PROBLEMS;
+        r.quiet_no_config = true;
+        load_config(&r);
+        load_cmdline(&r);
+        if (enumerate(&r) < 0)
+                result = EXIT_PROBLEMS;
+        else
+                (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
+        if (arg.json)
+                print_list_json(&r);
+        else
+                print_list_human(&r);
+        log_close();
+        return result;
+}
+
+/* ---- status ---- */
+
+struct dev_status {
+        bool on_target;
+        bool viable;
+        bool have_group;
+        const struct vc_dev *blocker;
+        bool vfio_node;
+};
+
+static void get_status(struct run *r, struct vc_dev *d, struct dev_status *s)
+{
+        char path[4096];
+        struct stat st;
+
+        *s = (struct dev_status){ 0 };
+        (void)vc_dev_read_driver(r->ctx, d);
+        s->on_target = strcmp(d->driver, d->rule->driver) == 0;
+        if (vc_dev_read_group(r->ctx, d) >= 0 && d->group >= 0) {
+                s->have_group = true;
+                s->viable = vc_group_check(r->ctx, &r->devs, d, false, &s->blocker) >= 0 && !s->blocker;
+                snprintf(path, sizeof(path), "%s/vfio/%d", arg.dev, d->group);
+                s->vfio_node = stat(path, &st) == 0;
+        }
+}
+
+static int verb_status(int argc, char *argv[])
+{
+        _cleanup_(run_done) struct run r;
+        _cleanup_free_ char *boot_log_text = NULL;
+        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
+        const char *boot_log = arg.boot_log ? arg.boot_log : BOOT_LOG;
+        unsigned bad = 0, selected = 0;
+        int result = 0, k;
+
+        if (argc > 1) {
+                fprintf(stderr, "vfio-claim: status takes no arguments\n");
+                return EXIT_USAGE;
+        }
+        (void)log_open(&lc);
+        if (run_init(&r) < 0)
+                return EXIT_PROBLEMS;
+        load_config(&r);
+        if (r.config_error < 0) {
+                result = EXIT_NO_CONFIG;
+                goto finish;
+        }
+        load_cmdline(&r);
+        if (r.cfg.off)
+                log_msg(LOG_WARNING, "vfio_claim=off is on this boot's kernel command line: nothing was claimed");
+        if (enumerate(&r) < 0) {
+                result = EXIT_PROBLEMS;
+                goto finish;
+        }
+        (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
+        log_rule_results(&r, LOG_WARNING);
+finish:
+        k = vc_read_file(boot_log, VC_CONFIG_MAX, &boot_log_text, NULL);
+        if (arg.json) {
+                json_begin_object();
+                json_key("devices");
+                json_begin_array();
+        }
+        for (size_t i = 0; i < r.devs.n; i++) {
+                struct vc_dev *d = &r.devs.devs[i];
+                struct dev_status s;
+
+                if (!d->rule)
+                        continue;
+                selected++;
+                get_status(&r, d, &s);
+                if (!s.on_target)
+                        bad++;
+                if (arg.json) {
+                        json_begin_object();
+                        json_dev_ids(d);
+                        json_key("target_driver");
+                        json_string(d->rule->driver);
+                        json_key("rule");
+                        json_string(d->rule->origin);
+                        json_key("on_target");
+                        json_bool(s.on_target);
+                        json_key("iommu_group");
+                        if (s.have_group)
+                                json_int(d->group);
+                        else
+                                json_null();
+                        json_key("group_viable");
+                        if (s.have_group)
+                                json_bool(s.viable);
+                        else
+                                json_null();
+                        json_key("group_blocker");
+                        if (s.blocker)
+                                json_string(s.blocker->addr);
+                        else
+                                json_null();
+                        json_key("vfio_device_node");
+                        json_bool(s.vfio_node);
+                        json_end_object();
+                        continue;
+                }
+                printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s)\n", d->addr, d->vendor, d->device,
+                       s.on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", d->rule->driver,
+                       d->rule->origin);
+                if (s.have_group) {
+                        printf("\tIOMMU group %d %s", d->group, s.viable ? "viable" : "NOT viable");
+                        if (s.blocker)
+                                printf(": %s stays on %s", s.blocker->addr,
+                                       s.blocker->driver[0] ? s.blocker->driver : "no driver");
+                        if (strcmp(d->rule->driver, "vfio-pci") == 0)
+                                printf(", %s/vfio/%d %s", arg.dev, d->group, s.vfio_node ? "present" : "MISSING");
+                        printf("\n");
+                } else
+                        printf("\tno IOMMU group (IOMMU off?)\n");
+        }
+        if (bad > 0 || result == EXIT_PROBLEMS)
+                result = result ? result : EXIT_PROBLEMS;
+        if (arg.json) {
+                json_end_array();
+                json_key("boot_log");
+                if (k >= 0)
+                        json_string(boot_log_text);
+                else
+                        json_null();
+                json_messages();
+                json_key("ok");
+                json_bool(result == 0);
+                json_end_object();
+                json_end();
+        } else {
+                if (selected == 0 && result != EXIT_NO_CONFIG)
+                        printf("no device is selected by the configuration\n");
+                if (k >= 0)
+                        printf("\nBoot log (%s):\n%s", boot_log, boot_log_text);
+                else
+                        printf("\nNo boot log (%s: %s): vfio-claim apply did not run this boot?\n", boot_log,
+                               strerror(-k));
+        }
+        log_close();
+        return result;
+}
+
+/* ---- claim and release ---- */
+
+static bool is_rule_keyword(const char *s)
+{
+        return strcmp(s, "address") == 0 || strcmp(s, "id") == 0 || strcmp(s, "subsystem") == 0;
+}
+
+static int runtime_prepare(struct run *r, const char *verb)
+{
+        struct log_config lc = {
+                .kmsg = strcmp(arg.sysfs, "/sys") == 0 && !arg.dry_run,
+                .to_stderr = true,
+                .stderr_max = stderr_threshold(),
+        };
+
+        (void)log_open(&lc);
+        if (strcmp(arg.sysfs, "/sys") == 0 && geteuid() != 0 && !arg.dry_run) {
+                log_msg(LOG_ERR, "%s writes to /sys: run it as root", verb);
+                return -EPERM;
+        }
+        if (run_init(r) < 0)
+                return -ENOMEM;
+        r->ctx->dry_run = arg.dry_run;
+        return 0;
+}
+
+static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char *what)
+{
+        unsigned *n = userdata;
+
+        if (!dev->rule)
+                return;
+        (*n)++;
+        log_msg(arg.force ? LOG_WARNING : LOG_ERR, "%s [%04x:%04x] carries a %s%s", dev->addr, dev->vendor,
+                dev->device, what, arg.force ? "; claiming it anyway (--force)" : "; not claiming it (use --force)");
+}
+
+static int verb_claim(int argc, char *argv[])
+{
+        _cleanup_(run_done) struct run r;
+        struct vc_apply_stats st;
+        unsigned busy = 0;
+        int result = 0;
+
+        if (argc < 2) {
+                fprintf(stderr, "vfio-claim: claim needs a selector: an address, or a rule such as 'id 10de:1b80'\n");
+                return EXIT_USAGE;
+        }
+        if (runtime_prepare(&r, "claim") < 0)
+                return EXIT_PROBLEMS;
+        if (is_rule_keyword(argv[1])) {
+                _cleanup_free_ char *text = NULL;
+                size_t len = 0;
+
+                for (int i = 1; i < argc; i++)
+                        len += strlen(argv[i]) + 1;
+                text = calloc(1, len + 1);
+                if (!text)
+                        return EXIT_PROBLEMS;
+                for (int i = 1; i < argc; i++) {
+                        strcat(text, argv[i]);
+                        strcat(text, " ");
+                }
+                (void)vc_config_add_line(r.ctx, &r.cfg, "command line", text);
+        } else
+                for (int i = 1; i < argc; i++) {
+                        char line[256], origin[64];
+
+                        snprintf(origin, sizeof(origin), "argument %d", i);
+                        if (snprintf(line, sizeof(line), "address %s", argv[i]) >= (int)sizeof(line)) {
+                                log_msg(LOG_ERR, "%s: selector too long", origin);
+                                r.cfg.n_errors++;
+                                continue;
+                        }
+                        (void)vc_config_add_line(r.ctx, &r.cfg, origin, line);
+                }
+        if (r.cfg.n_errors > 0 || r.cfg.n_rules == 0)
+                return EXIT_USAGE;
+        if (enumerate(&r) < 0)
+                return EXIT_PROBLEMS;
+        (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
+        log_rule_results(&r, LOG_ERR);
+        if (vc_find_busy(r.ctx, arg.proc, &r.devs, on_busy_refuse, &busy) < 0)
+                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
+        if (busy > 0 && !arg.force)
+                return EXIT_PROBLEMS;
+        (void)vc_apply(r.ctx, &r.cfg, &r.devs, 0, &st);
+        for (size_t i = 0; i < r.cfg.n_rules; i++)
+                if (r.cfg.rules[i].state != VC_RULE_OK)
+                        result = EXIT_PROBLEMS;
+        if (st.failed || st.held)
+                result = EXIT_PROBLEMS;
+        return result;
+}
+
+static int verb_release(int argc, char *argv[])
+{
+        _cleanup_(run_done) struct run r;
+        int result = 0;
+
+        if (argc < 2) {
+                fprintf(stderr, "vfio-claim: release needs one or more addresses\n");
+                return EXIT_USAGE;
+        }
+        if (runtime_prepare(&r, "release") < 0)
+                return EXIT_PROBLEMS;
+        if (arg.dry_run) {
+                log_msg(LOG_ERR, "release has no dry run");
+                return EXIT_USAGE;
+        }
+        /* The configuration names the dynamic ids that would take the device back. */
+        load_config(&r);
+        if (enumerate(&r) < 0)
+                return EXIT_PROBLEMS;
+        (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
+        for (int i = 1; i < argc; i++) {
+                struct vc_slot_filter f;
+                const char *reason;
+                unsigned n = 0;
+
+                if (vc_slot_filter_parse(argv[i], &f, &reason) < 0) {
+                        log_msg(LOG_ERR, "%s: %s", argv[i], reason);
+                        result = EXIT_PROBLEMS;
+                        continue;
+                }
+                for (size_t j = 0; j < r.devs.n; j++) {
+                        struct vc_dev *d = &r.devs.devs[j];
+                        int k;
+
+                        if (!vc_slot_match(&f, d))
+                                continue;
+                        n++;
+                        k = vc_release(r.ctx, &r.cfg, d);
+                        if (k < 0) {
+                                log_msg(LOG_ERR, "%s: release failed: %s", d->addr, strerror(-k));
+                                result = EXIT_PROBLEMS;
+                        } else if (d->rule)
+                                log_msg(LOG_NOTICE, "%s: %s selects it: it is claimed again at the next boot",
+                                        d->addr, d->rule->origin);
+                }
+                if (n == 0) {
+                        log_msg(LOG_ERR, "%s: no such PCI device", argv[i]);
+                        result = EXIT_PROBLEMS;
+                }
+        }
+        return result;
+}
+
+int main(int argc, char *argv[])
+{
+        static const struct {
+                const char *name;
+                int (*fn)(int argc, char *argv[]);
+        } verbs[] = {
+                { "apply", verb_apply },   { "check", verb_check },   { "list", verb_list },
+                { "status", verb_status }, { "claim", verb_claim },   { "release", verb_release },
+        };
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_USAGE : 0;
+        if (optind >= argc) {
+                fprintf(stderr, "vfio-claim: no verb given; try --help\n");
+                return EXIT_USAGE;
+        }
+        if (arg.dry_run && strcmp(argv[optind], "apply") && strcmp(argv[optind], "claim")) {
+                fprintf(stderr, "vfio-claim: --dry-run is for apply and claim\n");
+                return EXIT_USAGE;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strcmp(argv[optind], verbs[i].name) == 0) {
+                        r = verbs[i].fn(argc - optind, argv + optind);
+                        log_close();
+                        return r;
+                }
+        fprintf(stderr, "vfio-claim: unknown verb '%s'; try --help\n", argv[optind]);
+        return EXIT_USAGE;
+}

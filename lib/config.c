@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The rule language, read from /etc/vfio-claim.conf, /etc/vfio-claim.d/ *.conf
+ * and the kernel command line. A bad line is logged with where it came from
+ * and skipped; every other rule still applies (as in kmod's config parser).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "util.h"
+#include "vfio-claim.h"
+
+/* Printable copy of untrusted text for a message: bytes outside ASCII as \xNN. */
+static char *escape(const char *s, size_t max)
+{
+        size_t n = strnlen(s, max);
+        char *out = malloc(n * 4 + 4), *p = out;
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)s[i];
+
+                if (c >= 0x20 && c < 0x7f)
+                        *p++ = (char)c;
+                else
+                        p += sprintf(p, "\\x%02x", c);
+        }
+        if (s[n])
+                p = stpcpy(p, "...");
+        *p = 0;
+        return out;
+}
+
+static char *errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *errorf(const char *fmt, ...)
+{
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        return s;
+}
+
+void vc_rule_clear(struct vc_rule *r)
+{
+        free(r->origin);
+        free(r->text);
+        *r = (struct vc_rule){ 0 };
+}
+
+static bool rule_selects_everything(const struct vc_rule *r)
+{
+        bool constrained = false;
+
+        if (r->has_slot)
+                constrained |= r->slot.domain >= 0 || r->slot.bus >= 0 || r->slot.slot >= 0 || r->slot.func >= 0;
+        if (r->has_id)
+                constrained |= r->id.vendor >= 0 || r->id.device >= 0 || r->id.class >= 0 || r->id.prog_if >= 0;
+        if (r->has_subsys)
+                constrained |= r->subsys.vendor >= 0 || r->subsys.device >= 0;
+        return !constrained;
+}
+
+/*
+ * Parses one rule ("address 01:00.0 id 10de:1b80 group"). Comments and the
+ * line's own blanks are the caller's business. On -EINVAL *ret_error says why.
+ */
+int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
+{
+        struct vc_rule r = { 0 };
+        _cleanup_free_ char *copy = strdup(text);
+        bool have_driver = false;
+        char *save = NULL, *tok;
+
+        if (!copy)
+                return -ENOMEM;
+        strcpy(r.driver, VC_DEFAULT_DRIVER);
+        for (tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+                _cleanup_free_ char *etok = escape(tok, 64);
+                const char *reason = NULL;
+                char *arg = NULL;
+                bool *seen = NULL;
+                int k;
+
+                if (!etok)
+                        return -ENOMEM;
+                if (strcmp(tok, "group") == 0) {
+                        if (r.group) {
+                                *ret_error = errorf("'group' given twice");
+                                return -EINVAL;
+                        }
+                        r.group = true;
+                        continue;
+                }
+                if (strcmp(tok, "address") == 0)
+                        seen = &r.has_slot;
+                else if (strcmp(tok, "id") == 0)
+                        seen = &r.has_id;
+                else if (strcmp(tok, "subsystem") == 0)
+                        seen = &r.has_subsys;
+                else if (strcmp(tok, "driver") == 0)
+                        seen = &have_driver;
+                else {
+                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, group or driver)",
+                                            etok);
+                        return -EINVAL;
+                }
+                if (*seen) {
+                        *ret_error = errorf("'%s' given twice", tok);
+                        return -EINVAL;
+                }
+                arg = strtok_r(NULL, " \t", &save);
+                if (!arg) {
+                        *ret_error = errorf("'%s' needs a value", tok);
+                        return -EINVAL;
+                }
+                *seen = true;
+                _cleanup_free_ char *earg = escape(arg, 64);
+                if (!earg)
+                        return -ENOMEM;
+                if (seen == &r.has_slot)
+                        k = vc_slot_filter_parse(arg, &r.slot, &reason);
+                else if (seen == &r.has_id)
+                        k = vc_id_filter_parse(arg, &r.id, &reason);
+                else if (seen == &r.has_subsys)
+                        k = vc_subsys_filter_parse(arg, &r.subsys, &reason);
+                else {
+                        if (!vc_is_driver_name(arg)) {
+                                *ret_error = errorf("driver '%s': not a driver name", earg);
+                                return -EINVAL;
+                        }
+                        strcpy(r.driver, arg);
+                        k = 0;
+                }
+                if (k < 0) {
+                        *ret_error = errorf("%s '%s': %s", tok, earg, reason);
+                        return -EINVAL;
+                }
+        }
+        if (!r.has_slot && !r.has_id && !r.has_subsys) {
+                *ret_error = errorf("no selector: a rule needs address, id or subsystem");
+                return -EINVAL;
+        }
+        if (rule_selects_everything(&r)) {
+                *ret_error = errorf("the selectors match every PCI device; refusing such a rule");
+                return -EINVAL;
+        }
+        r.text = strdup(text);
+        if (!r.text)
+                return -ENOMEM;
+        *ret = r;
+        return 0;
+}
+
+bool vc_rule_matches(const struct vc_rule *r, const struct vc_dev *dev)
+{
+        return (!r->has_slot || vc_slot_match(&r->slot, dev)) && (!r->has_id || vc_id_match(&r->id, dev)) &&
+               (!r->has_subsys || vc_subsys_match(&r->subsys, dev));
+}
+
+void vc_config_clear(struct vc_config *cfg)
+{
+        for (size_t i = 0; i < cfg->n_rules; i++)
+                vc_rule_clear(&cfg->rules[i]);
+        free(cfg->rules);
+        *cfg = (struct vc_config){ 0 };
+}
+
+static int config_push(struct vc_config *cfg, struct vc_rule *r)
+{
+        struct vc_rule *p = realloc(cfg->rules, (cfg->n_rules + 1) * sizeof(*p));
+
+        if (!p)
+                return -ENOMEM;
+        p[cfg->n_rules++] = *r;
+        cfg->rules = p;
+        return 0;
+}
+
+/* One line of a config file: comment and blanks stripped here. */
+int vc_config_add_line(struct vc_ctx *ctx, struct vc_config *cfg, const char *origin, const char *line)
+{
+        _cleanup_free_ char *copy = strdup(line), *error = NULL;
+        struct vc_rule r;
+        char *s, *bad;
+        int k;
+
+        if (!copy)
+                return -ENOMEM;
+        copy[strcspn(copy, "#")] = 0;
+        /* Blanks are spaces and tabs; one trailing CR (a DOS line end) is tolerated. */
+        s = copy + strspn(copy, " \t");
+        k = (int)strlen(s);
+        if (k > 0 && s[k - 1] == '\r')
+                s[--k] = 0;
+        while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+                s[--k] = 0;
+        if (!*s)
+                return 0;
+        for (bad = s; *bad; bad++)
+                if ((unsigned char)*bad < 0x20 && *bad != '\t')
+                        break;
+        if (*bad) {
+                cfg->n_errors++;
+                vc_log(ctx, LOG_ERR, "%s: control character \\x%02x in rule; line ignored", origin,
+                       (unsigned char)*bad);
+                return 0;
+        }
+        k = vc_rule_parse(s, &r, &error);
+        if (k == -ENOMEM)
+                return k;
+        if (k < 0) {
+                cfg->n_errors++;
+                vc_log(ctx, LOG_ERR, "%s: %s; rule ignored", origin, error ? error : "invalid rule");
+                return 0;
+        }
+        r.origin = strdup(origin);
+        if (!r.origin || config_push(cfg, &r) < 0) {
+                vc_rule_clear(&r);
+                return -ENOMEM;
+        }
+        vc_log(ctx, LOG_DEBUG, "%s: rule: %s", origin, r.text);
+        return 0;
+}
+
+int vc_config_load_file(struct vc_ctx *ctx, struct vc_config *cfg, const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size, lineno = 0;
+        char *p, *end;
+        int r;
+
+        r = vc_read_file(path, VC_CONFIG_MAX, &text, &size);
+        if (r < 0)
+                return r;
+        cfg->n_read++;
+        end = text + size;
+        for (p = text; p < end;) {
+                char *nl = memchr(p, '\n', (size_t)(end - p));
+                size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+                char origin[4096];
+
+                lineno++;
+                if (vc_path(origin, sizeof(origin), "%s:%zu", path, lineno) < 0)
+                        return -ENAMETOOLONG;
+                if (memchr(p, 0, len)) {
+                        cfg->n_errors++;
+                        vc_log(ctx, LOG_ERR, "%s: NUL byte in line; line ignored", origin);
+                } else if (len > VC_LINE_MAX) {
+                        cfg->n_errors++;
+                        vc_log(ctx, LOG_ERR, "%s: line longer than %d bytes; line ignored", origin, VC_LINE_MAX);
+                } else {
+                        char saved = p[len];
+
+                        p[len] = 0;
+                        r = vc_config_add_line(ctx, cfg, origin, p);
+                        p[len] = saved;
+                        if (r < 0)
+                                return r;
+                }
+                p += len + 1;
+        }
+        return 0;
+}
+
+static int filter_conf(const struct dirent *de)
+{
+        size_t n = strlen(de->d_name);
+
+        return de->d_name[0] != '.' && n > 5 && strcmp(de->d_name + n - 5, ".conf") == 0;
+}
+
+/* Byte order, not the locale's: the initramfs has no locale. */
+static int cmp_names(const struct dirent **a, const struct dirent **b)
+{
+        return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void load_one(struct vc_ctx *ctx, struct vc_config *cfg, const char *path, int *first_error)
+{
+        int r = vc_config_load_file(ctx, cfg, path);
+
+        if (r >= 0)
+                return;
+        if (*first_error == 0)
+                *first_error = r;
+        cfg->n_errors++;
+        vc_log(ctx, LOG_ERR, "%s: cannot read: %s", path,
+               r == -EBADFD ? "not a regular file" :
+               r == -EFBIG  ? "larger than 1 MiB" :
+                              strerror(-r));
+}
+
+/*
+ * The main file, then the drop-ins in byte order. Returns -ENOENT when there
+ * is no configuration at all, or the first read error when nothing could be
+ * read; a missing main file beside drop-ins is fine.
+ */
+int vc_config_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *main_file, const char *dropin_dir)
+{
+        struct dirent **names = NULL;
+        int n = 0, first_error = 0;
+        bool main_missing = false;
+        int r;
+
+        if (main_file) {
+                r = vc_config_load_file(ctx, cfg, main_file);
+                if (r == -ENOENT)
+                        main_missing = true;
+                else if (r == -ENOMEM)
+                        return r;
+                else if (r < 0) {
+                        first_error = r;
+                        cfg->n_errors++;
+                        vc_log(ctx, LOG_ERR, "%s: cannot read: %s", main_file,
+                               r == -EBADFD ? "not a regular file" :
+                               r == -EFBIG  ? "larger than 1 MiB" :
+                                              strerror(-r));
+                }
+        }
+        if (dropin_dir) {
+                n = scandir(dropin_dir, &names, filter_conf, cmp_names);
+                if (n < 0) {
+                        n = 0;
+                        if (errno != ENOENT) {
+                                if (!first_error)
+                                        first_error = negative_errno();
+                                cfg->n_errors++;
+                                vc_log(ctx, LOG_ERR, "%s: cannot read: %m", dropin_dir);
+                        }
+                }
+        }
+        for (int i = 0; i < n; i++) {
+                char path[4096];
+
+                if (vc_path(path, sizeof(path), "%s/%s", dropin_dir, names[i]->d_name) >= 0)
+                        load_one(ctx, cfg, path, &first_error);
+                free(names[i]);
+        }
+        free(names);
+        if (cfg->n_read == 0)
+                return first_error ? first_error : main_missing ? -ENOENT : 0;
+        return 0;
+}
+
+/* ---- kernel command line ---- */
+
+/* The kernel treats '-' and '_' alike in parameter names. */
+static bool param_eq(const char *a, size_t alen, const char *b)
+{
+        size_t i;
+
+        for (i = 0; i < alen && b[i]; i++) {
+                char x = a[i] == '-' ? '_' : a[i], y = b[i] == '-' ? '_' : b[i];
+
+                if (x != y)
+                        return false;
+        }
+        return i == alen && !b[i];
+}
+
+static int parse_bool(const char *v, bool *ret)
+{
+        static const char *const yes[] = { "1", "y", "yes", "true", "on" };
+        static const char *const no[] = { "0", "n", "no", "false", "off" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (strcmp(v, yes[i]) == 0) {
+                        *ret = true;
+                        return 0;
+                }
+                if (strcmp(v, no[i]) == 0) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        return -EINVAL;
+}
+
+/*
+ * Splits the next word the way the kernel's next_arg() does: blanks end a
+ * word unless inside double quotes, and one pair of quotes around the value
+ * (or around the whole word) is dropped.
+ */
+static char *next_word(char **s, char **ret_value)
+{
+        char *p = *s, *start, *eq = NULL;
+        bool quoted = false;
+
+        p += strspn(p, " \t\n");
+        if (!*p)
+                return NULL;
+        start = p;
+        if (*p == '"') {
+                start = ++p;
+                quoted = true;
+        }
+        for (; *p; p++) {
+                if (*p == '"')
+                        quoted = !quoted;
+                else if (!quoted && (*p == ' ' || *p == '\t' || *p == '\n'))
+                        break;
+                else if (*p == '=' && !eq)
+                        eq = p;
+        }
+        if (*p)
+                *p++ = 0;
+        *s = p;
+        if (eq) {
+                char *v = eq + 1;
+                size_t n;
+
+                *eq = 0;
+                if (*v == '"')
+                        v++;
+                n = strlen(v);
+                if (n > 0 && v[n - 1] == '"')
+                        v[n - 1] = 0;
+                *ret_value = v;
+        } else {
+                size_t n = strlen(start);
+
+                if (start != *s && n > 0 && start[n - 1] == '"')
+                        start[n - 1] = 0;
+                *ret_value = NULL;
+        }
+        return start;
+}
+
+int vc_cmdline_parse(struct vc_ctx *ctx, struct vc_config *cfg, const char *cmdline, const char *origin)
+{
+        _cleanup_free_ char *copy = strdup(cmdline);
+        char *p = copy, *name, *value;
+        int r;
+
+        if (!copy)
+                return -ENOMEM;
+        while ((name = next_word(&p, &value))) {
+                size_t n = strlen(name);
+
+                /* Everything after "--" belongs to init. */
+                if (strcmp(name, "--") == 0)
+                        break;
+                if (n < 10 || !param_eq(name, 10, "vfio_claim") || (name[10] && name[10] != '.'))
+                        continue;
+                if (!name[10]) {
+                        bool on;
+
+                        if (!value || parse_bool(value, &on) < 0) {
+                                _cleanup_free_ char *e = escape(value ? value : "", 64);
+
+                                cfg->n_errors++;
+                                vc_log(ctx, LOG_ERR, "%s: vfio_claim=%s: expected off or on; ignored", origin,
+                                       e ? e : "");
+                                continue;
+                        }
+                        cfg->off = !on;
+                } else if (param_eq(name, n, "vfio_claim.dry_run")) {
+                        bool on = true;
+
+                        if (value && parse_bool(value, &on) < 0) {
+                                _cleanup_free_ char *e = escape(value, 64);
+
+                                cfg->n_errors++;
+                                vc_log(ctx, LOG_ERR, "%s: vfio_claim.dry_run=%s: expected 0 or 1; ignored", origin,
+                                       e ? e : "");
+                                continue;
+                        }
+                        cfg->dry_run = on;
+                } else if (param_eq(name, n, "vfio_claim.rule")) {
+                        char *save = NULL, *part;
+
+                        if (!value || !*value) {
+                                cfg->n_errors++;
+                                vc_log(ctx, LOG_ERR, "%s: vfio_claim.rule needs a value; ignored", origin);
+                                continue;
+                        }
+                        for (part = strtok_r(value, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
+                                char o[256];
+
+                                cfg->n_cmdline_rules++;
+                                (void)vc_path(o, sizeof(o), "%s: vfio_claim.rule #%zu", origin,
+                                              cfg->n_cmdline_rules);
+                                r = vc_config_add_line(ctx, cfg, o, part);
+                                if (r < 0)
+                                        return r;
+                        }
+                } else {
+                        _cleanup_free_ char *e = escape(name, 64);
+
+                        cfg->n_errors++;
+                        vc_log(ctx, LOG_ERR, "%s: unknown parameter %s; ignored", origin, e ? e : "");
+                }
+        }
+        return 0;
+}
+
+int vc_cmdline_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *path)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        r = vc_read_file(path, VC_CMDLINE_MAX, &text, &size);
+        if (r < 0)
+                return r;
+        if (memchr(text, 0, size))
+                return -EINVAL;
+        return vc_cmdline_parse(ctx, cfg, text, path);
+}

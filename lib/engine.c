@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The claim engine. Order matters: driver_override goes on every selected
+ * device before anything else happens, because from that moment no other
+ * driver can take the device, whatever loads next. Only then is the target
+ * module loaded, the host driver unbound and the target bound.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "macro.h"
+#include "util.h"
+#include "vfio-claim.h"
+
+#define DEV_FMT "%s [%04x:%04x]"
+#define DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device
+
+const char *vc_outcome_to_string(enum vc_outcome o)
+{
+        switch (o) {
+        case VC_OUT_NONE:
+                return "not selected";
+        case VC_OUT_CLAIMED:
+                return "claimed";
+        case VC_OUT_ALREADY:
+                return "already on target";
+        case VC_OUT_HELD:
+                return "held off, not bound";
+        case VC_OUT_FAILED:
+                return "failed";
+        case VC_OUT_GONE:
+                return "gone";
+        case VC_OUT_DRY_RUN:
+                return "dry run";
+        }
+        return "unknown";
+}
+
+static void select_dev(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *dev, const struct vc_dev *via)
+{
+        if (vc_dev_is_bridge(dev)) {
+                /* Taking a bridge from pcieport cuts off everything behind it. */
+                if (!via)
+                        vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT " is a PCI bridge; bridges are never claimed",
+                               rule->origin, DEV_ARGS(dev));
+                return;
+        }
+        if (dev->rule == rule)
+                return;
+        if (dev->rule) {
+                if (strcmp(dev->rule->driver, rule->driver) != 0)
+                        vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT " is already selected by %s for %s; keeping that",
+                               rule->origin, DEV_ARGS(dev), dev->rule->origin, dev->rule->driver);
+                return;
+        }
+        dev->rule = rule;
+        dev->via = via;
+        rule->n_selected++;
+}
+
+static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_devlist *devs, struct vc_dev *dev)
+{
+        char **members = NULL;
+        size_t n = 0;
+        int r;
+
+        r = vc_dev_read_group(ctx, dev);
+        if (r >= 0 && dev->group < 0) {
+                vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT " has no IOMMU group (IOMMU off?); 'group' adds nothing",
+                       rule->origin, DEV_ARGS(dev));
+                return;
+        }
+        if (r >= 0)
+                r = vc_group_members(ctx, dev->group, &members, &n);
+        if (r < 0) {
+                vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT ": cannot read its IOMMU group: %s", rule->origin,
+                       DEV_ARGS(dev), strerror(-r));
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                struct vc_dev *m = vc_devlist_find(devs, members[i]);
+
+                if (m && m != dev) {
+                        select_dev(ctx, rule, m, dev);
+                        if (m->rule == rule && m->via == dev)
+                                vc_log(ctx, LOG_DEBUG, "%s: " DEV_FMT " added: IOMMU group %d of %s", rule->origin,
+                                       DEV_ARGS(m), dev->group, dev->addr);
+                }
+        }
+        vc_strv_free(members, n);
+}
+
+int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs)
+{
+        for (size_t i = 0; i < devs->n; i++) {
+                devs->devs[i].rule = NULL;
+                devs->devs[i].via = NULL;
+                devs->devs[i].outcome = VC_OUT_NONE;
+                devs->devs[i].outcome_errno = 0;
+        }
+        for (size_t ri = 0; ri < cfg->n_rules; ri++) {
+                struct vc_rule *rule = &cfg->rules[ri];
+                const struct vc_dev *mismatch = NULL;
+
+                rule->state = VC_RULE_OK;
+                rule->n_selected = 0;
+                /* With an address, the other selectors guard it: one device that
+                 * fails them means the hardware is not what the admin thinks. */
+                if (rule->has_slot && (rule->has_id || rule->has_subsys))
+                        for (size_t i = 0; i < devs->n && !mismatch; i++)
+                                if (vc_slot_match(&rule->slot, &devs->devs[i]) &&
+                                    !vc_rule_matches(rule, &devs->devs[i]))
+                                        mismatch = &devs->devs[i];
+                if (mismatch) {
+                        rule->state = VC_RULE_GUARD_MISMATCH;
+                        vc_log(ctx, LOG_ERR,
+                               "%s: guard mismatch: %s is [%04x:%04x] subsystem [%04x:%04x] class %06x, not what '%s' expects; rule claims nothing",
+                               rule->origin, mismatch->addr, mismatch->vendor, mismatch->device, mismatch->subvendor,
+                               mismatch->subdevice, mismatch->class, rule->text);
+                        continue;
+                }
+                for (size_t i = 0; i < devs->n; i++)
+                        if (vc_rule_matches(rule, &devs->devs[i]))
+                                select_dev(ctx, rule, &devs->devs[i], NULL);
+                if (rule->group)
+                        for (size_t i = 0; i < devs->n; i++)
+                                if (devs->devs[i].rule == rule && !devs->devs[i].via)
+                                        expand_group(ctx, rule, devs, &devs->devs[i]);
+                if (rule->n_selected == 0)
+                        rule->state = VC_RULE_NO_MATCH;
+        }
+        return 0;
+}
+
+static int write_attr(struct vc_ctx *ctx, const char *value, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int write_attr(struct vc_ctx *ctx, const char *value, const char *fmt, ...)
+{
+        char path[4096], rel[512];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(rel, sizeof(rel), fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= sizeof(rel))
+                return -ENAMETOOLONG;
+        if (vc_path(path, sizeof(path), "%s/%s", ctx->sysfs, rel) < 0)
+                return -ENAMETOOLONG;
+        return vc_write_attr(path, value);
+}
+
+/* Phase 1: the override, on every selected device, before anything else. */
+static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
+{
+        const char *target = dev->rule->driver;
+        char cur[VC_DRIVER_MAX + 16];
+        int r;
+
+        r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
+        if (r >= 0 && strcmp(cur, target) == 0) {
+                vc_log(ctx, LOG_INFO, DEV_FMT ": driver_override already %s", DEV_ARGS(dev), target);
+                return;
+        }
+        if (r >= 0 && cur[0])
+                vc_log(ctx, LOG_WARNING, DEV_FMT ": driver_override was %s, replacing it", DEV_ARGS(dev), cur);
+        if (ctx->dry_run) {
+                vc_log(ctx, LOG_INFO, DEV_FMT ": dry run: would set driver_override to %s", DEV_ARGS(dev), target);
+                return;
+        }
+        r = write_attr(ctx, target, "bus/pci/devices/%s/driver_override", dev->addr);
+        if (r < 0) {
+                dev->outcome_errno = -r;
+                if (!vc_dev_exists(ctx, dev)) {
+                        dev->outcome = VC_OUT_GONE;
+                        vc_log(ctx, LOG_ERR, DEV_FMT ": device is gone", DEV_ARGS(dev));
+                        return;
+                }
+                dev->outcome = VC_OUT_FAILED;
+                vc_log(ctx, LOG_ERR, DEV_FMT ": cannot set driver_override to %s: %s%s", DEV_ARGS(dev), target,
+                       strerror(-r), r == -ENOENT ? " (kernel older than 3.16?)" : "");
+                return;
+        }
+        vc_log(ctx, LOG_INFO, DEV_FMT ": driver_override set to %s", DEV_ARGS(dev), target);
+}
+
+/* Phase 2: each target driver's module, once. */
+static void load_driver(struct vc_ctx *ctx, const char *driver)
+{
+        enum vc_module_state st;
+        int r;
+
+        if (vc_driver_loaded(ctx, driver)) {
+                vc_log(ctx, LOG_DEBUG, "driver %s is registered already", driver);
+                return;
+        }
+        r = vc_module_load(ctx, driver, &st);
+        if (r == -ENOENT)
+                vc_log(ctx, LOG_ERR,
+                       "no module for driver %s in this kernel's modules; selected devices stay held off other drivers",
+                       driver);
+        else if (r < 0)
+                vc_log(ctx, LOG_ERR, "loading the module for driver %s failed: %s; selected devices stay held off other drivers",
+                       driver, strerror(-r));
+        else if (st == VC_MODULE_BLACKLISTED)
+                vc_log(ctx, LOG_ERR, "module for driver %s is blacklisted; selected devices stay held off other drivers",
+                       driver);
+        else if (st == VC_MODULE_SKIPPED)
+                vc_log(ctx, LOG_INFO, "%s: would load the module for driver %s",
+                       ctx->dry_run ? "dry run" : "not the live /sys", driver);
+        else
+                vc_log(ctx, LOG_INFO, "module for driver %s loaded", driver);
+}
+
+static const char *bind_failure(struct vc_ctx *ctx, struct vc_dev *dev, int err)
+{
+        if (err == -ENODEV && !vc_dev_exists(ctx, dev))
+                return "device is gone";
+        if (err == -ENODEV)
+                return "the driver does not match the device";
+        if (err == -EBUSY)
+                return "device busy (bound meanwhile, or a PF with VFs enabled)";
+        if (err == -EINVAL && strcmp(dev->rule->driver, "vfio-pci") == 0) {
+                if (vc_dev_read_group(ctx, dev) >= 0 && dev->group < 0)
+                        return "no IOMMU group: IOMMU off (add intel_iommu=on or amd_iommu=on, enable VT-d/AMD-Vi)";
+                return "vfio-pci refused it (bridge or denylisted device)";
+        }
+        return NULL;
+}
+
+/* Phase 3: away from the host driver, onto the target. */
+static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registered)
+{
+        const char *target = dev->rule->driver;
+        char before[VC_DRIVER_MAX];
+        int r;
+
+        strcpy(before, dev->driver);
+        r = vc_dev_read_driver(ctx, dev);
+        if (r < 0) {
+                dev->outcome = r == -ENODEV ? VC_OUT_GONE : VC_OUT_FAILED;
+                dev->outcome_errno = -r;
+                vc_log(ctx, LOG_ERR, DEV_FMT ": %s", DEV_ARGS(dev),
+                       r == -ENODEV ? "device is gone" : strerror(-r));
+                return;
+        }
+        if (strcmp(dev->driver, target) == 0) {
+                dev->outcome = strcmp(before, target) == 0 ? VC_OUT_ALREADY : VC_OUT_CLAIMED;
+                vc_log(ctx, LOG_NOTICE, DEV_FMT ": %s %s", DEV_ARGS(dev),
+                       dev->outcome == VC_OUT_ALREADY ? "already bound to" : "bound to", target);
+                return;
+        }
+        if (dev->driver[0]) {
+                if (ctx->dry_run)
+                        vc_log(ctx, LOG_WARNING, DEV_FMT ": dry run: would unbind from %s", DEV_ARGS(dev), dev->driver);
+                else {
+                        vc_log(ctx, LOG_WARNING, DEV_FMT ": unbinding from %s", DEV_ARGS(dev), dev->driver);
+                        r = write_attr(ctx, dev->addr, "bus/pci/drivers/%s/unbind", dev->driver);
+                        if (r < 0 && r != -ENODEV) {
+                                dev->outcome = VC_OUT_FAILED;
+                                dev->outcome_errno = -r;
+                                vc_log(ctx, LOG_ERR, DEV_FMT ": unbinding from %s failed: %s; it stays on %s",
+                                       DEV_ARGS(dev), dev->driver, strerror(-r), dev->driver);
+                                return;
+                        }
+                }
+        }
+        if (ctx->dry_run) {
+                dev->outcome = VC_OUT_DRY_RUN;
+                vc_log(ctx, LOG_INFO, DEV_FMT ": dry run: would bind to %s", DEV_ARGS(dev), target);
+                return;
+        }
+        if (!target_registered) {
+                dev->outcome = VC_OUT_HELD;
+                vc_log(ctx, LOG_ERR, DEV_FMT ": driver %s is not available; held off other drivers, not bound",
+                       DEV_ARGS(dev), target);
+                return;
+        }
+        r = write_attr(ctx, dev->addr, "bus/pci/drivers/%s/bind", target);
+        /* The kernel's answer is not the whole truth (drivers_probe never fails, bind
+         * can race with the module's own probe): the driver link decides. */
+        if (vc_dev_read_driver(ctx, dev) >= 0 && strcmp(dev->driver, target) == 0) {
+                dev->outcome = VC_OUT_CLAIMED;
+                vc_log(ctx, LOG_NOTICE, DEV_FMT ": bound to %s%s%s", DEV_ARGS(dev), target,
+                       before[0] ? ", taken from " : "", before);
+                return;
+        }
+        if (!vc_dev_exists(ctx, dev)) {
+                dev->outcome = VC_OUT_GONE;
+                vc_log(ctx, LOG_ERR, DEV_FMT ": device is gone", DEV_ARGS(dev));
+                return;
+        }
+        dev->outcome = VC_OUT_HELD;
+        dev->outcome_errno = r < 0 ? -r : 0;
+        if (r < 0) {
+                const char *why = bind_failure(ctx, dev, r);
+
+                vc_log(ctx, LOG_ERR, DEV_FMT ": binding to %s failed: %s%s%s; held off other drivers", DEV_ARGS(dev),
+                       target, strerror(-r), why ? ": " : "", why ? why : "");
+        } else
+                vc_log(ctx, LOG_ERR, DEV_FMT ": bind to %s accepted but the device has %s%s; held off other drivers",
+                       DEV_ARGS(dev), target, dev->driver[0] ? "driver " : "no driver", dev->driver);
+}
+
+/* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it; ANY is ffffffff. */
+static void format_new_id(const struct vc_rule *rule, char *buf, size_t size)
+{
+        const struct vc_id_filter *f = &rule->id;
+        uint32_t class = 0, mask = 0;
+
+        if (f->class >= 0) {
+                class = (uint32_t)f->class << 8;
+                mask = (f->class_mask & 0xffff) << 8;
+        }
+        if (f->prog_if >= 0) {
+                class |= (uint32_t)f->prog_if;
+                mask |= 0xff;
+        }
+        snprintf(buf, size, "%x %x %x %x %x %x", f->vendor >= 0 ? (uint32_t)f->vendor : 0xffffffffu,
+                 f->device >= 0 ? (uint32_t)f->device : 0xffffffffu,
+                 rule->has_subsys && rule->subsys.vendor >= 0 ? (uint32_t)rule->subsys.vendor : 0xffffffffu,
+                 rule->has_subsys && rule->subsys.device >= 0 ? (uint32_t)rule->subsys.device : 0xffffffffu, class,
+                 mask);
+}
+
+/* Phase 4: like vfio-pci.ids=, so a hot-plugged twin is taken too. Only for
+ * pure id rules, and only when the id selects nothing this rule left out. */
+static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const struct vc_devlist *devs)
+{
+        char id[128];
+        int r;
+
+        if (!rule->has_id || rule->has_slot || rule->state != VC_RULE_OK)
+                return;
+        for (size_t i = 0; i < devs->n; i++) {
+                const struct vc_dev *d = &devs->devs[i];
+
+                if (vc_rule_matches(rule, d) && d->rule != rule) {
+                        vc_log(ctx, LOG_INFO, "%s: not registering the id with %s: it also matches " DEV_FMT,
+                               rule->origin, rule->driver, DEV_ARGS(d));
+                        return;
+                }
+        }
+        if (!vc_driver_loaded(ctx, rule->driver))
+                return;
+        format_new_id(rule, id, sizeof(id));
+        r = write_attr(ctx, id, "bus/pci/drivers/%s/new_id", rule->driver);
+        if (r == -EEXIST)
+                vc_log(ctx, LOG_DEBUG, "%s: id %s already registered with %s", rule->origin, id, rule->driver);
+        else if (r < 0)
+                vc_log(ctx, LOG_WARNING, "%s: registering id %s with %s failed: %s", rule->origin, id, rule->driver,
+                       strerror(-r));
+        else
+                vc_log(ctx, LOG_INFO, "%s: id %s registered with %s (new_id)", rule->origin, id, rule->driver);
+}
+
+int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, unsigned flags,
+             struct vc_apply_stats *ret)
+{
+        struct vc_apply_stats st = { 0 };
+
+        for (size_t i = 0; i < devs->n; i++)
+                if (devs->devs[i].rule) {
+                        st.selected++;
+                        set_override(ctx, &devs->devs[i]);
+                }
+        for (size_t i = 0; i < devs->n; i++) {
+                const struct vc_dev *d = &devs->devs[i];
+                bool seen = false;
+
+                if (!d->rule || d->outcome != VC_OUT_NONE)
+                        continue;
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = devs->devs[j].rule && devs->devs[j].outcome == VC_OUT_NONE &&
+                               strcmp(devs->devs[j].rule->driver, d->rule->driver) == 0;
+                if (!seen)
+                        load_driver(ctx, d->rule->driver);
+        }
+        for (size_t i = 0; i < devs->n; i++) {
+                struct vc_dev *d = &devs->devs[i];
+
+                if (!d->rule || d->outcome != VC_OUT_NONE)
+                        continue;
+                move_dev(ctx, d, vc_driver_loaded(ctx, d->rule->driver));
+        }
+        if ((flags & VC_APPLY_NEW_ID) && !ctx->dry_run)
+                for (size_t ri = 0; ri < cfg->n_rules; ri++)
+                        register_id(ctx, &cfg->rules[ri], devs);
+        for (size_t i = 0; i < devs->n; i++)
+                switch (devs->devs[i].outcome) {
+                case VC_OUT_CLAIMED:
+                        st.claimed++;
+                        break;
+                case VC_OUT_ALREADY:
+                        st.already++;
+                        break;
+                case VC_OUT_HELD:
+                        st.held++;
+                        break;
+                case VC_OUT_FAILED:
+                case VC_OUT_GONE:
+                        st.failed++;
+                        break;
+                default:
+                        break;
+                }
+        if (ret)
+                *ret = st;
+        return 0;
+}
+
+int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev)
+{
+        char cur[VC_DRIVER_MAX + 16];
+        int r;
+
+        r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
+        if (r < 0)
+                return r;
+        if (cur[0]) {
+                r = write_attr(ctx, "\n", "bus/pci/devices/%s/driver_override", dev->addr);
+                if (r < 0)
+                        return r;
+                vc_log(ctx, LOG_INFO, DEV_FMT ": driver_override %s cleared", DEV_ARGS(dev), cur);
+        }
+        r = vc_dev_read_driver(ctx, dev);
+        if (r < 0)
+                return r;
+        /* A dynamic id would hand the device straight back on the re-probe. */
+        for (size_t i = 0; cfg && i < cfg->n_rules; i++) {
+                const struct vc_rule *rule = &cfg->rules[i];
+                char id[128];
+
+                if (!rule->has_id || rule->has_slot || !vc_rule_matches(rule, dev) ||
+                    !vc_driver_loaded(ctx, rule->driver))
+                        continue;
+                format_new_id(rule, id, sizeof(id));
+                if (write_attr(ctx, id, "bus/pci/drivers/%s/remove_id", rule->driver) >= 0)
+                        vc_log(ctx, LOG_INFO, "%s: id %s removed from %s (remove_id)", rule->origin, id,
+                               rule->driver);
+        }
+        if (dev->driver[0]) {
+                vc_log(ctx, LOG_INFO, DEV_FMT ": unbinding from %s", DEV_ARGS(dev), dev->driver);
+                r = write_attr(ctx, dev->addr, "bus/pci/drivers/%s/unbind", dev->driver);
+                if (r < 0 && r != -ENODEV)
+                        return r;
+        }
+        r = write_attr(ctx, dev->addr, "bus/pci/drivers_probe");
+        if (r < 0)
+                return r;
+        r = vc_dev_read_driver(ctx, dev);
+        if (r < 0)
+                return r;
+        if (dev->driver[0])
+                vc_log(ctx, LOG_NOTICE, DEV_FMT ": released, now on %s", DEV_ARGS(dev), dev->driver);
+        else
+                vc_log(ctx, LOG_NOTICE, DEV_FMT ": released, no driver took it", DEV_ARGS(dev));
+        return 0;
+}
+
+static bool driver_keeps_group_viable(const char *driver)
+{
+        size_t n = strlen(driver);
+
+        /* No driver, vfio-pci, pci-stub, or a vfio-pci variant (mlx5_vfio_pci, ...). */
+        return n == 0 || strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pci-stub") == 0 ||
+               (n >= 8 && strcmp(driver + n - 8, "vfio_pci") == 0) ||
+               (n >= 8 && strcmp(driver + n - 8, "vfio-pci") == 0);
+}
+
+int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *dev, bool predict,
+                   const struct vc_dev **ret_blocker)
+{
+        char **members = NULL;
+        size_t n = 0;
+        const struct vc_dev *blocker = NULL;
+        int r;
+
+        if (dev->group < 0)
+                return -ENODATA;
+        r = vc_group_members(ctx, dev->group, &members, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n && !blocker; i++) {
+                const struct vc_dev *m = vc_devlist_find(devs, members[i]);
+
+                if (!m || m == dev || vc_dev_is_bridge(m))
+                        continue;
+                /* Predicting: a selected member will be on its target driver. */
+                if (!driver_keeps_group_viable(predict && m->rule ? m->rule->driver : m->driver))
+                        blocker = m;
+        }
+        vc_strv_free(members, n);
+        *ret_blocker = blocker;
+        return 0;
+}

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * PCI devices straight from sysfs. One read of each device's uevent gives
+ * the IDs, the class and the bound driver; everything else is read only for
+ * the devices a rule selects, so that a large SR-IOV box costs little.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "util.h"
+#include "vfio-claim.h"
+
+/* DDDD:BB:DD.F exactly as the kernel names a PCI device (domain may be longer). */
+bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func)
+{
+        const char *c1 = strchr(s, ':'), *c2, *dot;
+        uint32_t d, b, sl, fn;
+        size_t dl;
+
+        if (!c1)
+                return false;
+        c2 = strchr(c1 + 1, ':');
+        if (!c2)
+                return false;
+        dot = strchr(c2 + 1, '.');
+        if (!dot)
+                return false;
+        dl = (size_t)(c1 - s);
+        if (dl < 4 || !vc_parse_hex_u32(s, dl, 0xffffffff, &d) || c2 - c1 != 3 ||
+            !vc_parse_hex_u32(c1 + 1, 2, 0xff, &b) || dot - c2 != 3 || !vc_parse_hex_u32(c2 + 1, 2, 0x1f, &sl) ||
+            strlen(dot + 1) != 1 || !vc_parse_hex_u32(dot + 1, 1, 7, &fn))
+                return false;
+        if (domain)
+                *domain = d;
+        if (bus)
+                *bus = (uint8_t)b;
+        if (slot)
+                *slot = (uint8_t)sl;
+        if (func)
+                *func = (uint8_t)fn;
+        return true;
+}
+
+static int parse_id_pair(const char *v, uint16_t *a, uint16_t *b)
+{
+        uint32_t x, y;
+
+        /* "8086:2922" */
+        if (strlen(v) != 9 || v[4] != ':' || !vc_parse_hex_u32(v, 4, 0xffff, &x) ||
+            !vc_parse_hex_u32(v + 5, 4, 0xffff, &y))
+                return -EINVAL;
+        *a = (uint16_t)x;
+        *b = (uint16_t)y;
+        return 0;
+}
+
+/* Parses a PCI device's uevent text into dev; -EINVAL names nothing useful. */
+static int parse_uevent(char *text, struct vc_dev *dev)
+{
+        bool have_id = false, have_class = false;
+        char *line, *save = NULL;
+
+        dev->driver[0] = 0;
+        dev->subvendor = dev->subdevice = 0;
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                char *eq = strchr(line, '=');
+                const char *v;
+
+                if (!eq)
+                        continue;
+                *eq = 0;
+                v = eq + 1;
+                if (strcmp(line, "PCI_ID") == 0) {
+                        if (parse_id_pair(v, &dev->vendor, &dev->device) < 0)
+                                return -EINVAL;
+                        have_id = true;
+                } else if (strcmp(line, "PCI_SUBSYS_ID") == 0) {
+                        if (parse_id_pair(v, &dev->subvendor, &dev->subdevice) < 0)
+                                return -EINVAL;
+                } else if (strcmp(line, "PCI_CLASS") == 0) {
+                        uint32_t c;
+
+                        if (!vc_parse_hex_u32(v, strlen(v), 0xffffff, &c))
+                                return -EINVAL;
+                        dev->class = c;
+                        have_class = true;
+                } else if (strcmp(line, "DRIVER") == 0) {
+                        /* Driver names become path components: no '/' and bounded. */
+                        if (!*v || strlen(v) >= VC_DRIVER_MAX || strchr(v, '/'))
+                                return -EINVAL;
+                        strcpy(dev->driver, v);
+                }
+        }
+        return have_id && have_class ? 0 : -ENODATA;
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+        const struct vc_dev *x = a, *y = b;
+
+        if (x->domain != y->domain)
+                return x->domain < y->domain ? -1 : 1;
+        if (x->bus != y->bus)
+                return x->bus < y->bus ? -1 : 1;
+        if (x->slot != y->slot)
+                return x->slot < y->slot ? -1 : 1;
+        return (int)x->func - (int)y->func;
+}
+
+int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        _cleanup_free_ struct vc_dev *devs = NULL;
+        size_t n = 0, alloc = 0;
+        char path[4096];
+        struct dirent *de;
+        int r;
+
+        r = vc_path(path, sizeof(path), "%s/bus/pci/devices", ctx->sysfs);
+        if (r < 0)
+                return r;
+        d = opendir(path);
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *text = NULL;
+                struct vc_dev dev = { .group = -1 };
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (strlen(de->d_name) >= VC_ADDR_MAX ||
+                    !vc_addr_parse(de->d_name, &dev.domain, &dev.bus, &dev.slot, &dev.func)) {
+                        vc_log(ctx, LOG_WARNING, "%s/%s: not a PCI address, ignored", path, de->d_name);
+                        continue;
+                }
+                strcpy(dev.addr, de->d_name);
+                r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/uevent", ctx->sysfs, de->d_name);
+                if (r >= 0)
+                        r = vc_read_file(path, VC_ATTR_MAX, &text, NULL);
+                if (r >= 0)
+                        r = parse_uevent(text, &dev);
+                /* Restore the directory path used in messages above. */
+                (void)vc_path(path, sizeof(path), "%s/bus/pci/devices", ctx->sysfs);
+                if (r == -ENOENT)
+                        continue; /* removed while we looked: not ours to report */
+                if (r < 0) {
+                        vc_log(ctx, LOG_WARNING, "%s/%s/uevent: %s; device ignored", path, de->d_name,
+                               r == -ENODATA ? "no PCI_ID or PCI_CLASS" :
+                               r == -EINVAL  ? "unexpected contents" :
+                                               strerror(-r));
+                        continue;
+                }
+                if (n == alloc) {
+                        size_t na = alloc ? alloc * 2 : 64;
+                        struct vc_dev *p = realloc(devs, na * sizeof(*p));
+
+                        if (!p)
+                                return -ENOMEM;
+                        devs = p;
+                        alloc = na;
+                }
+                devs[n++] = dev;
+        }
+        if (n > 1)
+                qsort(devs, n, sizeof(*devs), dev_cmp);
+        ret->devs = TAKE_PTR(devs);
+        ret->n = n;
+        return 0;
+}
+
+void vc_devlist_clear(struct vc_devlist *l)
+{
+        free(l->devs);
+        l->devs = NULL;
+        l->n = 0;
+}
+
+struct vc_dev *vc_devlist_find(const struct vc_devlist *l, const char *addr)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (strcmp(l->devs[i].addr, addr) == 0)
+                        return &l->devs[i];
+        return NULL;
+}
+
+int vc_dev_read_driver(struct vc_ctx *ctx, struct vc_dev *dev)
+{
+        char path[4096], name[VC_DRIVER_MAX];
+        int r;
+
+        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/driver", ctx->sysfs, dev->addr);
+        if (r < 0)
+                return r;
+        r = vc_readlink_basename(path, name, sizeof(name));
+        if (r == -ENOENT) {
+                if (!vc_dev_exists(ctx, dev))
+                        return -ENODEV;
+                dev->driver[0] = 0;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        strcpy(dev->driver, name);
+        return 0;
+}
+
+int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev)
+{
+        char path[4096], name[32];
+        uint32_t g;
+        int r;
+
+        if (dev->group_read)
+                return 0;
+        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group", ctx->sysfs, dev->addr);
+        if (r < 0)
+                return r;
+        r = vc_readlink_basename(path, name, sizeof(name));
+        if (r == -ENOENT) {
+                dev->group = -1;
+                dev->group_read = true;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (strspn(name, "0123456789") != strlen(name) || strlen(name) > 9)
+                return -EINVAL;
+        g = (uint32_t)strtoul(name, NULL, 10);
+        dev->group = (int)g;
+        dev->group_read = true;
+        return 0;
+}
+
+int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size)
+{
+        char path[4096];
+        int r;
+
+        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/driver_override", ctx->sysfs, dev->addr);
+        if (r < 0)
+                return r;
+        r = vc_read_attr(path, buf, size);
+        if (r < 0)
+                return r;
+        /* Older kernels print an unset override as "(null)". */
+        if (strcmp(buf, "(null)") == 0)
+                buf[0] = 0;
+        return 0;
+}
+
+int vc_dev_boot_vga(struct vc_ctx *ctx, const struct vc_dev *dev)
+{
+        char path[4096], buf[16];
+        int r;
+
+        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/boot_vga", ctx->sysfs, dev->addr);
+        if (r < 0)
+                return r;
+        r = vc_read_attr(path, buf, sizeof(buf));
+        if (r == -ENOENT)
+                return 0; /* only VGA-class devices have the attribute */
+        if (r < 0)
+                return r;
+        return strcmp(buf, "1") == 0;
+}
+
+/* Header types 1 and 2: bridges are never claimed and never spoil a group. */
+bool vc_dev_is_bridge(const struct vc_dev *dev)
+{
+        uint32_t cs = dev->class >> 8;
+
+        return cs == 0x0604 || cs == 0x0607 || cs == 0x0609;
+}
+
+bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev)
+{
+        char path[4096];
+        struct stat st;
+
+        if (vc_path(path, sizeof(path), "%s/bus/pci/devices/%s", ctx->sysfs, dev->addr) < 0)
+                return false;
+        return stat(path, &st) == 0;
+}
+
+int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        char **v = NULL;
+        size_t n = 0;
+        char path[4096];
+        struct dirent *de;
+        int r;
+
+        r = vc_path(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices", ctx->sysfs, group);
+        if (r < 0)
+                return r;
+        d = opendir(path);
+        if (!d)
+                return negative_errno();
+        while ((de = readdir(d))) {
+                char *s;
+
+                if (!vc_addr_parse(de->d_name, NULL, NULL, NULL, NULL))
+                        continue;
+                s = strdup(de->d_name);
+                if (!s || vc_strv_push(&v, &n, s) < 0) {
+                        free(s);
+                        vc_strv_free(v, n);
+                        return -ENOMEM;
+                }
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+/* 1 when the kernel made IOMMU groups, 0 when there are none. */
+int vc_iommu_enabled(struct vc_ctx *ctx)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        char path[4096];
+        struct dirent *de;
+        int r;
+
+        r = vc_path(path, sizeof(path), "%s/kernel/iommu_groups", ctx->sysfs);
+        if (r < 0)
+                return r;
+        d = opendir(path);
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.')
+                        return 1;
+        return 0;
+}
+
+bool vc_driver_loaded(struct vc_ctx *ctx, const char *driver)
+{
+        char path[4096];
+        struct stat st;
+
+        if (vc_path(path, sizeof(path), "%s/bus/pci/drivers/%s", ctx->sysfs, driver) < 0)
+                return false;
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

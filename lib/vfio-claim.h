@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal interface of libvfio-claim. Every function that can fail returns
+ * a negative errno and leaves its out-parameters untouched on failure. The
+ * library never prints: everything it has to say goes through the log
+ * function the caller sets with vc_ctx_set_log_fn().
+ */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#define VC_ADDR_MAX 32   /* "0000:00:1f.2"; domains may be wider than 4 digits */
+#define VC_DRIVER_MAX 64 /* longer than any PCI driver name in the kernel */
+#define VC_DEFAULT_DRIVER "vfio-pci"
+
+/* Size caps for anything read from a file: sysfs attributes are one page. */
+#define VC_ATTR_MAX 4096
+#define VC_CONFIG_MAX (1024 * 1024)
+#define VC_CMDLINE_MAX (64 * 1024)
+#define VC_LINE_MAX 4096
+
+struct kmod_ctx;
+
+typedef void (*vc_log_fn)(void *userdata, int priority, const char *fmt, va_list ap);
+
+struct vc_ctx {
+        char *sysfs;      /* sysfs root, "/sys" on a live system */
+        bool live;        /* sysfs is the real /sys: modules may be loaded */
+        bool dry_run;     /* log every write instead of doing it */
+        char *modules_dir;/* /lib/modules/RELEASE for module look-ups, NULL: running kernel */
+        vc_log_fn log_fn;
+        void *log_data;
+        struct kmod_ctx *kmod;
+};
+
+int vc_ctx_new(const char *sysfs, struct vc_ctx **ret);
+struct vc_ctx *vc_ctx_free(struct vc_ctx *ctx);
+void vc_ctx_set_log_fn(struct vc_ctx *ctx, vc_log_fn fn, void *userdata);
+int vc_ctx_set_kernel(struct vc_ctx *ctx, const char *release);
+void vc_log(struct vc_ctx *ctx, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static inline void vc_ctx_freep(struct vc_ctx **ctx)
+{
+        if (*ctx)
+                vc_ctx_free(*ctx);
+}
+
+/* ---- selectors: the syntax of lspci -s, lspci -d ---- */
+
+/* -1 in any field means "any", as in pciutils' struct pci_filter. */
+struct vc_slot_filter {
+        int64_t domain, bus, slot, func;
+};
+
+struct vc_id_filter {
+        int64_t vendor, device;
+        int64_t class;       /* class << 8 | subclass, -1: any */
+        uint32_t class_mask; /* "x" nibbles of the class field clear bits here */
+        int64_t prog_if;
+};
+
+struct vc_subsys_filter {
+        int64_t vendor, device;
+};
+
+/* On failure *reason names what is wrong, worded like lspci's messages. */
+int vc_slot_filter_parse(const char *s, struct vc_slot_filter *ret, const char **reason);
+int vc_id_filter_parse(const char *s, struct vc_id_filter *ret, const char **reason);
+int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const char **reason);
+
+/* ---- devices ---- */
+
+struct vc_rule;
+
+struct vc_dev {
+        char addr[VC_ADDR_MAX];
+        uint32_t domain;
+        uint8_t bus, slot, func;
+        uint16_t vendor, device, subvendor, subdevice;
+        uint32_t class; /* 24 bits: class, subclass, prog-if */
+        char driver[VC_DRIVER_MAX]; /* "" when no driver is bound */
+        int group;      /* IOMMU group, -1 when none; valid when group_read */
+        bool group_read;
+
+        /* Filled by vc_resolve(). */
+        const struct vc_rule *rule; /* the rule that selects it, NULL: untouched */
+        const struct vc_dev *via;   /* set when pulled in by "group" expansion */
+        unsigned outcome;           /* enum vc_outcome, after vc_apply() */
+        int outcome_errno;
+};
+
+struct vc_devlist {
+        struct vc_dev *devs;
+        size_t n;
+};
+
+bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func);
+int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret);
+void vc_devlist_clear(struct vc_devlist *l);
+struct vc_dev *vc_devlist_find(const struct vc_devlist *l, const char *addr);
+int vc_dev_read_driver(struct vc_ctx *ctx, struct vc_dev *dev);
+int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev);
+int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
+int vc_dev_boot_vga(struct vc_ctx *ctx, const struct vc_dev *dev);
+bool vc_dev_is_bridge(const struct vc_dev *dev);
+bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev);
+int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
+int vc_iommu_enabled(struct vc_ctx *ctx);
+bool vc_driver_loaded(struct vc_ctx *ctx, const char *driver);
+
+bool vc_slot_match(const struct vc_slot_filter *f, const struct vc_dev *dev);
+bool vc_id_match(const struct vc_id_filter *f, const struct vc_dev *dev);
+bool vc_subsys_match(const struct vc_subsys_filter *f, const struct vc_dev *dev);
+
+/* ---- rules and configuration ---- */
+
+enum vc_rule_state {
+        VC_RULE_OK,
+        VC_RULE_NO_MATCH,
+        VC_RULE_GUARD_MISMATCH,
+};
+
+struct vc_rule {
+        char *origin; /* "FILE:LINE" or "kernel command line" */
+        char *text;
+        bool has_slot, has_id, has_subsys;
+        struct vc_slot_filter slot;
+        struct vc_id_filter id;
+        struct vc_subsys_filter subsys;
+        bool group;
+        char driver[VC_DRIVER_MAX];
+
+        /* Filled by vc_resolve(). */
+        enum vc_rule_state state;
+        size_t n_selected;
+};
+
+struct vc_config {
+        struct vc_rule *rules;
+        size_t n_rules;
+        size_t n_errors;  /* malformed lines; each was logged with its origin */
+        size_t n_read;    /* config files read */
+        /* From the kernel command line. */
+        bool off;
+        bool dry_run;
+        size_t n_cmdline_rules;
+};
+
+void vc_config_clear(struct vc_config *cfg);
+int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error);
+void vc_rule_clear(struct vc_rule *r);
+int vc_config_add_line(struct vc_ctx *ctx, struct vc_config *cfg, const char *origin, const char *line);
+int vc_config_load_file(struct vc_ctx *ctx, struct vc_config *cfg, const char *path);
+int vc_config_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *main_file, const char *dropin_dir);
+int vc_cmdline_parse(struct vc_ctx *ctx, struct vc_config *cfg, const char *cmdline, const char *origin);
+int vc_cmdline_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *path);
+bool vc_rule_matches(const struct vc_rule *r, const struct vc_dev *dev);
+
+/* Reads a whole small file: regular files only, never blocks, at most max bytes. */
+int vc_read_file(const char *path, size_t max, char **ret, size_t *ret_size);
+
+/* ---- the engine ---- */
+
+enum vc_outcome {
+        VC_OUT_NONE,        /* not selected */
+        VC_OUT_CLAIMED,     /* bound to the target driver by this run */
+        VC_OUT_ALREADY,     /* was on the target driver already */
+        VC_OUT_HELD,        /* override set, not bound (probe failed, driver missing) */
+        VC_OUT_FAILED,      /* override could not be written: not held off */
+        VC_OUT_GONE,        /* the device vanished */
+        VC_OUT_DRY_RUN,     /* dry run: nothing written */
+};
+
+const char *vc_outcome_to_string(enum vc_outcome o);
+
+int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs);
+
+struct vc_apply_stats {
+        unsigned selected, claimed, already, held, failed;
+};
+
+#define VC_APPLY_NEW_ID (1u << 0) /* register id rules with the driver's new_id */
+
+int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, unsigned flags,
+             struct vc_apply_stats *ret);
+int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev);
+
+/* Why a group is not viable: the first endpoint that keeps a host driver. */
+int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *dev, bool predict,
+                   const struct vc_dev **ret_blocker);
+
+/* ---- modules ---- */
+
+enum vc_module_state {
+        VC_MODULE_LOADED,     /* loaded now, already loaded, or built in */
+        VC_MODULE_AVAILABLE,  /* exists for the kernel, not loaded (look-up only) */
+        VC_MODULE_SKIPPED,    /* not a live system: nothing loaded */
+        VC_MODULE_BLACKLISTED,
+};
+
+int vc_module_load(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret);
+int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret);
+
+/* ---- filesystems and swap on PCI devices ---- */
+
+/* For each device in devs that carries a mounted filesystem or active swap,
+ * calls fn with a description such as "/ (mounted)" or "swap /dev/sda2". */
+typedef void (*vc_busy_fn)(void *userdata, const struct vc_dev *dev, const char *what);
+int vc_find_busy(struct vc_ctx *ctx, const char *proc, const struct vc_devlist *devs, vc_busy_fn fn,
+                 void *userdata);
