@@ -12,8 +12,8 @@
 #include "util.h"
 #include "vfio-claim.h"
 
-static void kmod_log(void *data, int priority, const char *file, int line, const char *fn, const char *format,
-                     va_list args)
+static void kmod_log(void *data, int priority, const char *file _unused_, int line _unused_, const char *fn _unused_,
+                     const char *format, va_list args)
 {
         struct vc_ctx *ctx = data;
         _cleanup_free_ char *msg = NULL;

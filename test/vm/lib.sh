@@ -26,6 +26,7 @@ export PATH
 vm_log() { printf '%s\n' "$*" >&2; }
 
 vm_kernel() {
+	: "${VM_DIR:?set VM_DIR to test/vm}"
 	VM_KDIR=$("$VM_DIR/get-kernel") || return 1
 	VM_KVER=$(cat "$VM_KDIR/kver")
 	VM_KIMG=$VM_KDIR/boot-image
@@ -35,95 +36,93 @@ vm_kernel() {
 # A directory holding only the kernel's uapi headers, for musl-gcc: plain
 # -I/usr/include would pull glibc's headers in.
 vm_kheaders() {
-	d=$1
-	mkdir -p "$d"
-	for h in /usr/include/linux /usr/include/asm-generic; do
-		[ -e "$d/${h##*/}" ] || ln -s "$h" "$d/${h##*/}"
+	_vm_d=$1
+	mkdir -p "$_vm_d"
+	for _vm_h in /usr/include/linux /usr/include/asm-generic; do
+		[ -e "$_vm_d/${_vm_h##*/}" ] || ln -s "$_vm_h" "$_vm_d/${_vm_h##*/}"
 	done
-	for h in /usr/include/x86_64-linux-gnu/asm /usr/include/asm; do
-		if [ -d "$h" ] && [ ! -e "$d/asm" ]; then
-			ln -s "$h" "$d/asm"
+	for _vm_h in /usr/include/x86_64-linux-gnu/asm /usr/include/asm; do
+		if [ -d "$_vm_h" ] && [ ! -e "$_vm_d/asm" ]; then
+			ln -s "$_vm_h" "$_vm_d/asm"
 		fi
 	done
 }
 
 vm_build_check() {
-	out=$1
-	src=$VM_DIR/vfio-open-check.c
-	if [ -x "$out" ] && [ "$out" -nt "$src" ]; then
-		return 0
-	fi
+	_vm_out=$1
+	_vm_src=$VM_DIR/vfio-open-check.c
 	if command -v musl-gcc >/dev/null 2>&1; then
-		vm_kheaders "${out%/*}/kheaders"
-		musl-gcc -static -Os -Wall -Wextra -idirafter "${out%/*}/kheaders" \
-			-o "$out" "$src" || return 1
+		vm_kheaders "${_vm_out%/*}/kheaders"
+		musl-gcc -static -Os -Wall -Wextra -idirafter "${_vm_out%/*}/kheaders" \
+			-o "$_vm_out" "$_vm_src" || return 1
 	else
 		# glibc's static libc works too, only bigger.
-		${CC:-cc} -static -Os -Wall -Wextra -o "$out" "$src" || return 1
+		${CC:-cc} -static -Os -Wall -Wextra -o "$_vm_out" "$_vm_src" || return 1
 	fi
-	strip "$out" 2>/dev/null || true
+	strip "$_vm_out" 2>/dev/null || true
 }
 
 # Resolve MODULE... (with dependencies and soft dependencies) against the
 # unpacked kernel; prints paths relative to lib/modules/KVER.
 vm_module_paths() {
-	root=$VM_KDIR/root
-	modprobe -d "$root" -S "$VM_KVER" --show-depends -a "$@" |
-		sed -n "s,^insmod $root/lib/modules/$VM_KVER/\\([^ ]*\\).*,\\1,p" |
+	_vm_root=$VM_KDIR/root
+	modprobe -d "$_vm_root" -S "$VM_KVER" --show-depends -a "$@" |
+		sed -n "s,^insmod $_vm_root/lib/modules/$VM_KVER/\\([^ ]*\\).*,\\1,p" |
 		sort -u
 }
 
 vm_initramfs() {
-	out=$1 stage=$2 bin=$3 check=$4
+	_vm_out=$1 _vm_stage=$2 _vm_bin=$3 _vm_check=$4
 	shift 4
+	# shellcheck disable=SC2086 # a list
 	[ $# -gt 0 ] || set -- $VM_MODULES
-	mdir=lib/modules/$VM_KVER
+	_vm_mdir=lib/modules/$VM_KVER
 
-	mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
-		"$stage/etc" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/run" \
-		"$stage/tmp" "$stage/$mdir"
-	cp "$(command -v busybox)" "$stage/bin/busybox"
-	ln -sf busybox "$stage/bin/sh"
-	[ -z "$bin" ] || cp "$bin" "$stage/usr/sbin/vfio-claim"
-	[ -z "$check" ] || cp "$check" "$stage/usr/bin/vfio-open-check"
-	cp "$VM_DIR/init" "$stage/init"
-	chmod 755 "$stage/init"
+	mkdir -p "$_vm_stage/bin" "$_vm_stage/sbin" "$_vm_stage/usr/bin" "$_vm_stage/usr/sbin" \
+		"$_vm_stage/etc" "$_vm_stage/proc" "$_vm_stage/sys" "$_vm_stage/dev" "$_vm_stage/run" \
+		"$_vm_stage/tmp" "$_vm_stage/$_vm_mdir"
+	cp "$(command -v busybox)" "$_vm_stage/bin/busybox"
+	ln -sf busybox "$_vm_stage/bin/sh"
+	[ -z "$_vm_bin" ] || cp "$_vm_bin" "$_vm_stage/usr/sbin/vfio-claim"
+	[ -z "$_vm_check" ] || cp "$_vm_check" "$_vm_stage/usr/bin/vfio-open-check"
+	cp "$VM_DIR/init" "$_vm_stage/init"
+	chmod 755 "$_vm_stage/init"
 
-	mods=$(vm_module_paths "$@") || return 1
-	for m in $mods; do
-		name=${m##*/}
-		name=${name%%.ko*}
-		skip=
-		for o in ${OMIT-}; do
-			[ "$(echo "$o" | tr - _)" != "$(echo "$name" | tr - _)" ] || skip=1
+	_vm_mods=$(vm_module_paths "$@") || return 1
+	for _vm_m in $_vm_mods; do
+		_vm_name=${_vm_m##*/}
+		_vm_name=${_vm_name%%.ko*}
+		_vm_skip=
+		for _vm_o in ${OMIT-}; do
+			[ "$(echo "$_vm_o" | tr - _)" != "$(echo "$_vm_name" | tr - _)" ] || _vm_skip=1
 		done
-		[ -z "$skip" ] || continue
-		mkdir -p "$stage/$mdir/${m%/*}"
-		cp "$VM_KDIR/root/$mdir/$m" "$stage/$mdir/$m"
+		[ -z "$_vm_skip" ] || continue
+		mkdir -p "$_vm_stage/$_vm_mdir/${_vm_m%/*}"
+		cp "$VM_KDIR/root/$_vm_mdir/$_vm_m" "$_vm_stage/$_vm_mdir/$_vm_m"
 	done
-	for f in modules.order modules.builtin modules.builtin.modinfo; do
-		[ ! -f "$VM_KDIR/root/$mdir/$f" ] || cp "$VM_KDIR/root/$mdir/$f" "$stage/$mdir/"
+	for _vm_f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ ! -f "$VM_KDIR/root/$_vm_mdir/$_vm_f" ] || cp "$VM_KDIR/root/$_vm_mdir/$_vm_f" "$_vm_stage/$_vm_mdir/"
 	done
-	depmod -b "$stage" "$VM_KVER" || return 1
+	depmod -b "$_vm_stage" "$VM_KVER" || return 1
 
-	(cd "$stage" && find . | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) >"$out"
+	(cd "$_vm_stage" && find . | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) >"$_vm_out"
 }
 
 vm_boot() {
-	log=$1 initrd=$2 append=$3
+	_vm_log=$1 _vm_initrd=$2 _vm_append=$3
 	shift 3
 	if [ "${VM_NO_IOMMU-}" = 1 ]; then
-		iommu=
-		iommu_arg=
+		_vm_iommu=
+		_vm_iommu_arg=
 	else
-		iommu="-device intel-iommu,intremap=on"
-		iommu_arg=intel_iommu=on
+		_vm_iommu="-device intel-iommu,intremap=on"
+		_vm_iommu_arg=intel_iommu=on
 	fi
-	# shellcheck disable=SC2086 # $iommu is empty or one option pair
+	# shellcheck disable=SC2086 # $_vm_iommu is empty or one option pair
 	timeout "$VM_TIMEOUT" qemu-system-x86_64 \
-		-machine q35,kernel-irqchip=split -accel tcg $iommu \
+		-machine q35,kernel-irqchip=split -accel tcg $_vm_iommu \
 		-nodefaults -display none -serial stdio -m 512 -no-reboot \
-		-kernel "$VM_KIMG" -initrd "$initrd" \
-		-append "console=ttyS0 $iommu_arg panic=-1 loglevel=1 $append" \
-		"$@" </dev/null >"$log" 2>&1
+		-kernel "$VM_KIMG" -initrd "$_vm_initrd" \
+		-append "console=ttyS0 $_vm_iommu_arg panic=-1 loglevel=1 $_vm_append" \
+		"$@" </dev/null >"$_vm_log" 2>&1
 }

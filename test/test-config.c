@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The rule language, config files and the kernel command line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests.h"
+#include "vfio-claim.h"
+
+static char last_msg[1024];
+static unsigned n_errors;
+
+static void capture(void *data, int prio, const char *fmt, va_list ap)
+{
+        if (prio > LOG_ERR)
+                return;
+        n_errors++;
+        vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+}
+
+static struct vc_ctx *ctx;
+
+static void reset(struct vc_config *cfg)
+{
+        vc_config_clear(cfg);
+        n_errors = 0;
+        last_msg[0] = 0;
+}
+
+/* Every malformed rule must be refused, with a reason. */
+static void test_bad_rules(void)
+{
+        static const char *const bad[] = {
+                "address",                 /* no value */
+                "address 01:00.0 address 02:00.0",
+                "id 10de",                 /* one field */
+                "id 10de:1b80 id 10de:1b81",
+                "subsystem 1458",
+                "subsystem 1458:3702:1",
+                "group",                   /* no selector */
+                "driver vfio-pci",         /* no selector */
+                "address 01:00.0 group group",
+                "address 01:00.0 driver",
+                "address 01:00.0 driver vfio/pci",
+                "address 01:00.0 driver ../../x",
+                "address 01:00.0 driver vfio-pci driver pci-stub",
+                "address 01:00.0 frobnicate",
+                "adress 01:00.0",
+                "ADDRESS 01:00.0",         /* keywords are lower case */
+                "address 01:20.0",
+                "address 01:00.8",
+                "address 1:2:3:4",
+                "id 10de:1b80:0300:00:00",
+                "id zzzz:1b80",
+                "address *",               /* selects everything */
+                "id :",
+                "id *:*:*",
+                "address ::*.*",
+                "01:00.0",                 /* no keyword */
+                "address 01:00.0 id",
+                "address 01:00.0 driver aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct vc_rule r;
+                char *error = NULL;
+                int k = vc_rule_parse(bad[i], &r, &error);
+
+                CHECK(k == -EINVAL && error && *error);
+                if (k >= 0) {
+                        fprintf(stderr, "  accepted: \"%s\"\n", bad[i]);
+                        vc_rule_clear(&r);
+                }
+                free(error);
+        }
+}
+
+static void test_good_rules(void)
+{
+        struct vc_rule r;
+        char *error = NULL;
+
+        CHECK_INT(vc_rule_parse("address 0000:01:00.0", &r, &error), 0);
+        CHECK(r.has_slot && !r.has_id && !r.group);
+        CHECK_STR(r.driver, "vfio-pci");
+        vc_rule_clear(&r);
+
+        CHECK_INT(vc_rule_parse("id 10de:1b80 subsystem 1458:3702", &r, &error), 0);
+        CHECK(r.has_id && r.has_subsys && !r.has_slot);
+        CHECK_INT(r.subsys.vendor, 0x1458);
+        vc_rule_clear(&r);
+
+        CHECK_INT(vc_rule_parse("address 03:00.0\tgroup", &r, &error), 0);
+        CHECK(r.group);
+        vc_rule_clear(&r);
+
+        CHECK_INT(vc_rule_parse("id 1b36:000d driver pci-stub", &r, &error), 0);
+        CHECK_STR(r.driver, "pci-stub");
+        vc_rule_clear(&r);
+
+        /* Options before selectors are fine too. */
+        CHECK_INT(vc_rule_parse("group driver pci-stub address 01:00", &r, &error), 0);
+        CHECK(r.group && r.has_slot);
+        vc_rule_clear(&r);
+
+        CHECK_INT(vc_rule_parse("id ::0106", &r, &error), 0);
+        CHECK_INT(r.id.class, 0x0106);
+        vc_rule_clear(&r);
+}
+
+static void test_lines(void)
+{
+        struct vc_config cfg = { 0 };
+
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "t:1", "   # just a comment"), 0);
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "t:2", ""), 0);
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "t:3", " \t "), 0);
+        CHECK_INT(cfg.n_rules, 0);
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "t:4", "address 01:00.0 # the GPU"), 0);
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "t:5", "address 02:00.0\r"), 0);
+        CHECK_INT(cfg.n_rules, 2);
+        CHECK_STR(cfg.rules[0].text, "address 01:00.0");
+        CHECK_STR(cfg.rules[1].origin, "t:5");
+        CHECK_INT(n_errors, 0);
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "t:6", "address 02:00.0\rid 1:2"), 0);
+        CHECK_INT(cfg.n_rules, 2);
+        CHECK_INT(n_errors, 1);
+        CHECK(strstr(last_msg, "t:6") != NULL);
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "t:7", "address\v01:00.0"), 0);
+        CHECK_INT(n_errors, 2);
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "t:8", "id \xff\xfe:1"), 0);
+        CHECK_INT(n_errors, 3);
+        CHECK(strstr(last_msg, "\\xff") != NULL); /* shown escaped, never raw */
+        CHECK_INT(cfg.n_errors, 3);
+        reset(&cfg);
+}
+
+static char tmpdir[] = "/tmp/vfio-claim-test-XXXXXX";
+
+static void write_file(const char *name, const char *content, size_t len)
+{
+        char path[512];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        CHECK(fd >= 0);
+        CHECK_INT(write(fd, content, len), (long long)len);
+        close(fd);
+}
+
+static void test_files(void)
+{
+        struct vc_config cfg = { 0 };
+        char main_file[512], dir[512];
+        static const char with_nul[] = "address 01:00.0\nid 10\0de:1\naddress 02:00.0\n";
+
+        snprintf(main_file, sizeof(main_file), "%s/vfio-claim.conf", tmpdir);
+        snprintf(dir, sizeof(dir), "%s/vfio-claim.d", tmpdir);
+        CHECK_INT(mkdir(dir, 0755), 0);
+
+        /* Nothing at all. */
+        CHECK_INT(vc_config_load(ctx, &cfg, main_file, dir), -ENOENT);
+        reset(&cfg);
+
+        /* A bad line between good ones: only it is lost, and it is named. */
+        write_file("vfio-claim.conf", "address 01:00.0\nbogus 1\n\naddress 02:00.0", 40);
+        CHECK_INT(vc_config_load(ctx, &cfg, main_file, dir), 0);
+        CHECK_INT(cfg.n_rules, 2);
+        CHECK_INT(cfg.n_errors, 1);
+        CHECK(strstr(last_msg, "vfio-claim.conf:2") != NULL);
+        CHECK_STR(cfg.rules[1].origin + strlen(tmpdir), "/vfio-claim.conf:4");
+        reset(&cfg);
+
+        /* Drop-ins in byte order, after the main file; non-.conf ignored. */
+        write_file("vfio-claim.d/b.conf", "address 0b:00.0\n", 16);
+        write_file("vfio-claim.d/a.conf", "address 0a:00.0\n", 16);
+        write_file("vfio-claim.d/Z.conf", "address 0c:00.0\n", 16);
+        write_file("vfio-claim.d/c.conf.dpkg-old", "address 0d:00.0\n", 16);
+        CHECK_INT(vc_config_load(ctx, &cfg, main_file, dir), 0);
+        CHECK_INT(cfg.n_rules, 5);
+        CHECK_INT(cfg.n_read, 4);
+        CHECK_INT(cfg.rules[2].slot.bus, 0x0c); /* "Z" sorts before "a" */
+        CHECK_INT(cfg.rules[3].slot.bus, 0x0a);
+        CHECK_INT(cfg.rules[4].slot.bus, 0x0b);
+        reset(&cfg);
+
+        /* NUL byte: that line only. */
+        write_file("vfio-claim.conf", with_nul, sizeof(with_nul) - 1);
+        CHECK_INT(vc_config_load_file(ctx, &cfg, main_file), 0);
+        CHECK_INT(cfg.n_rules, 2);
+        CHECK_INT(cfg.n_errors, 1);
+        CHECK(strstr(last_msg, ":2: NUL") != NULL);
+        reset(&cfg);
+
+        /* A directory and a FIFO in place of a config file: refused, never read. */
+        CHECK_INT(vc_config_load_file(ctx, &cfg, dir), -EISDIR);
+        {
+                char fifo[512];
+
+                snprintf(fifo, sizeof(fifo), "%s/fifo.conf", tmpdir);
+                CHECK_INT(mkfifo(fifo, 0600), 0);
+                CHECK_INT(vc_config_load_file(ctx, &cfg, fifo), -EBADFD);
+                unlink(fifo);
+        }
+        reset(&cfg);
+
+        /* Over the size cap. */
+        {
+                size_t n = VC_CONFIG_MAX + 10;
+                char *big = malloc(n);
+
+                memset(big, '#', n);
+                write_file("vfio-claim.conf", big, n);
+                free(big);
+                CHECK_INT(vc_config_load_file(ctx, &cfg, main_file), -EFBIG);
+        }
+        reset(&cfg);
+
+        /* A line over the line cap. */
+        {
+                size_t n = VC_LINE_MAX + 100;
+                char *big = malloc(n + 20);
+
+                memset(big, ' ', n);
+                memcpy(big + n, "\naddress 01:00.0\n", 17);
+                write_file("vfio-claim.conf", big, n + 17);
+                free(big);
+                CHECK_INT(vc_config_load_file(ctx, &cfg, main_file), 0);
+                CHECK_INT(cfg.n_rules, 1);
+                CHECK_INT(cfg.n_errors, 1);
+        }
+        reset(&cfg);
+}
+
+static void test_cmdline(void)
+{
+        struct vc_config cfg = { 0 };
+
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet\n", "c"), 0);
+        CHECK(!cfg.off && !cfg.dry_run);
+        CHECK_INT(cfg.n_rules, 0);
+        reset(&cfg);
+
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "quiet vfio_claim=off", "c"), 0);
+        CHECK(cfg.off);
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio-claim=0", "c"), 0);
+        CHECK(cfg.off);
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claim=off vfio_claim=on", "c"), 0);
+        CHECK(!cfg.off); /* the last one wins, as for any kernel parameter */
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claim=maybe", "c"), 0);
+        CHECK(!cfg.off);
+        CHECK_INT(cfg.n_errors, 1);
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claimx=off vfio_claim_foo=1", "c"), 0);
+        CHECK(!cfg.off);
+        CHECK_INT(cfg.n_errors, 0);
+        reset(&cfg);
+
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claim.dry_run", "c"), 0);
+        CHECK(cfg.dry_run);
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claim.dry_run=1", "c"), 0);
+        CHECK(cfg.dry_run);
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio-claim.dry-run=0", "c"), 0);
+        CHECK(!cfg.dry_run);
+        reset(&cfg);
+
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg,
+                                   "root=/dev/sda1 vfio_claim.rule=\"address 01:00.0 id 10de:1b80\" quiet "
+                                   "vfio_claim.rule=\"id 8086:1c02;address 02:00 group\" ro",
+                                   "/proc/cmdline"),
+                  0);
+        CHECK_INT(cfg.n_rules, 3);
+        CHECK_INT(cfg.n_errors, 0);
+        if (cfg.n_rules == 3) {
+                CHECK_STR(cfg.rules[0].text, "address 01:00.0 id 10de:1b80");
+                CHECK_STR(cfg.rules[1].text, "id 8086:1c02");
+                CHECK_STR(cfg.rules[2].text, "address 02:00 group");
+                CHECK_STR(cfg.rules[2].origin, "/proc/cmdline: vfio_claim.rule #3");
+        }
+        reset(&cfg);
+
+        /* The kernel also takes the quotes around the whole word. */
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "\"vfio_claim.rule=address 03:00.0\"", "c"), 0);
+        CHECK_INT(cfg.n_rules, 1);
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claim.rule=address", "c"), 0);
+        CHECK_INT(cfg.n_rules, 0);
+        CHECK_INT(cfg.n_errors, 1);
+        CHECK(strstr(last_msg, "c: vfio_claim.rule #1") != NULL);
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claim.rule= vfio_claim.rule", "c"), 0);
+        CHECK_INT(cfg.n_errors, 2);
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claim.rule=\"address 01:00.0;;bogus;\"", "c"), 0);
+        CHECK_INT(cfg.n_rules, 1);
+        CHECK_INT(cfg.n_errors, 1);
+        reset(&cfg);
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claim.frob=1", "c"), 0);
+        CHECK_INT(cfg.n_errors, 1);
+        reset(&cfg);
+
+        /* After "--" the words are init's. */
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "quiet -- vfio_claim=off", "c"), 0);
+        CHECK(!cfg.off);
+        reset(&cfg);
+
+        /* An unterminated quote runs to the end, as in the kernel. */
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "vfio_claim.rule=\"address 01:00.0 vfio_claim=off", "c"), 0);
+        CHECK(!cfg.off);
+        CHECK_INT(cfg.n_errors, 1);
+        reset(&cfg);
+
+        /* 64 KiB of words: parsed, no crash, nothing selected. */
+        {
+                size_t n = 64 * 1024;
+                char *big = malloc(n + 1);
+
+                for (size_t i = 0; i < n; i++)
+                        big[i] = i % 7 == 6 ? ' ' : 'a';
+                big[n] = 0;
+                CHECK_INT(vc_cmdline_parse(ctx, &cfg, big, "c"), 0);
+                CHECK_INT(cfg.n_rules, 0);
+                free(big);
+        }
+        reset(&cfg);
+}
+
+int main(void)
+{
+        char cmd[600];
+
+        CHECK(mkdtemp(tmpdir) != NULL);
+        CHECK_INT(vc_ctx_new("/nonexistent", &ctx), 0);
+        vc_ctx_set_log_fn(ctx, capture, NULL);
+        test_bad_rules();
+        test_good_rules();
+        test_lines();
+        test_files();
+        test_cmdline();
+        vc_ctx_free(ctx);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", tmpdir);
+        return tests_finish("test-config");
+}

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Selectors must mean what lspci -s and -d mean. The table pins the corners;
+ * when libpci is available the same strings, and many random ones, are also
+ * fed to pciutils' own filter parser and the results must agree.
+ */
+#include <stdint.h>
+
+#include "config.h"
+#include "tests.h"
+#include "vfio-claim.h"
+
+#if HAVE_LIBPCI
+#include <pci/pci.h>
+#endif
+
+#define ANY (-1)
+
+struct slot_case {
+        const char *s;
+        int ok;
+        int64_t domain, bus, slot, func;
+};
+
+static const struct slot_case slot_cases[] = {
+        { "0000:01:00.0", 1, 0, 1, 0, 0 },
+        { "01:00.0", 1, ANY, 1, 0, 0 },
+        { "01:00", 1, ANY, 1, 0, ANY },
+        { "1f.2", 1, ANY, ANY, 0x1f, 2 },
+        { "00:1f.2", 1, ANY, 0, 0x1f, 2 },
+        { "1:0.0", 1, ANY, 1, 0, 0 },
+        { "0001:02:03.4", 1, 1, 2, 3, 4 },
+        { "10000:00:00.0", 1, 0x10000, 0, 0, 0 },
+        { "7fffffff:ff:1f.7", 1, 0x7fffffff, 0xff, 0x1f, 7 },
+        { "80000000:00:00.0", 0, 0, 0, 0, 0 },
+        { "*:*.*", 1, ANY, ANY, ANY, ANY },
+        { "*:01:*.*", 1, ANY, 1, ANY, ANY },
+        { ":01:00.0", 1, ANY, 1, 0, 0 },
+        { "::", 1, ANY, ANY, ANY, ANY },
+        { ".", 1, ANY, ANY, ANY, ANY },
+        { "", 1, ANY, ANY, ANY, ANY },
+        { ".3", 1, ANY, ANY, ANY, 3 },
+        { "02:", 1, ANY, 2, ANY, ANY },
+        { "0:1:2:3", 0, 0, 0, 0, 0 },      /* too many fields */
+        { "01:00.0.1", 0, 0, 0, 0, 0 },    /* too many dots */
+        { "01:20.0", 0, 0, 0, 0, 0 },      /* slot > 1f */
+        { "01:00.8", 0, 0, 0, 0, 0 },      /* func > 7 */
+        { "100:00.0", 0, 0, 0, 0, 0 },     /* bus > ff */
+        { "001:00.0", 1, ANY, 1, 0, 0 },   /* leading zeros count for nothing */
+        { "0100:00.0", 0, 0, 0, 0, 0 },    /* but the bound is on the digits written */
+        { "g1:00.0", 0, 0, 0, 0, 0 },
+        { "01:0x.0", 1, ANY, 1, 0, 0 },    /* a bare "0x" prefix is 0 (pciutils >= 3.10) */
+        { "01:x.0", 0, 0, 0, 0, 0 },       /* 'x' digits only in the class field */
+        { "0x01:00.0", 1, ANY, 1, 0, 0 },  /* newer pciutils take a 0x prefix */
+        { "-1:00.0", 0, 0, 0, 0, 0 },
+        { " 01:00.0", 0, 0, 0, 0, 0 },
+        { "01:00.0 ", 0, 0, 0, 0, 0 },
+        { "0000000000000000000000000000000000000000000000000000000000000:00.0", 0, 0, 0, 0, 0 }, /* too long */
+};
+
+struct id_case {
+        const char *s;
+        int ok;
+        int64_t vendor, device, class;
+        uint32_t mask;
+        int64_t prog_if;
+};
+
+static const struct id_case id_cases[] = {
+        { "10de:1b80", 1, 0x10de, 0x1b80, ANY, ~0u, ANY },
+        { "10de:", 1, 0x10de, ANY, ANY, ~0u, ANY },
+        { ":1b80", 1, ANY, 0x1b80, ANY, ~0u, ANY },
+        { "::0106", 1, ANY, ANY, 0x0106, ~0u, ANY },
+        { "::0106:01", 1, ANY, ANY, 0x0106, ~0u, 1 },
+        { "8086::0c03:30", 1, 0x8086, ANY, 0x0c03, ~0u, 0x30 },
+        { "::01xx", 1, ANY, ANY, 0x0100, 0xffffff00u, ANY },
+        { "::x1xx", 1, ANY, ANY, 0x0100, 0xffff0f00u, ANY },
+        { "*:*", 1, ANY, ANY, ANY, ~0u, ANY },
+        { ":", 1, ANY, ANY, ANY, ~0u, ANY },
+        { "10DE:1B80", 1, 0x10de, 0x1b80, ANY, ~0u, ANY },
+        { "0x10de:0x1b80", 1, 0x10de, 0x1b80, ANY, ~0u, ANY },
+        { "10de", 0, 0, 0, 0, 0, 0 },        /* at least two fields */
+        { "", 0, 0, 0, 0, 0, 0 },
+        { "10de:1b80:0300:00:1", 0, 0, 0, 0, 0, 0 },
+        { "110de:1b80", 0, 0, 0, 0, 0, 0 },
+        { "10de:1b80:10000", 0, 0, 0, 0, 0, 0 },
+        { "10de:1b80:0300:100", 0, 0, 0, 0, 0, 0 },
+        { "10de:1b8g", 0, 0, 0, 0, 0, 0 },
+        { "10de:xx", 0, 0, 0, 0, 0, 0 },
+        { "10de:1b80:0x03", 1, 0x10de, 0x1b80, 0x0003, 0xfffff0ffu, ANY }, /* no 0x prefix on the class: x is a wildcard */
+};
+
+static void test_slot_table(void)
+{
+        for (size_t i = 0; i < sizeof(slot_cases) / sizeof(slot_cases[0]); i++) {
+                const struct slot_case *c = &slot_cases[i];
+                struct vc_slot_filter f = { 9, 9, 9, 9 };
+                const char *reason = NULL;
+                int r = vc_slot_filter_parse(c->s, &f, &reason);
+
+                if (!c->ok) {
+                        CHECK(r < 0 && reason);
+                        if (r >= 0)
+                                fprintf(stderr, "  slot \"%s\" was accepted\n", c->s);
+                        continue;
+                }
+                CHECK_INT(r, 0);
+                if (r < 0) {
+                        fprintf(stderr, "  slot \"%s\": %s\n", c->s, reason);
+                        continue;
+                }
+                CHECK_INT(f.domain, c->domain);
+                CHECK_INT(f.bus, c->bus);
+                CHECK_INT(f.slot, c->slot);
+                CHECK_INT(f.func, c->func);
+        }
+}
+
+static void test_id_table(void)
+{
+        for (size_t i = 0; i < sizeof(id_cases) / sizeof(id_cases[0]); i++) {
+                const struct id_case *c = &id_cases[i];
+                struct vc_id_filter f;
+                const char *reason = NULL;
+                int r = vc_id_filter_parse(c->s, &f, &reason);
+
+                if (!c->ok) {
+                        CHECK(r < 0 && reason);
+                        if (r >= 0)
+                                fprintf(stderr, "  id \"%s\" was accepted\n", c->s);
+                        continue;
+                }
+                CHECK_INT(r, 0);
+                if (r < 0) {
+                        fprintf(stderr, "  id \"%s\": %s\n", c->s, reason);
+                        continue;
+                }
+                CHECK_INT(f.vendor, c->vendor);
+                CHECK_INT(f.device, c->device);
+                CHECK_INT(f.class, c->class);
+                if (c->class >= 0)
+                        CHECK_INT(f.class_mask & 0xffff, c->mask & 0xffff);
+                CHECK_INT(f.prog_if, c->prog_if);
+        }
+}
+
+static void test_subsys(void)
+{
+        struct vc_subsys_filter f;
+        const char *reason;
+
+        CHECK_INT(vc_subsys_filter_parse("1458:3702", &f, &reason), 0);
+        CHECK_INT(f.vendor, 0x1458);
+        CHECK_INT(f.device, 0x3702);
+        CHECK_INT(vc_subsys_filter_parse("1458:", &f, &reason), 0);
+        CHECK_INT(f.device, ANY);
+        CHECK(vc_subsys_filter_parse("1458", &f, &reason) < 0);
+        CHECK(vc_subsys_filter_parse("1458:3702:0300", &f, &reason) < 0);
+        CHECK(vc_subsys_filter_parse("14589:3702", &f, &reason) < 0);
+}
+
+static void test_match(void)
+{
+        struct vc_dev ahci = { .addr = "0000:00:1f.2", .domain = 0, .bus = 0, .slot = 0x1f, .func = 2,
+                               .vendor = 0x8086, .device = 0x2922, .subvendor = 0x1af4, .subdevice = 0x1100,
+                               .class = 0x010601 };
+        struct vc_dev gpu = { .addr = "0001:01:00.0", .domain = 1, .bus = 1, .slot = 0, .func = 0,
+                              .vendor = 0x10de, .device = 0x1b80, .subvendor = 0x1458, .subdevice = 0x3702,
+                              .class = 0x030000 };
+        struct vc_slot_filter s;
+        struct vc_id_filter id;
+        struct vc_subsys_filter ss;
+        const char *reason;
+
+        (void)vc_slot_filter_parse("1f.2", &s, &reason);
+        CHECK(vc_slot_match(&s, &ahci));
+        CHECK(!vc_slot_match(&s, &gpu));
+        (void)vc_slot_filter_parse("01:00", &s, &reason);
+        CHECK(vc_slot_match(&s, &gpu)); /* no domain given: any domain, as lspci */
+        (void)vc_slot_filter_parse("0000:01:00", &s, &reason);
+        CHECK(!vc_slot_match(&s, &gpu));
+        (void)vc_id_filter_parse("::0106", &id, &reason);
+        CHECK(vc_id_match(&id, &ahci));
+        CHECK(!vc_id_match(&id, &gpu));
+        (void)vc_id_filter_parse("::0106:00", &id, &reason);
+        CHECK(!vc_id_match(&id, &ahci)); /* prog-if 01 */
+        (void)vc_id_filter_parse("::03xx", &id, &reason);
+        CHECK(vc_id_match(&id, &gpu));
+        CHECK(!vc_id_match(&id, &ahci));
+        (void)vc_id_filter_parse("10de:", &id, &reason);
+        CHECK(vc_id_match(&id, &gpu));
+        (void)vc_subsys_filter_parse("1458:3702", &ss, &reason);
+        CHECK(vc_subsys_match(&ss, &gpu));
+        CHECK(!vc_subsys_match(&ss, &ahci));
+}
+
+#if HAVE_LIBPCI
+static bool has_0x_prefix(const char *s)
+{
+        /* pciutils 3.9 (Debian 12) predates the 0x prefix; newer versions take it, as we do. */
+        return strstr(s, "0x") || strstr(s, "0X");
+}
+
+static void compare_with_libpci(const char *s, unsigned *compared)
+{
+        struct pci_access *a = pci_alloc();
+        struct pci_filter pf;
+        struct vc_slot_filter sf;
+        struct vc_id_filter idf;
+        const char *reason;
+        char buf[128];
+        char *err;
+        int r;
+
+        pci_filter_init(a, &pf);
+        snprintf(buf, sizeof(buf), "%s", s);
+        err = pci_filter_parse_slot(&pf, buf);
+        r = vc_slot_filter_parse(s, &sf, &reason);
+        if (!(err && r >= 0 && has_0x_prefix(s))) {
+                CHECK_INT(!err, r >= 0);
+                if (!err != (r >= 0))
+                        fprintf(stderr, "  slot \"%s\": libpci %s, we %s\n", s, err ? err : "ok", r >= 0 ? "ok" : reason);
+                if (!err && r >= 0) {
+                        CHECK_INT(sf.domain, pf.domain);
+                        CHECK_INT(sf.bus, pf.bus);
+                        CHECK_INT(sf.slot, pf.slot);
+                        CHECK_INT(sf.func, pf.func);
+                }
+        }
+        pci_filter_init(a, &pf);
+        snprintf(buf, sizeof(buf), "%s", s);
+        err = pci_filter_parse_id(&pf, buf);
+        r = vc_id_filter_parse(s, &idf, &reason);
+        if (!(err && r >= 0 && has_0x_prefix(s))) {
+                CHECK_INT(!err, r >= 0);
+                if (!err != (r >= 0))
+                        fprintf(stderr, "  id \"%s\": libpci %s, we %s\n", s, err ? err : "ok", r >= 0 ? "ok" : reason);
+                if (!err && r >= 0) {
+                        CHECK_INT(idf.vendor, pf.vendor);
+                        CHECK_INT(idf.device, pf.device);
+                        CHECK_INT(idf.class, pf.device_class);
+                        if (pf.device_class >= 0)
+                                CHECK_INT(idf.class_mask, pf.device_class_mask);
+                        CHECK_INT(idf.prog_if, pf.prog_if);
+                }
+        }
+        pci_cleanup(a);
+        (*compared)++;
+}
+
+static void test_against_libpci(void)
+{
+        static const char alphabet[] = "0123456789abcdefABCFxX*:.:..-g 01f7";
+        unsigned compared = 0;
+        uint64_t seed = 0x9e3779b97f4a7c15ull;
+
+        for (size_t i = 0; i < sizeof(slot_cases) / sizeof(slot_cases[0]); i++)
+                compare_with_libpci(slot_cases[i].s, &compared);
+        for (size_t i = 0; i < sizeof(id_cases) / sizeof(id_cases[0]); i++)
+                compare_with_libpci(id_cases[i].s, &compared);
+        for (int i = 0; i < 20000; i++) {
+                char s[24];
+                size_t n;
+
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                n = seed % 16;
+                for (size_t j = 0; j < n; j++) {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        s[j] = alphabet[seed % (sizeof(alphabet) - 1)];
+                }
+                s[n] = 0;
+                compare_with_libpci(s, &compared);
+        }
+        printf("compared %u selector strings with libpci %x\n", compared, PCI_LIB_VERSION);
+}
+#endif
+
+int main(void)
+{
+        test_slot_table();
+        test_id_table();
+        test_subsys();
+        test_match();
+#if HAVE_LIBPCI
+        test_against_libpci();
+#else
+        printf("libpci not available: selector strings only checked against the table\n");
+#endif
+        return tests_finish("test-selector");
+}
