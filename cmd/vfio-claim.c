@@ -29,6 +29,7 @@
 #define EXIT_PROBLEMS 1
 #define EXIT_NO_CONFIG 2
 #define EXIT_USAGE 2
+#define EXIT_BUSY 3 /* check --fail-busy: the build hooks refuse the image */
 
 static struct {
         const char *config;
@@ -41,6 +42,7 @@ static struct {
         bool json;
         bool dry_run;
         bool force;
+        bool fail_busy;
         int verbosity;
 } arg = {
         .sysfs = "/sys",
@@ -69,6 +71,8 @@ static void help(void)
                "  -k, --kernel=REL    check modules of kernel release REL (default: running kernel)\n"
                "  -n, --dry-run       apply, claim, release: log what would be written, write nothing\n"
                "  -f, --force         claim: even a device that carries a mounted filesystem\n"
+               "      --fail-busy     check: exit 3 when a rule without allow-busy selects a device\n"
+               "                      that carries a mounted filesystem or swap (initramfs build hooks)\n"
                "  -j, --json          list, check, status: one JSON document on stdout\n"
                "  -v, --verbose       show debug messages\n"
                "  -q, --quiet         show only warnings and errors\n"
@@ -76,7 +80,7 @@ static void help(void)
                "      --version       the version\n");
 }
 
-enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION };
+enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY };
 
 static int parse_argv(int argc, char *argv[])
 {
@@ -90,6 +94,7 @@ static int parse_argv(int argc, char *argv[])
                 { "kernel", required_argument, NULL, 'k' },
                 { "dry-run", no_argument, NULL, 'n' },
                 { "force", no_argument, NULL, 'f' },
+                { "fail-busy", no_argument, NULL, OPT_FAIL_BUSY },
                 { "json", no_argument, NULL, 'j' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
@@ -127,6 +132,9 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case 'f':
                         arg.force = true;
+                        break;
+                case OPT_FAIL_BUSY:
+                        arg.fail_busy = true;
                         break;
                 case 'j':
                         arg.json = true;
@@ -363,7 +371,8 @@ static int verb_apply(int argc, char *argv[])
 
 struct check_state {
         struct run *r;
-        unsigned busy;
+        unsigned busy;         /* selected devices that carry a mounted filesystem or swap */
+        unsigned busy_refused; /* ... by a rule without allow-busy */
 };
 
 static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
@@ -373,7 +382,14 @@ static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
         if (!dev->rule)
                 return;
         s->busy++;
-        log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) carries a %s: claiming it takes that away from the host",
+        if (dev->rule->allow_busy) {
+                log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) carries a %s; allowed by allow-busy", dev->addr,
+                        dev->vendor, dev->device, dev->rule->origin, what);
+                return;
+        }
+        s->busy_refused++;
+        log_msg(arg.fail_busy ? LOG_ERR : LOG_WARNING,
+                "%s [%04x:%04x] (%s) carries a %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
                 dev->addr, dev->vendor, dev->device, dev->rule->origin, what);
 }
 
@@ -453,7 +469,7 @@ static void print_check_human(const struct run *r)
         }
 }
 
-static void print_check_json(const struct run *r, int result)
+static void print_check_json(const struct run *r, const struct check_state *cs, int result)
 {
         json_begin_object();
         json_key("rules");
@@ -492,13 +508,15 @@ static void print_check_json(const struct run *r, int result)
                 json_end_object();
         }
         json_end_array();
+        json_key("busy");
+        json_int(cs->busy);
         json_key("errors");
         json_int(log_count(LOG_ERR));
         json_key("warnings");
         json_int(log_count(LOG_WARNING) - log_count(LOG_ERR));
         json_messages();
         json_key("result");
-        json_string(result == 0 ? "ok" : result == EXIT_NO_CONFIG ? "no-config" : "errors");
+        json_string(result == 0 ? "ok" : result == EXIT_NO_CONFIG ? "no-config" : result == EXIT_BUSY ? "busy" : "errors");
         json_end_object();
         json_end();
 }
@@ -506,7 +524,7 @@ static void print_check_json(const struct run *r, int result)
 static int verb_check(int argc, char *argv[])
 {
         _cleanup_(run_done) struct run r;
-        struct check_state cs = { &r, 0 };
+        struct check_state cs = { .r = &r };
         struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
         int result = 0, k;
 
@@ -539,10 +557,10 @@ static int verb_check(int argc, char *argv[])
                 log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read: %s; mounted filesystems not checked",
                         arg.proc, strerror(-k));
         check_modules(&r);
-        result = log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
+        result = arg.fail_busy && cs.busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
 finish:
         if (arg.json)
-                print_check_json(&r, result);
+                print_check_json(&r, &cs, result);
         else {
                 print_check_human(&r);
                 printf("%u error(s), %u warning(s)%s\n", log_count(LOG_ERR), log_count(LOG_WARNING) - log_count(LOG_ERR),
@@ -839,7 +857,7 @@ static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char 
 {
         unsigned *n = userdata;
 
-        if (!dev->rule)
+        if (!dev->rule || dev->rule->allow_busy)
                 return;
         (*n)++;
         log_msg(arg.force ? LOG_WARNING : LOG_ERR, "%s [%04x:%04x] carries a %s%s", dev->addr, dev->vendor,

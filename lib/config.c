@@ -92,12 +92,14 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
 
                 if (!etok)
                         return -ENOMEM;
-                if (strcmp(tok, "group") == 0) {
-                        if (r.group) {
-                                *ret_error = errorf("'group' given twice");
+                if (strcmp(tok, "group") == 0 || strcmp(tok, "allow-busy") == 0) {
+                        bool *flag = tok[0] == 'g' ? &r.group : &r.allow_busy;
+
+                        if (*flag) {
+                                *ret_error = errorf("'%s' given twice", tok);
                                 return -EINVAL;
                         }
-                        r.group = true;
+                        *flag = true;
                         continue;
                 }
                 if (strcmp(tok, "address") == 0)
@@ -109,7 +111,7 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                 else if (strcmp(tok, "driver") == 0)
                         seen = &have_driver;
                 else {
-                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, group or driver)",
+                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, group, driver or allow-busy)",
                                             etok);
                         return -EINVAL;
                 }

@@ -132,6 +132,7 @@ struct vc_rule {
         struct vc_id_filter id;
         struct vc_subsys_filter subsys;
         bool group;
+        bool allow_busy; /* the admin knows the device carries a mounted filesystem */
         char driver[VC_DRIVER_MAX];
 
         /* Filled by vc_resolve(). */

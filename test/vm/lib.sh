@@ -14,6 +14,9 @@
 #                             as /init, and everything already under STAGE
 #                             (configs, /vmtest.conf); OMIT lists modules to
 #                             leave out even if a dependency needs them
+#   vm_copy_libs STAGE BINARY
+#                             copy a dynamic BINARY's loader and libraries
+#                             into STAGE (nothing for a static one)
 #   vm_boot LOG INITRD APPEND [QEMU ARG...]
 #                             boot with the q35 + intel-iommu machine (unless
 #                             VM_NO_IOMMU=1), serial console into LOG
@@ -106,6 +109,14 @@ vm_initramfs() {
 	depmod -b "$_vm_stage" "$VM_KVER" || return 1
 
 	(cd "$_vm_stage" && find . | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) >"$_vm_out"
+}
+
+vm_copy_libs() {
+	ldd "$2" >/dev/null 2>&1 || return 0
+	for _vm_l in $(ldd "$2" | sed -n 's,.* => \(/[^ ]*\) .*,\1,p; s,^[[:space:]]*\(/[^ ]*\) .*,\1,p'); do
+		mkdir -p "$1${_vm_l%/*}"
+		cp -L "$_vm_l" "$1$_vm_l"
+	done
 }
 
 vm_boot() {

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A fake sysfs tree with the layout of the real one, for running vfio-claim
+ * with --sysfs against hardware that is not there:
+ *
+ *   devices/pci0000:00/0000:00:1f.2/{vendor,device,...,uevent,driver_override}
+ *   devices/pci0000:00/0000:00:01.0/0000:01:00.0/...   (behind a bridge)
+ *   bus/pci/devices/0000:00:1f.2 -> ../../../devices/pci0000:00/0000:00:1f.2
+ *   .../0000:00:1f.2/driver -> ../../../bus/pci/drivers/ahci
+ *   .../0000:00:1f.2/iommu_group -> ../../../kernel/iommu_groups/3
+ *   kernel/iommu_groups/3/devices/0000:00:1f.2 -> ../../../../devices/pci0000:00/0000:00:1f.2
+ *   bus/pci/drivers/ahci/{bind,unbind,new_id,remove_id,0000:00:1f.2}
+ *   bus/pci/drivers_probe
+ *   dev/block/8:1 -> ../../devices/pci0000:00/0000:00:1f.2/host0/.../block/sda/sda1
+ *
+ * Nothing reacts to writes: there is no kernel behind the tree. A test
+ * checks what was written (fakesys_read, snapshots, recorders) and moves
+ * driver links itself (fakesys_set_driver) when it needs the state after a
+ * bind. Every function that can fail returns a negative errno.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct fakesys;
+
+struct fake_dev {
+        const char *addr;            /* "0000:00:1f.2", required */
+        uint16_t vendor, device;
+        uint16_t subvendor, subdevice;
+        uint32_t class;              /* 24 bits: 0x010601 */
+        const char *driver;          /* bound driver, NULL: none; its directory is made if missing */
+        const char *group;           /* IOMMU group number as text ("3"), NULL: no group */
+        const char *boot_vga;        /* content of boot_vga ("1" or "0"), NULL: no such file */
+        const char *parent;          /* address of the bridge it sits behind, NULL: on a root bus */
+        const char *driver_override; /* NULL: "(null)", as the kernel shows an unset override */
+};
+
+/* A new, empty tree under a fresh directory in $TMPDIR (or /tmp): bus/pci/devices,
+ * bus/pci/drivers, drivers_probe, drivers_autoprobe, devices, kernel/iommu_groups, dev/block. */
+int fakesys_new(struct fakesys **ret);
+/* The same in an existing empty (or absent) directory, which fakesys_free() keeps. */
+int fakesys_new_at(const char *dir, struct fakesys **ret);
+/* Removes the tree (unless it was made with fakesys_new_at, or $FAKESYS_KEEP is set). */
+void fakesys_free(struct fakesys *fs);
+
+const char *fakesys_root(const struct fakesys *fs);
+
+int fakesys_add_driver(struct fakesys *fs, const char *name);
+int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev);
+
+/* Moves the device to driver (NULL: unbound) the way the kernel would after a bind:
+ * the driver link, DRIVER= in uevent, and the driver's link back to the device. */
+int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver);
+
+/* A block device under the PCI device at addr (a disk behind a storage controller),
+ * or a virtual one (dm, md) when addr is NULL. name is "sda", or "sda/sda1" for a
+ * partition of a disk added before. slaves (NULL-terminated, may be NULL) names block
+ * devices added before, as dm and md list theirs. Adds dev/block/MAJ:MIN. */
+int fakesys_add_block(struct fakesys *fs, const char *addr, const char *name, unsigned major, unsigned minor,
+                      const char *const *slaves);
+
+/* Removes the IOMMU group directory altogether (the "IOMMU off" look of older kernels). */
+int fakesys_remove_iommu_groups(struct fakesys *fs);
+
+/* Paths relative to the root; symlinks in them are followed. */
+char *fakesys_read(struct fakesys *fs, const char *relpath); /* malloc'd, NULL on error (errno set) */
+int fakesys_write(struct fakesys *fs, const char *relpath, const char *content);
+bool fakesys_exists(struct fakesys *fs, const char *relpath);
+/* The device's directory relative to the root: "devices/pci0000:00/0000:00:1f.2". */
+const char *fakesys_dev_dir(const struct fakesys *fs, const char *addr);
+/* relpath with every symlink resolved, relative to the root; malloc'd, NULL when it leaves the tree. */
+char *fakesys_canon(struct fakesys *fs, const char *relpath);
+
+/*
+ * Write recorders. A regular file keeps only the bytes of the last write at
+ * offset 0 (and mixes them with older, longer ones). Recording replaces the
+ * file by a FIFO whose read end this process holds, so every write lands in
+ * order: fakesys_recorded() returns all bytes written so far, concatenated.
+ * Only for attributes the program writes and never reads (bind, unbind,
+ * new_id, remove_id, drivers_probe). A recorder lives as long as fs.
+ */
+int fakesys_record(struct fakesys *fs, const char *relpath);
+int fakesys_record_driver(struct fakesys *fs, const char *name); /* bind, unbind, new_id, remove_id */
+const char *fakesys_recorded(struct fakesys *fs, const char *relpath); /* NULL: not recorded */
+
+/* ---- snapshots: every entry of the tree, in byte order of the path ---- */
+
+struct fakesys_entry {
+        char *path;  /* relative to the root */
+        mode_t mode; /* type and permission bits */
+        char *data;  /* file content, link target or recorded bytes; "" for directories */
+        size_t size;
+};
+
+struct fakesys_snapshot {
+        struct fakesys_entry *entries;
+        size_t n;
+};
+
+int fakesys_snapshot(struct fakesys *fs, struct fakesys_snapshot *ret);
+void fakesys_snapshot_clear(struct fakesys_snapshot *s);
+
+/* The differences from a to b, one line each in path order: "+ path" (only in b),
+ * "- path" (only in a), "M path" (content or link target), "T path" (type or mode).
+ * *ret is a NULL-terminated malloc'd array; returns how many lines. */
+int fakesys_diff(const struct fakesys_snapshot *a, const struct fakesys_snapshot *b, char ***ret);
+void fakesys_strv_free(char **v);
+
+/* ---- a tree from a text spec (the mkfakesys format) ---- */
+
+/*
+ * One statement per line, '#' comments:
+ *   driver NAME
+ *   dev ADDR VVVV:DDDD [SVVV:SDDD] CCCCCC [driver=NAME] [group=N] [boot_vga=0|1]
+ *       [parent=ADDR] [override=NAME]
+ *   block ADDR|- NAME MAJ:MIN [slave=NAME]...
+ *   noiommu
+ *   write RELPATH TEXT...            (the rest of the line, plus a newline)
+ * On error *ret_line is the failing line's number.
+ */
+int fakesys_apply_spec(struct fakesys *fs, const char *spec, unsigned *ret_line);
