@@ -234,7 +234,7 @@ static void load_cmdline(struct run *r)
         k = vc_cmdline_load(r->ctx, &r->cfg, p);
         if (k < 0)
                 log_msg(LOG_WARNING, "%s: cannot read the kernel command line: %s", p,
-                        k == -EINVAL ? "NUL byte in it" : strerror(-k));
+                        k == -EINVAL ? "NUL byte in it" : vc_read_strerror(k));
 }
 
 static int enumerate(struct run *r)
@@ -938,6 +938,7 @@ static int verb_release(int argc, char *argv[])
                 return EXIT_USAGE;
         }
         /* The configuration names the dynamic ids that would take the device back. */
+        r.quiet_no_config = true;
         load_config(&r);
         if (enumerate(&r) < 0)
                 return EXIT_PROBLEMS;

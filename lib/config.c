@@ -295,10 +295,7 @@ static void load_one(struct vc_ctx *ctx, struct vc_config *cfg, const char *path
         if (*first_error == 0)
                 *first_error = r;
         cfg->n_errors++;
-        vc_log(ctx, LOG_ERR, "%s: cannot read: %s", path,
-               r == -EBADFD ? "not a regular file" :
-               r == -EFBIG  ? "larger than 1 MiB" :
-                              strerror(-r));
+        vc_log(ctx, LOG_ERR, "%s: cannot read: %s", path, vc_read_strerror(r));
 }
 
 /*
@@ -322,10 +319,7 @@ int vc_config_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *main_f
                 else if (r < 0) {
                         first_error = r;
                         cfg->n_errors++;
-                        vc_log(ctx, LOG_ERR, "%s: cannot read: %s", main_file,
-                               r == -EBADFD ? "not a regular file" :
-                               r == -EFBIG  ? "larger than 1 MiB" :
-                                              strerror(-r));
+                        vc_log(ctx, LOG_ERR, "%s: cannot read: %s", main_file, vc_read_strerror(r));
                 }
         }
         if (dropin_dir) {

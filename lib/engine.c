@@ -133,11 +133,18 @@ int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlis
         return 0;
 }
 
+/*
+ * Writes "value\n" to a sysfs file below the root, as echo does. Outside the
+ * live /sys the tree is a capture or a test fixture: there the command files
+ * (bind, unbind, new_id, remove_id, drivers_probe) keep every line written,
+ * so that what was asked of the kernel can be read back in order.
+ */
 static int write_attr(struct vc_ctx *ctx, const char *value, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 static int write_attr(struct vc_ctx *ctx, const char *value, const char *fmt, ...)
 {
-        char path[4096], rel[512];
+        char path[4096], rel[512], line[256];
+        const char *base;
         va_list ap;
         int n;
 
@@ -146,9 +153,11 @@ static int write_attr(struct vc_ctx *ctx, const char *value, const char *fmt, ..
         va_end(ap);
         if (n < 0 || (size_t)n >= sizeof(rel))
                 return -ENAMETOOLONG;
-        if (vc_path(path, sizeof(path), "%s/%s", ctx->sysfs, rel) < 0)
+        if (vc_path(path, sizeof(path), "%s/%s", ctx->sysfs, rel) < 0 ||
+            vc_path(line, sizeof(line), "%s\n", value) < 0)
                 return -ENAMETOOLONG;
-        return vc_write_attr(path, value);
+        base = strrchr(rel, '/');
+        return vc_write_attr(path, line, !ctx->live && strcmp(base ? base + 1 : rel, "driver_override") != 0);
 }
 
 /* Phase 1: the override, on every selected device, before anything else. */
@@ -419,7 +428,7 @@ int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *d
         if (r < 0)
                 return r;
         if (cur[0]) {
-                r = write_attr(ctx, "\n", "bus/pci/devices/%s/driver_override", dev->addr);
+                r = write_attr(ctx, "", "bus/pci/devices/%s/driver_override", dev->addr);
                 if (r < 0)
                         return r;
                 vc_log(ctx, LOG_INFO, DEV_FMT ": driver_override %s cleared", DEV_ARGS(dev), cur);

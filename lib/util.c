@@ -87,14 +87,15 @@ int vc_read_file(const char *path, size_t max, char **ret, size_t *ret_size)
         return 0;
 }
 
-int vc_write_attr(const char *path, const char *value)
+int vc_write_attr(const char *path, const char *value, bool append)
 {
         _cleanup_close_ int fd = -1;
         size_t len = strlen(value);
         ssize_t k;
 
-        /* No O_CREAT: a sysfs attribute that is missing is an error, not a new file. */
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        /* No O_CREAT: a sysfs attribute that is missing is an error, not a new file.
+         * O_TRUNC is what "echo x >" does; sysfs ignores it, a plain file needs it. */
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (append ? O_APPEND : O_TRUNC));
         if (fd < 0)
                 return negative_errno();
         /* sysfs takes one write() per value and answers it with the store's error. */
@@ -207,4 +208,16 @@ void vc_strv_free(char **v, size_t n)
         for (size_t i = 0; i < n; i++)
                 free(v[i]);
         free(v);
+}
+
+const char *vc_read_strerror(int err)
+{
+        switch (err) {
+        case -EBADFD:
+                return "not a regular file";
+        case -EFBIG:
+                return "too large";
+        default:
+                return strerror(-err);
+        }
 }

@@ -9,7 +9,7 @@
 /* snprintf into a fixed buffer; -ENAMETOOLONG instead of silent truncation. */
 int vc_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-int vc_write_attr(const char *path, const char *value);
+int vc_write_attr(const char *path, const char *value, bool append);
 int vc_read_attr(const char *path, char *buf, size_t size);
 int vc_readlink_basename(const char *path, char *buf, size_t size);
 

@@ -163,6 +163,8 @@ bool vc_rule_matches(const struct vc_rule *r, const struct vc_dev *dev);
 
 /* Reads a whole small file: regular files only, never blocks, at most max bytes. */
 int vc_read_file(const char *path, size_t max, char **ret, size_t *ret_size);
+/* strerror() for vc_read_file(), which uses -EBADFD for "not a regular file". */
+const char *vc_read_strerror(int err);
 
 /* ---- the engine ---- */
 
