@@ -286,16 +286,18 @@ static int cmp_names(const struct dirent **a, const struct dirent **b)
         return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static void load_one(struct vc_ctx *ctx, struct vc_config *cfg, const char *path, int *first_error)
+/* Loads one file; a read error is logged, counted and remembered, -ENOENT only returned. */
+static int load_one(struct vc_ctx *ctx, struct vc_config *cfg, const char *path, bool missing_ok, int *first_error)
 {
         int r = vc_config_load_file(ctx, cfg, path);
 
-        if (r >= 0)
-                return;
+        if (r >= 0 || r == -ENOMEM || (r == -ENOENT && missing_ok))
+                return r;
         if (*first_error == 0)
                 *first_error = r;
         cfg->n_errors++;
         vc_log(ctx, LOG_ERR, "%s: cannot read: %s", path, vc_read_strerror(r));
+        return r;
 }
 
 /*
@@ -311,16 +313,10 @@ int vc_config_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *main_f
         int r;
 
         if (main_file) {
-                r = vc_config_load_file(ctx, cfg, main_file);
-                if (r == -ENOENT)
-                        main_missing = true;
-                else if (r == -ENOMEM)
+                r = load_one(ctx, cfg, main_file, true, &first_error);
+                if (r == -ENOMEM)
                         return r;
-                else if (r < 0) {
-                        first_error = r;
-                        cfg->n_errors++;
-                        vc_log(ctx, LOG_ERR, "%s: cannot read: %s", main_file, vc_read_strerror(r));
-                }
+                main_missing = r == -ENOENT;
         }
         if (dropin_dir) {
                 n = scandir(dropin_dir, &names, filter_conf, cmp_names);
@@ -338,7 +334,7 @@ int vc_config_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *main_f
                 char path[4096];
 
                 if (vc_path(path, sizeof(path), "%s/%s", dropin_dir, names[i]->d_name) >= 0)
-                        load_one(ctx, cfg, path, &first_error);
+                        (void)load_one(ctx, cfg, path, false, &first_error);
                 free(names[i]);
         }
         free(names);
