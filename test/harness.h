@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the integration tests share: TAP output and checks, a scratch
+ * environment around a fake sysfs tree, running the real vfio-claim binary,
+ * snapshot expectations and a small strict JSON parser.
+ *
+ * Exit codes: 0 all passed, 1 a check failed, 77 skipped (no binary), 99 the
+ * fixture itself could not be set up.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fakesys.h"
+
+/* ---- TAP ---- */
+
+struct t_case {
+        const char *name;
+        void (*fn)(void);
+};
+
+/* Runs every case (or only those named in $T_ONLY, comma-separated); returns the exit code. */
+int t_main(int argc, char *argv[], const struct t_case *cases, size_t n);
+
+bool t_check(bool ok, const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void t_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void t_diag_text(const char *label, const char *text);
+_Noreturn void t_fatal(const char *file, int line, const char *what, int err);
+
+#define CHECK(cond, ...) t_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+/* A fixture step that must work; a failure is the harness's problem (exit 99). */
+#define SETUP(expr)                                                  \
+        do {                                                         \
+                int _r_ = (expr);                                    \
+                if (_r_ < 0)                                         \
+                        t_fatal(__FILE__, __LINE__, #expr, _r_);     \
+        } while (0)
+
+extern const char *t_binary; /* the vfio-claim under test */
+
+/* ---- the environment of one run ---- */
+
+struct tenv {
+        struct fakesys *fs;
+        char *dir;      /* scratch directory beside the tree */
+        char *config;   /* dir/vfio-claim.conf, not created until tenv_config() */
+        char *cmdline;  /* dir/cmdline */
+        char *proc;     /* dir/proc, with self/mountinfo and swaps */
+        char *dev;      /* dir/dev */
+        char *boot_log; /* dir/boot.log */
+        unsigned runs;
+};
+
+struct tenv *tenv_new(void);
+void tenv_free(struct tenv *e);
+void tenv_config(struct tenv *e, const char *text);
+void tenv_cmdline(struct tenv *e, const char *text);
+/* A file in the scratch directory (parents made); returns its absolute path (owned by e? no: malloc'd). */
+char *tenv_file(struct tenv *e, const char *rel, const char *text);
+void tenv_dev(struct tenv *e, const struct fake_dev *d);
+
+struct result {
+        int code;   /* exit code, or 128 + signal */
+        char *out;  /* stdout */
+        char *err;  /* stderr */
+        char *argv; /* the command, for messages */
+};
+
+void result_clear(struct result *r);
+
+/* Runs vfio-claim with --sysfs, --config, --cmdline, --proc, --dev and --boot-log
+ * pointing into e, then the NULL-terminated arguments. */
+void tenv_run(struct tenv *e, struct result *r, ...) __attribute__((sentinel));
+/* The same without the standard options: only the given arguments. */
+void t_run_raw(struct result *r, const char *const *args);
+
+/* A check on a run: on failure the command, its exit code and output are shown. */
+bool t_check_run(const struct result *r, bool ok, const char *file, int line, const char *fmt, ...)
+        __attribute__((format(printf, 5, 6)));
+#define CHECK_RUN(r, cond, ...) t_check_run((r), !!(cond), __FILE__, __LINE__, __VA_ARGS__)
+
+bool contains(const char *haystack, const char *needle);
+size_t count(const char *haystack, const char *needle);
+/* The lines of text that contain every one of the NULL-terminated needles. */
+size_t count_lines_with(const char *text, ...) __attribute__((sentinel));
+
+/* ---- the tree ---- */
+
+/* Content of a file in the tree, "" when missing (freed at the next call with the same slot). */
+const char *tread(struct tenv *e, const char *relpath);
+/* The device's attribute, through bus/pci/devices/ADDR/ATTR. */
+const char *tattr(struct tenv *e, const char *addr, const char *attr);
+
+void tsnap(struct tenv *e, struct fakesys_snapshot *s);
+/* Checks that from before to after exactly the listed paths (relative, symlinks allowed,
+ * NULL-terminated) changed content and nothing else changed at all. */
+bool t_check_changes(struct tenv *e, const struct fakesys_snapshot *before, const struct fakesys_snapshot *after,
+                     const char *const *paths, const char *file, int line, const char *what);
+#define CHECK_CHANGES(e, before, after, what, ...) \
+        t_check_changes((e), (before), (after), (const char *const[]){ __VA_ARGS__ }, __FILE__, __LINE__, (what))
+
+/* ---- JSON ---- */
+
+enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+
+struct json {
+        enum json_type type;
+        bool b;
+        double num;
+        char *str;
+        size_t n;          /* array items or object members */
+        struct json *items;
+        char **keys;       /* objects */
+};
+
+/* Exactly one JSON document (RFC 8259) plus blanks; NULL and *err on anything else. */
+struct json *json_parse(const char *text, const char **err);
+void json_free(struct json *j);
+/* "devices.0.address": object members by name, array items by index. NULL when absent. */
+const struct json *json_path(const struct json *j, const char *path);
+const char *json_path_str(const struct json *j, const char *path);
+/* 1: python3 -m json.tool accepts text, 0: it rejects it, -1: no python3. */
+int t_python_json(const char *text);
