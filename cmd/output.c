@@ -15,12 +15,13 @@
 static struct {
         struct log_config c;
         int kmsg_fd;
+        int progress_fd;
         FILE *boot_log;
         unsigned counts[8];
         char **msgs;
         int *prios;
         size_t n_msgs;
-} L = { .kmsg_fd = -1 };
+} L = { .kmsg_fd = -1, .progress_fd = -1 };
 
 static int mkdir_parents(const char *path)
 {
@@ -130,10 +131,25 @@ void log_msgv(int priority, const char *fmt, va_list ap)
                         priority, msg);
                 fflush(L.boot_log);
         }
+        if (L.progress_fd >= 0) {
+                char line[512];
+                int n = snprintf(line, sizeof(line), "%s\n", msg);
+
+                if (n > 0 && (size_t)n >= sizeof(line))
+                        line[sizeof(line) - 2] = '\n', n = sizeof(line) - 1;
+                /* The pipe is the watchdog's; if it is full or gone, the work matters more. */
+                if (n > 0)
+                        (void)!write(L.progress_fd, line, (size_t)n);
+        }
         if (L.c.collect && priority <= L.c.stderr_max)
                 collect(priority, msg);
         else if (L.c.to_stderr && priority <= L.c.stderr_max)
                 fprintf(stderr, "vfio-claim: %s%s\n", prio_word(priority), msg);
+}
+
+void log_set_progress_fd(int fd)
+{
+        L.progress_fd = fd;
 }
 
 void log_msg(int priority, const char *fmt, ...)

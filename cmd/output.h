@@ -22,7 +22,9 @@ void log_close(void);
 void log_msgv(int priority, const char *fmt, va_list ap);
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_lib(void *userdata, int priority, const char *fmt, va_list ap);
-unsigned log_count(int priority); /* messages logged at this priority or worse */
+unsigned log_count(int priority);
+/* Every message also goes to fd as a line, for a watchdog parent (-1: none). */
+void log_set_progress_fd(int fd); /* messages logged at this priority or worse */
 size_t log_collected(const char ***ret_msgs, const int **ret_prios);
 
 /* ---- a small JSON writer on stdout ---- */

@@ -5,12 +5,15 @@
  * library does the work and never prints.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -307,11 +310,126 @@ static void json_dev_ids(const struct vc_dev *d)
 
 /* ---- apply ---- */
 
+static int64_t elapsed_ms(const struct timespec *t0)
+{
+        struct timespec t;
+
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        return (int64_t)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void apply_devices(struct run *r, const struct timespec *t0)
+{
+        struct vc_apply_stats st;
+
+        if (enumerate(r) < 0)
+                return;
+        (void)vc_resolve(r->ctx, &r->cfg, &r->devs);
+        log_rule_results(r, LOG_WARNING);
+        (void)vc_apply(r->ctx, &r->cfg, &r->devs, VC_APPLY_NEW_ID, &st);
+        for (size_t i = 0; i < r->devs.n; i++) {
+                const struct vc_dev *d = &r->devs.devs[i];
+
+                if (d->rule)
+                        log_msg(LOG_DEBUG, "outcome: %s [%04x:%04x] -> %s: %s (rule %s)", d->addr, d->vendor,
+                                d->device, d->rule->driver, vc_outcome_to_string(d->outcome), d->rule->origin);
+        }
+        log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE,
+                "done in %lld ms: %u selected, %u claimed, %u already bound, %u held off but not bound, %u failed",
+                (long long)elapsed_ms(t0), st.selected, st.claimed, st.already, st.held, st.failed);
+}
+
+/* Keeps the last complete line of buf in last; a partial line stays in buf. */
+static void remember_last_line(char *buf, size_t *fill, char *last, size_t size)
+{
+        char *end = strrchr(buf, '\n'), *start;
+        size_t n;
+
+        if (!end)
+                return;
+        *end = 0;
+        start = strrchr(buf, '\n');
+        start = start ? start + 1 : buf;
+        n = strlen(start);
+        if (n >= size)
+                n = size - 1;
+        memcpy(last, start, n);
+        last[n] = 0;
+        n = strlen(end + 1);
+        memmove(buf, end + 1, n + 1);
+        *fill = n;
+}
+
+/*
+ * The watchdog. A sysfs write can sit in a driver's probe, and a module can
+ * sit on a dead disk, where no signal reaches: so the work runs in a child,
+ * and the parent returns to the boot when the deadline passes, naming the
+ * last step the child reported. Returns 1 in the child, which does the work.
+ */
+static int fork_watchdog(int64_t deadline_ms, const struct timespec *t0)
+{
+        char last[512] = "(nothing reported yet)", buf[4096];
+        size_t fill = 0;
+        int fds[2];
+        pid_t pid;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                goto inline_work;
+        pid = fork();
+        if (pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                goto inline_work;
+        }
+        if (pid == 0) {
+                close(fds[0]);
+                log_set_progress_fd(fds[1]);
+                return 1;
+        }
+        close(fds[1]);
+        for (;;) {
+                struct pollfd p = { .fd = fds[0], .events = POLLIN };
+                int64_t left = deadline_ms - elapsed_ms(t0);
+                ssize_t k;
+                int n;
+
+                if (left <= 0)
+                        break;
+                n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                k = read(fds[0], buf + fill, sizeof(buf) - 1 - fill);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0) {
+                        /* The child finished (or died): its log says how it went. */
+                        close(fds[0]);
+                        (void)waitpid(pid, NULL, 0);
+                        return 0;
+                }
+                fill += (size_t)k;
+                buf[fill] = 0;
+                remember_last_line(buf, &fill, last, sizeof(last));
+                if (fill >= sizeof(buf) - 1)
+                        fill = 0;
+        }
+        close(fds[0]);
+        log_msg(LOG_ERR,
+                "deadline of %lld ms passed; unfinished, last step: \"%s\"; the boot goes on, pid %d finishes in the background",
+                (long long)deadline_ms, last, (int)pid);
+        return 0;
+
+inline_work:
+        log_msg(LOG_WARNING, "cannot start the watchdog (%m); working without a deadline");
+        return 1;
+}
+
 static int verb_apply(int argc, char *argv[])
 {
         _cleanup_(run_done) struct run r;
-        struct vc_apply_stats st;
-        struct timespec t0, t1;
+        struct timespec t0;
         bool live = strcmp(arg.sysfs, "/sys") == 0;
         const char *boot_log = arg.boot_log ? arg.boot_log : live ? BOOT_LOG : NULL;
         struct log_config lc = {
@@ -321,6 +439,7 @@ static int verb_apply(int argc, char *argv[])
                 .to_stderr = !live || isatty(STDERR_FILENO),
                 .stderr_max = stderr_threshold(),
         };
+        int64_t deadline;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if (argc > 1) {
@@ -347,23 +466,10 @@ static int verb_apply(int argc, char *argv[])
                 log_msg(LOG_NOTICE, "no rules: nothing to claim");
                 return 0;
         }
-        if (enumerate(&r) < 0)
+        deadline = r.cfg.deadline_set ? r.cfg.deadline_ms : VC_DEADLINE_DEFAULT_MS;
+        if (deadline > 0 && fork_watchdog(deadline, &t0) == 0)
                 return 0;
-        (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
-        log_rule_results(&r, LOG_WARNING);
-        (void)vc_apply(r.ctx, &r.cfg, &r.devs, VC_APPLY_NEW_ID, &st);
-        for (size_t i = 0; i < r.devs.n; i++) {
-                const struct vc_dev *d = &r.devs.devs[i];
-
-                if (d->rule)
-                        log_msg(LOG_DEBUG, "outcome: %s [%04x:%04x] -> %s: %s (rule %s)", d->addr, d->vendor,
-                                d->device, d->rule->driver, vc_outcome_to_string(d->outcome), d->rule->origin);
-        }
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE,
-                "done in %lld ms: %u selected, %u claimed, %u already bound, %u held off but not bound, %u failed",
-                (long long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000, st.selected,
-                st.claimed, st.already, st.held, st.failed);
+        apply_devices(&r, &t0);
         return 0;
 }
 

@@ -176,6 +176,54 @@ void vc_config_clear(struct vc_config *cfg)
         *cfg = (struct vc_config){ 0 };
 }
 
+/* "10" and "10s" are seconds, "500ms" milliseconds; 0 turns the deadline off. */
+int vc_parse_duration_ms(const char *s, int64_t *ret)
+{
+        uint64_t v = 0;
+        const char *p = s;
+
+        if (*p < '0' || *p > '9')
+                return -EINVAL;
+        for (; *p >= '0' && *p <= '9'; p++) {
+                v = v * 10 + (uint64_t)(*p - '0');
+                if (v > VC_DEADLINE_MAX_MS)
+                        return -ERANGE;
+        }
+        if (*p == 0 || strcmp(p, "s") == 0)
+                v *= 1000;
+        else if (strcmp(p, "ms") != 0)
+                return -EINVAL;
+        if (v > VC_DEADLINE_MAX_MS)
+                return -ERANGE;
+        *ret = (int64_t)v;
+        return 0;
+}
+
+/* Settings are lines of their own: "deadline 10s". */
+static int parse_setting(struct vc_ctx *ctx, struct vc_config *cfg, const char *origin, char *s)
+{
+        char *save = NULL, *key = strtok_r(s, " \t", &save), *value = strtok_r(NULL, " \t", &save);
+        int64_t ms;
+
+        if (!value || strtok_r(NULL, " \t", &save)) {
+                cfg->n_errors++;
+                vc_log(ctx, LOG_ERR, "%s: '%s' takes exactly one value; line ignored", origin, key);
+                return 0;
+        }
+        if (vc_parse_duration_ms(value, &ms) < 0) {
+                _cleanup_free_ char *e = escape(value, 64);
+
+                cfg->n_errors++;
+                vc_log(ctx, LOG_ERR, "%s: deadline '%s': expected seconds (10, 10s) or milliseconds (500ms), at most 1 h; line ignored",
+                       origin, e ? e : "");
+                return 0;
+        }
+        cfg->deadline_ms = ms;
+        cfg->deadline_set = true;
+        vc_log(ctx, LOG_DEBUG, "%s: deadline %lld ms", origin, (long long)ms);
+        return 0;
+}
+
 static int config_push(struct vc_config *cfg, struct vc_rule *r)
 {
         struct vc_rule *p = realloc(cfg->rules, (cfg->n_rules + 1) * sizeof(*p));
@@ -216,6 +264,8 @@ int vc_config_add_line(struct vc_ctx *ctx, struct vc_config *cfg, const char *or
                        (unsigned char)*bad);
                 return 0;
         }
+        if (strncmp(s, "deadline", 8) == 0 && (s[8] == ' ' || s[8] == '\t' || !s[8]))
+                return parse_setting(ctx, cfg, origin, s);
         k = vc_rule_parse(s, &r, &error);
         if (k == -ENOMEM)
                 return k;
@@ -467,6 +517,19 @@ int vc_cmdline_parse(struct vc_ctx *ctx, struct vc_config *cfg, const char *cmdl
                                 continue;
                         }
                         cfg->dry_run = on;
+                } else if (param_eq(name, n, "vfio_claim.deadline")) {
+                        int64_t ms;
+
+                        if (!value || vc_parse_duration_ms(value, &ms) < 0) {
+                                _cleanup_free_ char *e = escape(value ? value : "", 64);
+
+                                cfg->n_errors++;
+                                vc_log(ctx, LOG_ERR, "%s: vfio_claim.deadline=%s: expected seconds or NNNms; ignored",
+                                       origin, e ? e : "");
+                                continue;
+                        }
+                        cfg->deadline_ms = ms;
+                        cfg->deadline_set = true;
                 } else if (param_eq(name, n, "vfio_claim.rule")) {
                         char *save = NULL, *part;
 

@@ -149,7 +149,15 @@ struct vc_config {
         bool off;
         bool dry_run;
         size_t n_cmdline_rules;
+        /* "deadline" in a config file or vfio_claim.deadline=; 0: none. */
+        bool deadline_set;
+        int64_t deadline_ms;
 };
+
+#define VC_DEADLINE_DEFAULT_MS 10000
+#define VC_DEADLINE_MAX_MS (3600 * 1000)
+
+int vc_parse_duration_ms(const char *s, int64_t *ret);
 
 void vc_config_clear(struct vc_config *cfg);
 int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error);
