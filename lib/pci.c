@@ -127,8 +127,9 @@ int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
         d = opendir(path);
         if (!d)
                 return negative_errno();
+        /* Per device: open, read, close of uevent, and nothing else unless a rule selects it. */
         while ((de = readdir(d))) {
-                _cleanup_free_ char *text = NULL;
+                char text[VC_ATTR_MAX], rel[VC_ADDR_MAX + 8];
                 struct vc_dev dev = { .group = -1 };
 
                 if (de->d_name[0] == '.')
@@ -139,19 +140,17 @@ int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
                         continue;
                 }
                 strcpy(dev.addr, de->d_name);
-                r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/uevent", ctx->sysfs, de->d_name);
-                if (r >= 0)
-                        r = vc_read_file(path, VC_ATTR_MAX, &text, NULL);
+                snprintf(rel, sizeof(rel), "%s/uevent", de->d_name);
+                r = vc_read_attr_at(dirfd(d), rel, text, sizeof(text), NULL);
                 if (r >= 0)
                         r = parse_uevent(text, &dev);
-                /* Restore the directory path used in messages above. */
-                (void)vc_path(path, sizeof(path), "%s/bus/pci/devices", ctx->sysfs);
                 if (r == -ENOENT)
                         continue; /* removed while we looked: not ours to report */
                 if (r < 0) {
                         vc_log(ctx, LOG_WARNING, "%s/%s/uevent: %s; device ignored", path, de->d_name,
                                r == -ENODATA ? "no PCI_ID or PCI_CLASS" :
                                r == -EINVAL  ? "unexpected contents" :
+                               r == -EFBIG   ? "larger than a page" :
                                                strerror(-r));
                         continue;
                 }

@@ -107,6 +107,26 @@ int vc_write_attr(const char *path, const char *value, bool append)
         return 0;
 }
 
+int vc_read_attr_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -1;
+        ssize_t k;
+
+        fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return negative_errno();
+        /* One read: a sysfs attribute is produced whole on the first read(). */
+        k = read(fd, buf, size - 1);
+        if (k < 0)
+                return negative_errno();
+        if ((size_t)k == size - 1)
+                return -EFBIG;
+        buf[k] = 0;
+        if (ret_len)
+                *ret_len = (size_t)k;
+        return 0;
+}
+
 int vc_read_attr(const char *path, char *buf, size_t size)
 {
         _cleanup_close_ int fd = -1;

@@ -11,6 +11,7 @@ int vc_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(
 
 int vc_write_attr(const char *path, const char *value, bool append);
 int vc_read_attr(const char *path, char *buf, size_t size);
+int vc_read_attr_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len);
 int vc_readlink_basename(const char *path, char *buf, size_t size);
 
 char *vc_strip(char *s);
