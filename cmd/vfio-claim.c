@@ -832,12 +832,17 @@ static int verb_status(int argc, char *argv[])
         (void)log_open(&lc);
         if (run_init(&r) < 0)
                 return EXIT_PROBLEMS;
+        r.quiet_no_config = true;
         load_config(&r);
-        if (r.config_error < 0) {
+        load_cmdline(&r);
+        /* Rules from vfio_claim.rule= count as much as the files' for what this boot did. */
+        if (r.config_error < 0 && r.cfg.n_rules == 0) {
+                if (r.config_error == -ENOENT)
+                        log_msg(LOG_ERR, "no configuration: %s does not exist and no vfio_claim.rule= on the kernel command line",
+                                arg.config ? arg.config : CONFIG_FILE);
                 result = EXIT_NO_CONFIG;
                 goto finish;
         }
-        load_cmdline(&r);
         if (r.cfg.off)
                 log_msg(LOG_WARNING, "vfio_claim=off is on this boot's kernel command line: nothing was claimed");
         if (enumerate(&r) < 0) {
