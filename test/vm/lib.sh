@@ -29,111 +29,112 @@ export PATH
 vm_log() { printf '%s\n' "$*" >&2; }
 
 vm_kernel() {
-	: "${VM_DIR:?set VM_DIR to test/vm}"
-	VM_KDIR=$("$VM_DIR/get-kernel") || return 1
-	VM_KVER=$(cat "$VM_KDIR/kver")
-	VM_KIMG=$VM_KDIR/boot-image
-	[ "${VM_USE_VMLINUZ-}" != 1 ] || VM_KIMG=$VM_KDIR/vmlinuz
+        : "${VM_DIR:?set VM_DIR to test/vm}"
+        VM_KDIR=$("$VM_DIR/get-kernel") || return 1
+        VM_KVER=$(cat "$VM_KDIR/kver")
+        VM_KIMG=$VM_KDIR/boot-image
+        [ "${VM_USE_VMLINUZ-}" != 1 ] || VM_KIMG=$VM_KDIR/vmlinuz
 }
 
 # A directory holding only the kernel's uapi headers, for musl-gcc: plain
 # -I/usr/include would pull glibc's headers in.
 vm_kheaders() {
-	_vm_d=$1
-	mkdir -p "$_vm_d"
-	for _vm_h in /usr/include/linux /usr/include/asm-generic; do
-		[ -e "$_vm_d/${_vm_h##*/}" ] || ln -s "$_vm_h" "$_vm_d/${_vm_h##*/}"
-	done
-	for _vm_h in /usr/include/x86_64-linux-gnu/asm /usr/include/asm; do
-		if [ -d "$_vm_h" ] && [ ! -e "$_vm_d/asm" ]; then
-			ln -s "$_vm_h" "$_vm_d/asm"
-		fi
-	done
+        _vm_d=$1
+        mkdir -p "$_vm_d"
+        for _vm_h in /usr/include/linux /usr/include/asm-generic; do
+                [ -e "$_vm_d/${_vm_h##*/}" ] || ln -s "$_vm_h" "$_vm_d/${_vm_h##*/}"
+        done
+        for _vm_h in /usr/include/x86_64-linux-gnu/asm /usr/include/asm; do
+                if [ -d "$_vm_h" ] && [ ! -e "$_vm_d/asm" ]; then
+                        ln -s "$_vm_h" "$_vm_d/asm"
+                fi
+        done
 }
 
 vm_build_check() {
-	_vm_out=$1
-	_vm_src=$VM_DIR/vfio-open-check.c
-	if command -v musl-gcc >/dev/null 2>&1; then
-		vm_kheaders "${_vm_out%/*}/kheaders"
-		musl-gcc -static -Os -Wall -Wextra -idirafter "${_vm_out%/*}/kheaders" \
-			-o "$_vm_out" "$_vm_src" || return 1
-	else
-		# glibc's static libc works too, only bigger.
-		${CC:-cc} -static -Os -Wall -Wextra -o "$_vm_out" "$_vm_src" || return 1
-	fi
-	strip "$_vm_out" 2>/dev/null || true
+        _vm_out=$1
+        _vm_src=$VM_DIR/vfio-open-check.c
+        if command -v musl-gcc >/dev/null 2>&1; then
+                vm_kheaders "${_vm_out%/*}/kheaders"
+                musl-gcc -static -Os -Wall -Wextra -idirafter "${_vm_out%/*}/kheaders" \
+                        -o "$_vm_out" "$_vm_src" || return 1
+        else
+                # glibc's static libc works too, only bigger.
+                ${CC:-cc} -static -Os -Wall -Wextra -o "$_vm_out" "$_vm_src" || return 1
+        fi
+        strip "$_vm_out" 2>/dev/null || true
 }
 
 # Resolve MODULE... (with dependencies and soft dependencies) against the
 # unpacked kernel; prints paths relative to lib/modules/KVER.
 vm_module_paths() {
-	_vm_root=$VM_KDIR/root
-	modprobe -d "$_vm_root" -S "$VM_KVER" --show-depends -a "$@" |
-		sed -n "s,^insmod $_vm_root/lib/modules/$VM_KVER/\\([^ ]*\\).*,\\1,p" |
-		sort -u
+        _vm_root=$VM_KDIR/root
+        modprobe -d "$_vm_root" -S "$VM_KVER" --show-depends -a "$@" |
+                sed -n "s,^insmod $_vm_root/lib/modules/$VM_KVER/\\([^ ]*\\).*,\\1,p" |
+                sort -u
 }
 
 vm_initramfs() {
-	_vm_out=$1 _vm_stage=$2 _vm_bin=$3 _vm_check=$4
-	shift 4
-	# shellcheck disable=SC2086 # a list
-	[ $# -gt 0 ] || set -- $VM_MODULES
-	_vm_mdir=lib/modules/$VM_KVER
+        _vm_out=$1 _vm_stage=$2 _vm_bin=$3 _vm_check=$4
+        shift 4
+        # shellcheck disable=SC2086 # a list
+        [ $# -gt 0 ] || set -- $VM_MODULES
+        _vm_mdir=lib/modules/$VM_KVER
 
-	mkdir -p "$_vm_stage/bin" "$_vm_stage/sbin" "$_vm_stage/usr/bin" "$_vm_stage/usr/sbin" \
-		"$_vm_stage/etc" "$_vm_stage/proc" "$_vm_stage/sys" "$_vm_stage/dev" "$_vm_stage/run" \
-		"$_vm_stage/tmp" "$_vm_stage/$_vm_mdir"
-	cp "$(command -v busybox)" "$_vm_stage/bin/busybox"
-	ln -sf busybox "$_vm_stage/bin/sh"
-	[ -z "$_vm_bin" ] || cp "$_vm_bin" "$_vm_stage/usr/sbin/vfio-claim"
-	[ -z "$_vm_check" ] || cp "$_vm_check" "$_vm_stage/usr/bin/vfio-open-check"
-	cp "$VM_DIR/init" "$_vm_stage/init"
-	chmod 755 "$_vm_stage/init"
+        mkdir -p "$_vm_stage/bin" "$_vm_stage/sbin" "$_vm_stage/usr/bin" "$_vm_stage/usr/sbin" \
+                "$_vm_stage/etc" "$_vm_stage/proc" "$_vm_stage/sys" "$_vm_stage/dev" "$_vm_stage/run" \
+                "$_vm_stage/tmp" "$_vm_stage/$_vm_mdir"
+        cp "$(command -v busybox)" "$_vm_stage/bin/busybox"
+        ln -sf busybox "$_vm_stage/bin/sh"
+        vm_copy_libs "$_vm_stage" "$_vm_stage/bin/busybox" # busybox-static needs none
+        [ -z "$_vm_bin" ] || cp "$_vm_bin" "$_vm_stage/usr/sbin/vfio-claim"
+        [ -z "$_vm_check" ] || cp "$_vm_check" "$_vm_stage/usr/bin/vfio-open-check"
+        cp "$VM_DIR/init" "$_vm_stage/init"
+        chmod 755 "$_vm_stage/init"
 
-	_vm_mods=$(vm_module_paths "$@") || return 1
-	for _vm_m in $_vm_mods; do
-		_vm_name=${_vm_m##*/}
-		_vm_name=${_vm_name%%.ko*}
-		_vm_skip=
-		for _vm_o in ${OMIT-}; do
-			[ "$(echo "$_vm_o" | tr - _)" != "$(echo "$_vm_name" | tr - _)" ] || _vm_skip=1
-		done
-		[ -z "$_vm_skip" ] || continue
-		mkdir -p "$_vm_stage/$_vm_mdir/${_vm_m%/*}"
-		cp "$VM_KDIR/root/$_vm_mdir/$_vm_m" "$_vm_stage/$_vm_mdir/$_vm_m"
-	done
-	for _vm_f in modules.order modules.builtin modules.builtin.modinfo; do
-		[ ! -f "$VM_KDIR/root/$_vm_mdir/$_vm_f" ] || cp "$VM_KDIR/root/$_vm_mdir/$_vm_f" "$_vm_stage/$_vm_mdir/"
-	done
-	depmod -b "$_vm_stage" "$VM_KVER" || return 1
+        _vm_mods=$(vm_module_paths "$@") || return 1
+        for _vm_m in $_vm_mods; do
+                _vm_name=${_vm_m##*/}
+                _vm_name=${_vm_name%%.ko*}
+                _vm_skip=
+                for _vm_o in ${OMIT-}; do
+                        [ "$(echo "$_vm_o" | tr - _)" != "$(echo "$_vm_name" | tr - _)" ] || _vm_skip=1
+                done
+                [ -z "$_vm_skip" ] || continue
+                mkdir -p "$_vm_stage/$_vm_mdir/${_vm_m%/*}"
+                cp "$VM_KDIR/root/$_vm_mdir/$_vm_m" "$_vm_stage/$_vm_mdir/$_vm_m"
+        done
+        for _vm_f in modules.order modules.builtin modules.builtin.modinfo; do
+                [ ! -f "$VM_KDIR/root/$_vm_mdir/$_vm_f" ] || cp "$VM_KDIR/root/$_vm_mdir/$_vm_f" "$_vm_stage/$_vm_mdir/"
+        done
+        depmod -b "$_vm_stage" "$VM_KVER" || return 1
 
-	(cd "$_vm_stage" && find . | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) >"$_vm_out"
+        (cd "$_vm_stage" && find . | LC_ALL=C sort | busybox cpio -o -H newc -R 0:0 2>/dev/null) >"$_vm_out"
 }
 
 vm_copy_libs() {
-	ldd "$2" >/dev/null 2>&1 || return 0
-	for _vm_l in $(ldd "$2" | sed -n 's,.* => \(/[^ ]*\) .*,\1,p; s,^[[:space:]]*\(/[^ ]*\) .*,\1,p'); do
-		mkdir -p "$1${_vm_l%/*}"
-		cp -L "$_vm_l" "$1$_vm_l"
-	done
+        ldd "$2" >/dev/null 2>&1 || return 0
+        for _vm_l in $(ldd "$2" | sed -n 's,.* => \(/[^ ]*\) .*,\1,p; s,^[[:space:]]*\(/[^ ]*\) .*,\1,p'); do
+                mkdir -p "$1${_vm_l%/*}"
+                cp -L "$_vm_l" "$1$_vm_l"
+        done
 }
 
 vm_boot() {
-	_vm_log=$1 _vm_initrd=$2 _vm_append=$3
-	shift 3
-	if [ "${VM_NO_IOMMU-}" = 1 ]; then
-		_vm_iommu=
-		_vm_iommu_arg=
-	else
-		_vm_iommu="-device intel-iommu,intremap=on"
-		_vm_iommu_arg=intel_iommu=on
-	fi
-	# shellcheck disable=SC2086 # $_vm_iommu is empty or one option pair
-	timeout "$VM_TIMEOUT" qemu-system-x86_64 \
-		-machine q35,kernel-irqchip=split -accel tcg $_vm_iommu \
-		-nodefaults -display none -serial stdio -m 512 -no-reboot \
-		-kernel "$VM_KIMG" -initrd "$_vm_initrd" \
-		-append "console=ttyS0 $_vm_iommu_arg panic=-1 loglevel=1 $_vm_append" \
-		"$@" </dev/null >"$_vm_log" 2>&1
+        _vm_log=$1 _vm_initrd=$2 _vm_append=$3
+        shift 3
+        if [ "${VM_NO_IOMMU-}" = 1 ]; then
+                _vm_iommu=
+                _vm_iommu_arg=
+        else
+                _vm_iommu="-device intel-iommu,intremap=on"
+                _vm_iommu_arg=intel_iommu=on
+        fi
+        # shellcheck disable=SC2086 # $_vm_iommu is empty or one option pair
+        timeout "$VM_TIMEOUT" qemu-system-x86_64 \
+                -machine q35,kernel-irqchip=split -accel tcg $_vm_iommu \
+                -nodefaults -display none -serial stdio -m 512 -no-reboot \
+                -kernel "$VM_KIMG" -initrd "$_vm_initrd" \
+                -append "console=ttyS0 $_vm_iommu_arg panic=-1 loglevel=1 $_vm_append" \
+                "$@" </dev/null >"$_vm_log" 2>&1
 }
