@@ -236,21 +236,46 @@ void json_end_array(void)
         json_close(']');
 }
 
+/* Length of the valid UTF-8 sequence at p, 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+        size_t n = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 ? 3 : *p >= 0xc2 && *p <= 0xdf ? 2 : 0;
+
+        if (*p >= 0xf5)
+                return 0;
+        for (size_t i = 1; i < n; i++)
+                if ((p[i] & 0xc0) != 0x80)
+                        return 0;
+        /* Overlong three-byte forms and surrogates are not text. */
+        if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
+                return 0;
+        if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
+                return 0;
+        return n;
+}
+
 static void json_raw_string(const char *s)
 {
         fputc('"', stdout);
         for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                size_t n;
+
                 if (*p == '"' || *p == '\\')
                         printf("\\%c", *p);
                 else if (*p == '\n')
                         fputs("\\n", stdout);
                 else if (*p == '\t')
                         fputs("\\t", stdout);
-                else if (*p < 0x20 || *p >= 0x7f)
-                        /* Bytes from sysfs or a config are not promised to be UTF-8. */
+                else if (*p < 0x20 || *p == 0x7f)
                         printf("\\u%04x", *p);
-                else
+                else if (*p < 0x80)
                         fputc(*p, stdout);
+                else if ((n = utf8_len(p)) > 0) {
+                        fwrite(p, 1, n, stdout);
+                        p += n - 1;
+                } else
+                        /* Bytes from sysfs or a config are not promised to be UTF-8: keep them visible. */
+                        printf("\\u%04x", *p);
         }
         fputc('"', stdout);
 }

@@ -174,10 +174,14 @@ struct run {
         struct vc_devlist devs;
         int config_error; /* <0: nothing could be read */
         bool quiet_no_config; /* list works without a configuration */
+        char **busy;      /* release: per device, what it carries */
 };
 
 static void run_done(struct run *r)
 {
+        for (size_t i = 0; r->busy && i < r->devs.n; i++)
+                free(r->busy[i]);
+        free(r->busy);
         vc_devlist_clear(&r->devs);
         vc_config_clear(&r->cfg);
         vc_ctx_free(r->ctx);
@@ -477,6 +481,7 @@ static int verb_apply(int argc, char *argv[])
 
 struct check_state {
         struct run *r;
+        bool *busy_seen;       /* per device: reported as busy already */
         unsigned busy;         /* selected devices that carry a mounted filesystem or swap */
         unsigned busy_refused; /* ... by a rule without allow-busy */
 };
@@ -485,17 +490,24 @@ static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
 {
         struct check_state *s = userdata;
 
+        size_t i = (size_t)(dev - s->r->devs.devs);
+
         if (!dev->rule)
                 return;
-        s->busy++;
+        /* One device may carry several mounts: each is named, the device counted once. */
+        if (!s->busy_seen[i]) {
+                s->busy_seen[i] = true;
+                s->busy++;
+                if (!dev->rule->allow_busy)
+                        s->busy_refused++;
+        }
         if (dev->rule->allow_busy) {
-                log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) carries a %s; allowed by allow-busy", dev->addr,
+                log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) carries %s; allowed by allow-busy", dev->addr,
                         dev->vendor, dev->device, dev->rule->origin, what);
                 return;
         }
-        s->busy_refused++;
         log_msg(arg.fail_busy ? LOG_ERR : LOG_WARNING,
-                "%s [%04x:%04x] (%s) carries a %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
+                "%s [%04x:%04x] (%s) carries %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
                 dev->addr, dev->vendor, dev->device, dev->rule->origin, what);
 }
 
@@ -516,8 +528,8 @@ static void check_modules(struct run *r)
                         struct utsname u;
 
                         uname(&u);
-                        log_msg(LOG_WARNING, "no module for driver %s found for kernel %s%s", driver,
-                                arg.kernel ? arg.kernel : u.release,
+                        log_msg(LOG_WARNING, "no module for driver %s found for kernel %s%s%s", driver,
+                                arg.kernel ? arg.kernel : u.release, k == -ENOENT ? "" : ": ",
                                 k == -ENOENT ? "" : strerror(-k));
                 }
         }
@@ -534,7 +546,8 @@ static void check_devices(struct run *r)
 
                 if (!d->rule)
                         continue;
-                if (strcmp(d->rule->driver, "vfio-pci") == 0)
+                /* vfio-pci and its variants (mlx5_vfio_pci, ...) all need the IOMMU. */
+                if (strstr(d->rule->driver, "vfio"))
                         wants_vfio = true;
                 if (vc_dev_boot_vga(r->ctx, d) > 0)
                         log_msg(LOG_WARNING,
@@ -658,7 +671,10 @@ static int verb_check(int argc, char *argv[])
         (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
         log_rule_results(&r, LOG_ERR);
         check_devices(&r);
-        k = vc_find_busy(r.ctx, arg.proc, &r.devs, on_busy, &cs);
+        cs.busy_seen = calloc(r.devs.n + 1, sizeof(bool));
+        k = cs.busy_seen ? vc_find_busy(r.ctx, arg.proc, &r.devs, on_busy, &cs) : -ENOMEM;
+        free(cs.busy_seen);
+        cs.busy_seen = NULL;
         if (k < 0)
                 log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read: %s; mounted filesystems not checked",
                         arg.proc, strerror(-k));
@@ -971,7 +987,7 @@ static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char 
         if (!dev->rule || dev->rule->allow_busy)
                 return;
         (*n)++;
-        log_msg(arg.force ? LOG_WARNING : LOG_ERR, "%s [%04x:%04x] carries a %s%s", dev->addr, dev->vendor,
+        log_msg(arg.force ? LOG_WARNING : LOG_ERR, "%s [%04x:%04x] carries %s%s", dev->addr, dev->vendor,
                 dev->device, what, arg.force ? "; claiming it anyway (--force)" : "; not claiming it (use --force)");
 }
 
@@ -1033,6 +1049,17 @@ static int verb_claim(int argc, char *argv[])
         return result;
 }
 
+/* For release: what each device carries, NULL for nothing. */
+static void on_busy_mark(void *userdata, const struct vc_dev *dev, const char *what)
+{
+        struct run *r = userdata;
+        char **marks = r->busy;
+        size_t i = (size_t)(dev - r->devs.devs);
+
+        if (!marks[i])
+                marks[i] = strdup(what);
+}
+
 static int verb_release(int argc, char *argv[])
 {
         _cleanup_(run_done) struct run r;
@@ -1054,6 +1081,12 @@ static int verb_release(int argc, char *argv[])
         if (enumerate(&r) < 0)
                 return EXIT_PROBLEMS;
         (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
+        /* Unbinding the controller under / is as fatal as claiming it. */
+        r.busy = calloc(r.devs.n + 1, sizeof(char *));
+        if (!r.busy)
+                return EXIT_PROBLEMS;
+        if (vc_find_busy(r.ctx, arg.proc, &r.devs, on_busy_mark, &r) < 0)
+                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
         for (int i = 1; i < argc; i++) {
                 struct vc_slot_filter f;
                 const char *reason;
@@ -1071,6 +1104,15 @@ static int verb_release(int argc, char *argv[])
                         if (!vc_slot_match(&f, d))
                                 continue;
                         n++;
+                        if (r.busy[j]) {
+                                log_msg(arg.force ? LOG_WARNING : LOG_ERR, "%s [%04x:%04x] carries %s%s", d->addr,
+                                        d->vendor, d->device, r.busy[j],
+                                        arg.force ? "; releasing it anyway (--force)" : "; not releasing it (use --force)");
+                                if (!arg.force) {
+                                        result = EXIT_PROBLEMS;
+                                        continue;
+                                }
+                        }
                         k = vc_release(r.ctx, &r.cfg, d);
                         if (k < 0) {
                                 log_msg(LOG_ERR, "%s: release failed: %s", d->addr, strerror(-k));

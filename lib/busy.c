@@ -106,7 +106,7 @@ static void scan_mountinfo(struct busy_walk *w, char *text)
                         src[0] = 0;
                 unescape(mnt);
                 unescape(src);
-                if (vc_path(what, sizeof(what), "filesystem mounted on %s", mnt) < 0)
+                if (vc_path(what, sizeof(what), "the filesystem mounted on %s", mnt) < 0)
                         continue;
                 /* btrfs and friends show an anonymous device number: the source names the disk. */
                 if (maj == 0 && src[0] == '/' && stat(src, &st) == 0 && S_ISBLK(st.st_mode))
@@ -132,7 +132,7 @@ static void scan_swaps(struct busy_walk *w, char *text)
                 if (sscanf(line, "%4095s", name) != 1)
                         continue;
                 unescape(name);
-                if (vc_path(what, sizeof(what), "active swap %s", name) < 0 || stat(name, &st) < 0)
+                if (vc_path(what, sizeof(what), "active swap on %s", name) < 0 || stat(name, &st) < 0)
                         continue;
                 walk_devnum(w, S_ISBLK(st.st_mode) ? st.st_rdev : st.st_dev, what);
         }

@@ -105,13 +105,22 @@ int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlis
 
                 rule->state = VC_RULE_OK;
                 rule->n_selected = 0;
-                /* With an address, the other selectors guard it: one device that
-                 * fails them means the hardware is not what the admin thinks. */
-                if (rule->has_slot && (rule->has_id || rule->has_subsys))
-                        for (size_t i = 0; i < devs->n && !mismatch; i++)
-                                if (vc_slot_match(&rule->slot, &devs->devs[i]) &&
-                                    !vc_rule_matches(rule, &devs->devs[i]))
-                                        mismatch = &devs->devs[i];
+                /* With an address, the other selectors guard it: devices there that
+                 * fail them are left alone (as lspci -s -d shows), and when none
+                 * passes, the hardware is not what the admin thinks. */
+                if (rule->has_slot && (rule->has_id || rule->has_subsys)) {
+                        const struct vc_dev *first = NULL;
+                        bool any = false;
+
+                        for (size_t i = 0; i < devs->n && !any; i++)
+                                if (vc_slot_match(&rule->slot, &devs->devs[i])) {
+                                        if (!first)
+                                                first = &devs->devs[i];
+                                        any = vc_rule_matches(rule, &devs->devs[i]);
+                                }
+                        if (first && !any)
+                                mismatch = first;
+                }
                 if (mismatch) {
                         rule->state = VC_RULE_GUARD_MISMATCH;
                         vc_log(ctx, LOG_ERR,
@@ -351,9 +360,14 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                         return;
                 }
         }
+        format_new_id(rule, id, sizeof(id));
+        if (ctx->dry_run) {
+                vc_log(ctx, LOG_INFO, "%s: dry run: would register id %s with %s (new_id)", rule->origin, id,
+                       rule->driver);
+                return;
+        }
         if (!vc_driver_loaded(ctx, rule->driver))
                 return;
-        format_new_id(rule, id, sizeof(id));
         r = write_attr(ctx, id, "bus/pci/drivers/%s/new_id", rule->driver);
         if (r == -EEXIST)
                 vc_log(ctx, LOG_DEBUG, "%s: id %s already registered with %s", rule->origin, id, rule->driver);
@@ -393,7 +407,7 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                         continue;
                 move_dev(ctx, d, vc_driver_loaded(ctx, d->rule->driver));
         }
-        if ((flags & VC_APPLY_NEW_ID) && !ctx->dry_run)
+        if (flags & VC_APPLY_NEW_ID)
                 for (size_t ri = 0; ri < cfg->n_rules; ri++)
                         register_id(ctx, &cfg->rules[ri], devs);
         for (size_t i = 0; i < devs->n; i++)

@@ -140,7 +140,8 @@ int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
                         continue;
                 }
                 strcpy(dev.addr, de->d_name);
-                snprintf(rel, sizeof(rel), "%s/uevent", de->d_name);
+                if (vc_path(rel, sizeof(rel), "%s/uevent", de->d_name) < 0)
+                        continue; /* cannot happen: the name was checked above */
                 r = vc_read_attr_at(dirfd(d), rel, text, sizeof(text), NULL);
                 if (r >= 0)
                         r = parse_uevent(text, &dev);
@@ -286,6 +287,12 @@ bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev)
         return stat(path, &st) == 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The addresses in IOMMU group N, sorted, so that messages do not depend on readdir. */
 int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n)
 {
         _cleanup_closedir_ DIR *d = NULL;
@@ -313,6 +320,8 @@ int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n)
                         return -ENOMEM;
                 }
         }
+        if (n > 1)
+                qsort(v, n, sizeof(char *), cmp_str);
         *ret = v;
         *ret_n = n;
         return 0;

@@ -32,13 +32,6 @@ struct blockrec {
         char *dir;
 };
 
-struct recorder {
-        char *path; /* canonical, relative to the root */
-        int fd;
-        char *buf;
-        size_t size;
-};
-
 struct fakesys {
         char *root;
         char *real_root; /* root with symlinks resolved */
@@ -47,8 +40,6 @@ struct fakesys {
         size_t n_devs;
         struct blockrec *blocks;
         size_t n_blocks;
-        struct recorder *recs;
-        size_t n_recs;
 };
 
 /* ---- small helpers ---- */
@@ -257,8 +248,7 @@ static bool valid_addr(const char *s)
         if (strspn(c1 + 1, "0123456789abcdef") != 2 || *c2 != ':')
                 return false;
         dot = c2 + 3;
-        if (strspn(c2 + 1, "0123456789abcdef") != 2 || *dot != '.' || strlen(dot) != 2 || dot[1] < '0' ||
-            dot[1] > '7')
+        if (strspn(c2 + 1, "0123456789abcdef") != 2 || *dot != '.' || strlen(dot) != 2 || dot[1] < '0' || dot[1] > '7')
                 return false;
         if (sscanf(c2 + 1, "%2x.%1u", &slot, &fn) != 2 || slot > 0x1f)
                 return false;
@@ -270,14 +260,6 @@ static struct devrec *find_dev(const struct fakesys *fs, const char *addr)
         for (size_t i = 0; i < fs->n_devs; i++)
                 if (strcmp(fs->devs[i].addr, addr) == 0)
                         return &fs->devs[i];
-        return NULL;
-}
-
-static struct recorder *find_rec(const struct fakesys *fs, const char *canon)
-{
-        for (size_t i = 0; i < fs->n_recs; i++)
-                if (strcmp(fs->recs[i].path, canon) == 0)
-                        return &fs->recs[i];
         return NULL;
 }
 
@@ -366,13 +348,6 @@ void fakesys_free(struct fakesys *fs)
 {
         if (!fs)
                 return;
-        for (size_t i = 0; i < fs->n_recs; i++) {
-                if (fs->recs[i].fd >= 0)
-                        close(fs->recs[i].fd);
-                free(fs->recs[i].path);
-                free(fs->recs[i].buf);
-        }
-        free(fs->recs);
         if (fs->owned && fs->root) {
                 const char *keep = getenv("FAKESYS_KEEP");
 
@@ -407,7 +382,7 @@ const char *fakesys_root(const struct fakesys *fs)
 
 int fakesys_add_driver(struct fakesys *fs, const char *name)
 {
-        static const char *const attrs[] = { "bind", "unbind", "new_id", "remove_id" };
+        static const char *const attrs[] = {"bind", "unbind", "new_id", "remove_id"};
         char *dir;
         int r;
 
@@ -424,7 +399,7 @@ int fakesys_add_driver(struct fakesys *fs, const char *name)
 
                 if (!ap)
                         r = -ENOMEM;
-                /* Adding a driver twice keeps what was written (and the recorders). */
+                /* Adding a driver twice keeps what was written. */
                 else if (lstat(ap, &st) < 0)
                         r = put_file(fs, p, "", 0600);
                 free(ap);
@@ -443,9 +418,8 @@ static char *make_uevent(const struct fake_dev *d, const char *driver)
                          "PCI_SLOT_NAME=%s\n"
                          "MODALIAS=pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n",
                          driver ? "DRIVER=" : "", driver ? driver : "", driver ? "\n" : "", d->class & 0xffffff,
-                         d->vendor, d->device, d->subvendor, d->subdevice, d->addr, d->vendor, d->device,
-                         d->subvendor, d->subdevice, (d->class >> 16) & 0xff, (d->class >> 8) & 0xff,
-                         d->class & 0xff);
+                         d->vendor, d->device, d->subvendor, d->subdevice, d->addr, d->vendor, d->device, d->subvendor,
+                         d->subdevice, (d->class >> 16) & 0xff, (d->class >> 8) & 0xff, d->class & 0xff);
 }
 
 static int link_driver(struct fakesys *fs, struct devrec *rec, const char *driver)
@@ -494,7 +468,7 @@ static int unlink_rel(const struct fakesys *fs, const char *fmt, ...)
 
 int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev)
 {
-        struct devrec rec = { 0 }, *p;
+        struct devrec rec = {0}, *p;
         char *rel = NULL, *busdom = NULL;
         int r = -ENOMEM;
 
@@ -534,13 +508,13 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev)
         r = mkdir_p(fs, rec.dir);
         if (r < 0)
                 goto fail;
-#define ATTR(name, mode, ...)                                             \
-        do {                                                              \
-                free(rel);                                                \
-                rel = xasprintf("%s/" name, rec.dir);                     \
-                r = rel ? put_filef(fs, rel, mode, __VA_ARGS__) : -ENOMEM; \
-                if (r < 0)                                                \
-                        goto fail;                                        \
+#define ATTR(name, mode, ...)                                                                                          \
+        do {                                                                                                           \
+                free(rel);                                                                                             \
+                rel = xasprintf("%s/" name, rec.dir);                                                                  \
+                r = rel ? put_filef(fs, rel, mode, __VA_ARGS__) : -ENOMEM;                                             \
+                if (r < 0)                                                                                             \
+                        goto fail;                                                                                     \
         } while (0)
         ATTR("vendor", 0444, "0x%04x\n", dev->vendor);
         ATTR("device", 0444, "0x%04x\n", dev->device);
@@ -685,7 +659,7 @@ int fakesys_add_block(struct fakesys *fs, const char *addr, const char *name, un
 {
         const char *slash = name ? strchr(name, '/') : NULL;
         const char *base = slash ? slash + 1 : name;
-        struct blockrec rec = { 0 }, *p;
+        struct blockrec rec = {0}, *p;
         char *rel = NULL, *disk = NULL;
         int r = -ENOMEM;
 
@@ -836,27 +810,21 @@ char *fakesys_read(struct fakesys *fs, const char *relpath)
 
 int fakesys_write(struct fakesys *fs, const char *relpath, const char *content)
 {
-        char *p = abs_path(fs, relpath), *real;
+        /* Through symlinks (bus/pci/devices/X/attr), but never out of the tree. */
+        char *canon = fakesys_canon(fs, relpath), *p;
         struct stat st;
+        mode_t mode = 0644;
         int r;
 
+        if (!canon)
+                return errno == ENOMEM ? -ENOMEM : -EXDEV;
+        p = abs_path(fs, canon);
+        free(canon);
         if (!p)
                 return -ENOMEM;
-        /* Through symlinks (bus/pci/devices/X/attr), but never out of the tree. */
-        real = realpath(p, NULL);
-        if (real) {
-                size_t n = strlen(fs->real_root);
-
-                if (strncmp(real, fs->real_root, n) != 0 || real[n] != '/') {
-                        free(real);
-                        free(p);
-                        return -EXDEV;
-                }
-                free(p);
-                p = real;
-        }
-        r = stat(p, &st) == 0 ? (int)(st.st_mode & 07777) : 0644;
-        r = write_abs(p, content, strlen(content), (mode_t)r);
+        if (lstat(p, &st) == 0)
+                mode = st.st_mode & 07777;
+        r = write_abs(p, content, strlen(content), mode);
         free(p);
         return r;
 }
@@ -908,118 +876,6 @@ char *fakesys_canon(struct fakesys *fs, const char *relpath)
         return out;
 }
 
-/* ---- recorders ---- */
-
-static void drain(struct recorder *rec)
-{
-        char buf[4096];
-
-        for (;;) {
-                ssize_t k = read(rec->fd, buf, sizeof(buf));
-                char *nb;
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0)
-                        return;
-                nb = realloc(rec->buf, rec->size + (size_t)k + 1);
-                if (!nb)
-                        return;
-                rec->buf = nb;
-                memcpy(rec->buf + rec->size, buf, (size_t)k);
-                rec->size += (size_t)k;
-                rec->buf[rec->size] = 0;
-        }
-}
-
-int fakesys_record(struct fakesys *fs, const char *relpath)
-{
-        char *canon = fakesys_canon(fs, relpath), *p = NULL;
-        struct recorder rec = { .fd = -1 }, *np;
-        struct stat st;
-        int r;
-
-        if (!canon)
-                return -ENOENT;
-        if (find_rec(fs, canon)) {
-                free(canon);
-                return 0;
-        }
-        p = abs_path(fs, canon);
-        if (!p) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        if (lstat(p, &st) < 0) {
-                r = neg_errno();
-                goto fail;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                r = -EINVAL;
-                goto fail;
-        }
-        if (unlink(p) < 0 || mkfifo(p, st.st_mode & 07777) < 0) {
-                r = neg_errno();
-                goto fail;
-        }
-        /* Holding the read end lets the program's O_NONBLOCK open for writing succeed. */
-        rec.fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (rec.fd < 0) {
-                r = neg_errno();
-                goto fail;
-        }
-        rec.buf = strdup("");
-        np = realloc(fs->recs, (fs->n_recs + 1) * sizeof(*np));
-        if (!rec.buf || !np) {
-                if (np)
-                        fs->recs = np;
-                r = -ENOMEM;
-                goto fail;
-        }
-        rec.path = canon;
-        fs->recs = np;
-        fs->recs[fs->n_recs++] = rec;
-        free(p);
-        return 0;
-fail:
-        if (rec.fd >= 0)
-                close(rec.fd);
-        free(rec.buf);
-        free(canon);
-        free(p);
-        return r;
-}
-
-int fakesys_record_driver(struct fakesys *fs, const char *name)
-{
-        static const char *const attrs[] = { "bind", "unbind", "new_id", "remove_id" };
-        int r;
-
-        r = fakesys_add_driver(fs, name);
-        for (size_t i = 0; r >= 0 && i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-                char *rel = xasprintf("bus/pci/drivers/%s/%s", name, attrs[i]);
-
-                r = rel ? fakesys_record(fs, rel) : -ENOMEM;
-                free(rel);
-        }
-        return r;
-}
-
-const char *fakesys_recorded(struct fakesys *fs, const char *relpath)
-{
-        char *canon = fakesys_canon(fs, relpath);
-        struct recorder *rec;
-
-        if (!canon)
-                return NULL;
-        rec = find_rec(fs, canon);
-        free(canon);
-        if (!rec)
-                return NULL;
-        drain(rec);
-        return rec->buf;
-}
-
 /* ---- snapshots ---- */
 
 struct walk {
@@ -1030,7 +886,7 @@ struct walk {
 
 static int snap_add(struct walk *w, const char *rel, const char *abs, const struct stat *st)
 {
-        struct fakesys_entry ent = { .mode = st->st_mode };
+        struct fakesys_entry ent = {.mode = st->st_mode};
 
         ent.path = strdup(rel);
         if (!ent.path)
@@ -1056,18 +912,6 @@ static int snap_add(struct walk *w, const char *rel, const char *abs, const stru
                 }
                 /* Content may hold NUL bytes written by the program: take the file's size. */
                 ent.size = (size_t)st->st_size;
-        } else if (S_ISFIFO(st->st_mode)) {
-                struct recorder *rec = find_rec(w->fs, rel);
-
-                if (rec) {
-                        drain(rec);
-                        ent.data = malloc(rec->size + 1);
-                        if (ent.data) {
-                                memcpy(ent.data, rec->buf, rec->size + 1);
-                                ent.size = rec->size;
-                        }
-                } else
-                        ent.data = strdup("");
         } else
                 ent.data = strdup("");
         if (!ent.data) {
@@ -1137,12 +981,12 @@ static int entry_cmp(const void *a, const void *b)
 
 int fakesys_snapshot(struct fakesys *fs, struct fakesys_snapshot *ret)
 {
-        struct walk w = { .fs = fs };
+        struct walk w = {.fs = fs};
         int r;
 
         r = snap_walk(&w, "");
         if (r < 0) {
-                struct fakesys_snapshot s = { w.e, w.n };
+                struct fakesys_snapshot s = {w.e, w.n};
 
                 fakesys_snapshot_clear(&s);
                 return r;
@@ -1273,7 +1117,7 @@ static bool parse_pair(const char *s, uint16_t *a, uint16_t *b)
 
 static int spec_dev(struct fakesys *fs, char **tok, size_t n)
 {
-        struct fake_dev d = { 0 };
+        struct fake_dev d = {0};
         uint32_t class;
         size_t i = 1;
 

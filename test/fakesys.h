@@ -13,10 +13,13 @@
  *   bus/pci/drivers_probe
  *   dev/block/8:1 -> ../../devices/pci0000:00/0000:00:1f.2/host0/.../block/sda/sda1
  *
- * Nothing reacts to writes: there is no kernel behind the tree. A test
- * checks what was written (fakesys_read, snapshots, recorders) and moves
- * driver links itself (fakesys_set_driver) when it needs the state after a
- * bind. Every function that can fail returns a negative errno.
+ * Nothing reacts to writes: there is no kernel behind the tree. Outside the
+ * live /sys, vfio-claim appends "VALUE\n" to the command files (bind, unbind,
+ * new_id, remove_id, drivers_probe) and replaces driver_override, so a test
+ * reads back everything that was asked of the kernel, in order
+ * (fakesys_read, snapshots), and moves driver links itself
+ * (fakesys_set_driver) when it needs the state after a bind. Every function
+ * that can fail returns a negative errno.
  */
 #pragma once
 
@@ -28,7 +31,7 @@
 struct fakesys;
 
 struct fake_dev {
-        const char *addr;            /* "0000:00:1f.2", required */
+        const char *addr; /* "0000:00:1f.2", required */
         uint16_t vendor, device;
         uint16_t subvendor, subdevice;
         uint32_t class;              /* 24 bits: 0x010601 */
@@ -75,24 +78,12 @@ const char *fakesys_dev_dir(const struct fakesys *fs, const char *addr);
 /* relpath with every symlink resolved, relative to the root; malloc'd, NULL when it leaves the tree. */
 char *fakesys_canon(struct fakesys *fs, const char *relpath);
 
-/*
- * Write recorders. A regular file keeps only the bytes of the last write at
- * offset 0 (and mixes them with older, longer ones). Recording replaces the
- * file by a FIFO whose read end this process holds, so every write lands in
- * order: fakesys_recorded() returns all bytes written so far, concatenated.
- * Only for attributes the program writes and never reads (bind, unbind,
- * new_id, remove_id, drivers_probe). A recorder lives as long as fs.
- */
-int fakesys_record(struct fakesys *fs, const char *relpath);
-int fakesys_record_driver(struct fakesys *fs, const char *name); /* bind, unbind, new_id, remove_id */
-const char *fakesys_recorded(struct fakesys *fs, const char *relpath); /* NULL: not recorded */
-
 /* ---- snapshots: every entry of the tree, in byte order of the path ---- */
 
 struct fakesys_entry {
         char *path;  /* relative to the root */
         mode_t mode; /* type and permission bits */
-        char *data;  /* file content, link target or recorded bytes; "" for directories */
+        char *data;  /* file content or link target; "" for directories and other types */
         size_t size;
 };
 

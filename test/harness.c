@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +14,10 @@
 #include "harness.h"
 
 const char *t_binary;
+const char *t_mkfakesys;
 
 static struct {
-        unsigned n;       /* checks so far */
+        unsigned n; /* checks so far */
         unsigned failed;
         unsigned case_failed;
         const char *case_name;
@@ -60,10 +62,25 @@ void t_diag_text(const char *label, const char *text)
 
 static bool vcheck(bool ok, const char *file, int line, const char *fmt, va_list ap)
 {
+        char *msg;
+
         T.n++;
+        if (vasprintf(&msg, fmt, ap) < 0)
+                msg = NULL;
         printf("%s %u - %s: ", ok ? "ok" : "not ok", T.n, T.case_name ? T.case_name : "");
-        vprintf(fmt, ap);
+        /* One line per check, whatever file contents the message quotes. */
+        for (const char *p = msg ? msg : fmt; *p; p++) {
+                if (*p == '\n')
+                        fputs("\\n", stdout);
+                else if (*p == '#')
+                        fputs("\\#", stdout);
+                else if ((unsigned char)*p < 0x20)
+                        printf("\\x%02x", (unsigned char)*p);
+                else
+                        putchar(*p);
+        }
         printf("\n");
+        free(msg);
         if (!ok) {
                 T.failed++;
                 T.case_failed++;
@@ -81,6 +98,12 @@ bool t_check(bool ok, const char *file, int line, const char *fmt, ...)
         ok = vcheck(ok, file, line, fmt, ap);
         va_end(ap);
         return ok;
+}
+
+void t_skip(const char *why)
+{
+        T.n++;
+        printf("ok %u - %s # SKIP %s\n", T.n, T.case_name ? T.case_name : "", why);
 }
 
 _Noreturn void t_fatal(const char *file, int line, const char *what, int err)
@@ -109,21 +132,17 @@ static bool selected(const char *name)
         return false;
 }
 
-int t_main(int argc, char *argv[], const struct t_case *cases, size_t n)
+static bool executable_file(const char *path)
 {
-        unsigned failed_cases = 0, ran = 0;
         struct stat st;
 
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        t_binary = argc > 1 ? argv[1] : getenv("VFIO_CLAIM");
-        if (!t_binary || !*t_binary) {
-                printf("1..0 # SKIP no vfio-claim binary: pass its path as the first argument or in $VFIO_CLAIM\n");
-                return 77;
-        }
-        if (stat(t_binary, &st) < 0 || !S_ISREG(st.st_mode) || access(t_binary, X_OK) < 0) {
-                printf("1..0 # SKIP %s: not an executable\n", t_binary);
-                return 77;
-        }
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+static int run_cases(const struct t_case *cases, size_t n)
+{
+        unsigned failed_cases = 0, ran = 0;
+
         for (size_t i = 0; i < n; i++) {
                 if (!selected(cases[i].name))
                         continue;
@@ -138,6 +157,40 @@ int t_main(int argc, char *argv[], const struct t_case *cases, size_t n)
         printf("1..%u\n", T.n);
         printf("# %u case(s), %u check(s), %u failed check(s) in %u case(s)\n", ran, T.n, T.failed, failed_cases);
         return T.failed ? 1 : 0;
+}
+
+static const char *arg_or_env(int argc, char *argv[], int i, const char *env)
+{
+        const char *s = argc > i ? argv[i] : getenv(env);
+
+        return s && *s ? s : NULL;
+}
+
+int t_main(int argc, char *argv[], const struct t_case *cases, size_t n)
+{
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        t_binary = arg_or_env(argc, argv, 1, "VFIO_CLAIM");
+        t_mkfakesys = arg_or_env(argc, argv, 2, "MKFAKESYS");
+        if (!t_binary) {
+                printf("1..0 # SKIP no vfio-claim binary: pass its path as the first argument or in $VFIO_CLAIM\n");
+                return 77;
+        }
+        if (!executable_file(t_binary)) {
+                printf("1..0 # SKIP %s: not an executable\n", t_binary);
+                return 77;
+        }
+        if (t_mkfakesys && !executable_file(t_mkfakesys))
+                t_mkfakesys = NULL;
+        return run_cases(cases, n);
+}
+
+int t_main_fixture(int argc, char *argv[], const struct t_case *cases, size_t n)
+{
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        t_mkfakesys = arg_or_env(argc, argv, 1, "MKFAKESYS");
+        if (t_mkfakesys && !executable_file(t_mkfakesys))
+                t_mkfakesys = NULL;
+        return run_cases(cases, n);
 }
 
 /* ---- scratch environment ---- */
@@ -254,6 +307,34 @@ struct tenv *tenv_new(void)
         return e;
 }
 
+void tenv_machine(struct tenv *e)
+{
+        static const char spec[] =
+                "driver vfio-pci\n"
+                "driver pci-stub\n"
+                "dev 0000:00:00.0 8086:29c0 1af4:1100 060000 group=0\n"
+                "dev 0000:00:01.0 1b36:000c 1af4:1100 060400 driver=pcieport group=1\n"
+                "dev 0000:01:00.0 10de:1b80 1458:3702 030000 driver=nouveau group=1 boot_vga=0 "
+                "parent=0000:00:01.0\n"
+                "dev 0000:01:00.1 10de:10f0 1458:3702 040300 driver=snd_hda_intel group=1 "
+                "parent=0000:00:01.0\n"
+                "dev 0000:00:02.0 1234:1111 1af4:1100 030000 driver=bochs-drm group=2 boot_vga=1\n"
+                "dev 0000:00:03.0 8086:2922 1af4:1100 010601 driver=ahci group=4\n"
+                "dev 0000:00:04.0 1b36:000d 1af4:1100 0c0330 driver=xhci_hcd group=5\n"
+                "dev 0000:00:1c.0 8086:2940 1af4:1100 060400 driver=pcieport group=6\n"
+                "dev 0000:02:00.0 8086:2922 1af4:1100 010601 driver=ahci group=7 parent=0000:00:1c.0\n"
+                "dev 0000:00:1f.0 8086:2918 1af4:1100 060100 driver=lpc_ich group=3\n"
+                "dev 0000:00:1f.2 8086:2922 1af4:1100 010601 driver=ahci group=3\n"
+                "dev 0000:00:1f.3 8086:2930 1af4:1100 0c0500 driver=i801_smbus group=3\n";
+        unsigned line = 0;
+        int r = fakesys_apply_spec(e->fs, spec, &line);
+
+        if (r < 0) {
+                printf("# machine spec line %u\n", line);
+                t_fatal(__FILE__, __LINE__, "fakesys_apply_spec", r);
+        }
+}
+
 void tenv_free(struct tenv *e)
 {
         const char *keep = getenv("FAKESYS_KEEP");
@@ -310,10 +391,10 @@ void result_clear(struct result *r)
         free(r->out);
         free(r->err);
         free(r->argv);
-        *r = (struct result){ 0 };
+        *r = (struct result){0};
 }
 
-static char *slurp(const char *path)
+char *t_slurp(const char *path)
 {
         FILE *f = fopen(path, "re");
         char *buf = NULL;
@@ -342,13 +423,58 @@ static char *slurp(const char *path)
         return buf;
 }
 
-static void run(const char *dir, struct result *r, const char *const *argv)
+extern char **environ;
+
+/* This process's environment with LC_ALL=C: messages in a fixed language. */
+static char **child_environ(void)
 {
-        char *out = xasprintf("%s/.stdout", dir), *err = xasprintf("%s/.stderr", dir);
+        static char **env;
+        size_t n = 0, j = 0;
+
+        if (env)
+                return env;
+        while (environ[n])
+                n++;
+        env = calloc(n + 2, sizeof(char *));
+        if (!env)
+                t_fatal(__FILE__, __LINE__, "calloc", -ENOMEM);
+        for (size_t i = 0; i < n; i++)
+                if (strncmp(environ[i], "LC_ALL=", 7) != 0)
+                        env[j++] = environ[i];
+        env[j++] = (char *)"LC_ALL=C";
+        env[j] = NULL;
+        return env;
+}
+
+static int temp_file(const char *dir, const char *what, const char *content, char **ret_path)
+{
+        char *path = xasprintf("%s/.%s.XXXXXX", dir, what);
+        int fd = mkostemp(path, O_CLOEXEC);
+        size_t len = content ? strlen(content) : 0;
+
+        if (fd < 0)
+                t_fatal(__FILE__, __LINE__, path, -errno);
+        if (len && write(fd, content, len) != (ssize_t)len)
+                t_fatal(__FILE__, __LINE__, path, -EIO);
+        if (lseek(fd, 0, SEEK_SET) < 0)
+                t_fatal(__FILE__, __LINE__, path, -errno);
+        *ret_path = path;
+        return fd;
+}
+
+/* Runs argv with input on stdin (NULL: /dev/null), stdout and stderr into files in dir. */
+static void run(const char *dir, struct result *r, const char *const *argv, const char *input)
+{
+        char *out_path, *err_path, *in_path = NULL;
+        int out = temp_file(dir, "stdout", NULL, &out_path), err = temp_file(dir, "stderr", NULL, &err_path);
+        int in = input ? temp_file(dir, "stdin", input, &in_path) : open("/dev/null", O_RDONLY | O_CLOEXEC);
+        posix_spawn_file_actions_t fa;
         size_t len = 0;
         pid_t pid;
-        int status;
+        int status, k;
 
+        if (in < 0)
+                t_fatal(__FILE__, __LINE__, "/dev/null", -errno);
         result_clear(r);
         for (size_t i = 0; argv[i]; i++)
                 len += strlen(argv[i]) + 3;
@@ -368,31 +494,35 @@ static void run(const char *dir, struct result *r, const char *const *argv)
         }
         fflush(stdout);
         fflush(stderr);
-        pid = fork();
-        if (pid < 0)
-                t_fatal(__FILE__, __LINE__, "fork", -errno);
-        if (pid == 0) {
-                int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-                int e = open(err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-                if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-                        _exit(126);
-                /* Messages in a fixed language, and no colour or pager surprises. */
-                setenv("LC_ALL", "C", 1);
-                execv(argv[0], (char *const *)argv);
-                _exit(127);
-        }
+        /* posix_spawn, not fork: forking a sanitized process copies its huge shadow mappings. */
+        k = posix_spawn_file_actions_init(&fa);
+        if (k == 0)
+                k = posix_spawn_file_actions_adddup2(&fa, in, 0);
+        if (k == 0)
+                k = posix_spawn_file_actions_adddup2(&fa, out, 1);
+        if (k == 0)
+                k = posix_spawn_file_actions_adddup2(&fa, err, 2);
+        if (k == 0)
+                k = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, child_environ());
+        posix_spawn_file_actions_destroy(&fa);
+        if (k != 0)
+                t_fatal(__FILE__, __LINE__, argv[0], -k);
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         t_fatal(__FILE__, __LINE__, "waitpid", -errno);
         r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        r->out = slurp(out);
-        r->err = slurp(err);
-        unlink(out);
-        unlink(err);
-        free(out);
-        free(err);
+        r->out = t_slurp(out_path);
+        r->err = t_slurp(err_path);
+        close(in);
+        close(out);
+        close(err);
+        unlink(out_path);
+        unlink(err_path);
+        if (in_path)
+                unlink(in_path);
+        free(out_path);
+        free(err_path);
+        free(in_path);
 }
 
 void tenv_run(struct tenv *e, struct result *r, ...)
@@ -421,20 +551,20 @@ void tenv_run(struct tenv *e, struct result *r, ...)
         va_end(ap);
         argv[n] = NULL;
         e->runs++;
-        run(e->dir, r, argv);
+        run(e->dir, r, argv, NULL);
 }
 
-void t_run_raw(struct result *r, const char *const *args)
+void t_run_prog(struct result *r, const char *prog, const char *const *args, const char *input)
 {
         const char *argv[64];
         size_t n = 0;
         const char *tmp = getenv("TMPDIR");
 
-        argv[n++] = t_binary;
+        argv[n++] = prog;
         for (size_t i = 0; args[i] && n < 63; i++)
                 argv[n++] = args[i];
         argv[n] = NULL;
-        run(tmp && *tmp ? tmp : "/tmp", r, argv);
+        run(tmp && *tmp ? tmp : "/tmp", r, argv, input);
 }
 
 bool t_check_run(const struct result *r, bool ok, const char *file, int line, const char *fmt, ...)
@@ -861,7 +991,7 @@ static bool jcontainer(struct jp *p, struct json *out, bool object)
                 return true;
         }
         for (;;) {
-                struct json item = { 0 };
+                struct json item = {0};
                 char *key = NULL;
 
                 ws(p);
@@ -951,12 +1081,12 @@ static void json_clear(struct json *j)
         free(j->items);
         free(j->keys);
         free(j->str);
-        *j = (struct json){ 0 };
+        *j = (struct json){0};
 }
 
 struct json *json_parse(const char *text, const char **err)
 {
-        struct jp p = { .s = text };
+        struct jp p = {.s = text};
         struct json *j = calloc(1, sizeof(*j));
 
         if (!j) {
@@ -1023,7 +1153,8 @@ int t_python_json(const char *text)
 {
         const char *tmp = getenv("TMPDIR");
         char *in = xasprintf("%s/json.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        int fd = mkstemp(in), status;
+        int fd = mkstemp(in), status, i, o, k;
+        posix_spawn_file_actions_t fa;
         size_t len = strlen(text);
         pid_t pid;
 
@@ -1032,16 +1163,27 @@ int t_python_json(const char *text)
         if (write(fd, text, len) != (ssize_t)len)
                 t_fatal(__FILE__, __LINE__, in, -EIO);
         close(fd);
-        pid = fork();
-        if (pid < 0)
-                t_fatal(__FILE__, __LINE__, "fork", -errno);
-        if (pid == 0) {
-                int i = open(in, O_RDONLY | O_CLOEXEC), o = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-                if (i < 0 || o < 0 || dup2(i, 0) < 0 || dup2(o, 1) < 0 || dup2(o, 2) < 0)
-                        _exit(126);
-                execlp("python3", "python3", "-m", "json.tool", (char *)NULL);
-                _exit(127);
+        i = open(in, O_RDONLY | O_CLOEXEC);
+        o = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (i < 0 || o < 0)
+                t_fatal(__FILE__, __LINE__, "open", -errno);
+        k = posix_spawn_file_actions_init(&fa);
+        if (k == 0)
+                k = posix_spawn_file_actions_adddup2(&fa, i, 0);
+        if (k == 0)
+                k = posix_spawn_file_actions_adddup2(&fa, o, 1);
+        if (k == 0)
+                k = posix_spawn_file_actions_adddup2(&fa, o, 2);
+        if (k == 0)
+                k = posix_spawnp(&pid, "python3", &fa, NULL, (char *const[]){"python3", "-m", "json.tool", NULL},
+                                 environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(i);
+        close(o);
+        if (k != 0) {
+                unlink(in);
+                free(in);
+                return -1;
         }
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)

@@ -5,7 +5,15 @@
  * snapshot expectations and a small strict JSON parser.
  *
  * Exit codes: 0 all passed, 1 a check failed, 77 skipped (no binary), 99 the
- * fixture itself could not be set up.
+ * fixture itself could not be set up. Output is TAP: "ok N - case: what",
+ * diagnostics as "# ..." lines (a failed check on a run shows the command,
+ * its exit code, stdout and stderr).
+ *
+ * Environment: T_ONLY=case,case runs only those cases; FAKESYS_KEEP=1 keeps
+ * every tree and scratch directory for a look (their paths are printed);
+ * VFIO_CLAIM and MKFAKESYS stand in for the first two arguments. To rerun a
+ * failed check by hand, copy its command line: the tree is left with
+ * FAKESYS_KEEP=1.
  */
 #pragma once
 
@@ -21,24 +29,30 @@ struct t_case {
         void (*fn)(void);
 };
 
-/* Runs every case (or only those named in $T_ONLY, comma-separated); returns the exit code. */
+/* Runs every case (or only those named in $T_ONLY, comma-separated); returns the exit code.
+ * argv[1] (or $VFIO_CLAIM) is the vfio-claim binary, required; argv[2] (or $MKFAKESYS)
+ * the mkfakesys tool, optional. */
 int t_main(int argc, char *argv[], const struct t_case *cases, size_t n);
+/* The same for tests of the fixture alone: argv[1] (or $MKFAKESYS) is mkfakesys, optional. */
+int t_main_fixture(int argc, char *argv[], const struct t_case *cases, size_t n);
 
 bool t_check(bool ok, const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void t_skip(const char *why);
 void t_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void t_diag_text(const char *label, const char *text);
 _Noreturn void t_fatal(const char *file, int line, const char *what, int err);
 
 #define CHECK(cond, ...) t_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 /* A fixture step that must work; a failure is the harness's problem (exit 99). */
-#define SETUP(expr)                                                  \
-        do {                                                         \
-                int _r_ = (expr);                                    \
-                if (_r_ < 0)                                         \
-                        t_fatal(__FILE__, __LINE__, #expr, _r_);     \
+#define SETUP(expr)                                                                                                    \
+        do {                                                                                                           \
+                int _r_ = (expr);                                                                                      \
+                if (_r_ < 0)                                                                                           \
+                        t_fatal(__FILE__, __LINE__, #expr, _r_);                                                       \
         } while (0)
 
-extern const char *t_binary; /* the vfio-claim under test */
+extern const char *t_binary;    /* the vfio-claim under test */
+extern const char *t_mkfakesys; /* NULL when not given */
 
 /* ---- the environment of one run ---- */
 
@@ -54,10 +68,29 @@ struct tenv {
 };
 
 struct tenv *tenv_new(void);
+/*
+ * The machine most tests use, a q35 with three identical AHCI controllers
+ * (8086:2922, subsystem 1af4:1100, class 010601), all on ahci:
+ *   00:00.0 host bridge 8086:29c0 (060000)            group 0, no driver
+ *   00:01.0 root port 1b36:000c (060400) pcieport      group 1
+ *     01:00.0 GPU 10de:1b80 (030000) nouveau           group 1, boot_vga 0
+ *     01:00.1 HDMI audio 10de:10f0 (040300) snd_hda_intel group 1
+ *   00:02.0 VGA 1234:1111 (030000) bochs-drm           group 2, boot_vga 1
+ *   00:03.0 AHCI, the second controller                group 4
+ *   00:04.0 xHCI 1b36:000d (0c0330) xhci_hcd           group 5
+ *   00:1c.0 root port 8086:2940 (060400) pcieport      group 6
+ *     02:00.0 AHCI, the third controller               group 7
+ *   00:1f.0 LPC 8086:2918 (060100) lpc_ich             group 3
+ *   00:1f.2 AHCI, the boot disk's controller           group 3
+ *   00:1f.3 SMBus 8086:2930 (0c0500) i801_smbus        group 3
+ * and the drivers vfio-pci and pci-stub registered. Subsystem 1af4:1100
+ * everywhere but on the GPU functions (1458:3702).
+ */
+void tenv_machine(struct tenv *e);
 void tenv_free(struct tenv *e);
 void tenv_config(struct tenv *e, const char *text);
 void tenv_cmdline(struct tenv *e, const char *text);
-/* A file in the scratch directory (parents made); returns its absolute path (owned by e? no: malloc'd). */
+/* A file in the scratch directory (parents made); returns its absolute path, malloc'd. */
 char *tenv_file(struct tenv *e, const char *rel, const char *text);
 void tenv_dev(struct tenv *e, const struct fake_dev *d);
 
@@ -73,14 +106,16 @@ void result_clear(struct result *r);
 /* Runs vfio-claim with --sysfs, --config, --cmdline, --proc, --dev and --boot-log
  * pointing into e, then the NULL-terminated arguments. */
 void tenv_run(struct tenv *e, struct result *r, ...) __attribute__((sentinel));
-/* The same without the standard options: only the given arguments. */
-void t_run_raw(struct result *r, const char *const *args);
+/* Runs prog with the NULL-terminated arguments and input on stdin (NULL: /dev/null). */
+void t_run_prog(struct result *r, const char *prog, const char *const *args, const char *input);
 
 /* A check on a run: on failure the command, its exit code and output are shown. */
 bool t_check_run(const struct result *r, bool ok, const char *file, int line, const char *fmt, ...)
         __attribute__((format(printf, 5, 6)));
 #define CHECK_RUN(r, cond, ...) t_check_run((r), !!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
+/* A whole file, malloc'd; "" when it cannot be read. */
+char *t_slurp(const char *path);
 bool contains(const char *haystack, const char *needle);
 size_t count(const char *haystack, const char *needle);
 /* The lines of text that contain every one of the NULL-terminated needles. */
@@ -88,7 +123,7 @@ size_t count_lines_with(const char *text, ...) __attribute__((sentinel));
 
 /* ---- the tree ---- */
 
-/* Content of a file in the tree, "" when missing (freed at the next call with the same slot). */
+/* Content of a file in the tree, "" when missing; valid for the next 15 calls. */
 const char *tread(struct tenv *e, const char *relpath);
 /* The device's attribute, through bus/pci/devices/ADDR/ATTR. */
 const char *tattr(struct tenv *e, const char *addr, const char *attr);
@@ -98,8 +133,8 @@ void tsnap(struct tenv *e, struct fakesys_snapshot *s);
  * NULL-terminated) changed content and nothing else changed at all. */
 bool t_check_changes(struct tenv *e, const struct fakesys_snapshot *before, const struct fakesys_snapshot *after,
                      const char *const *paths, const char *file, int line, const char *what);
-#define CHECK_CHANGES(e, before, after, what, ...) \
-        t_check_changes((e), (before), (after), (const char *const[]){ __VA_ARGS__ }, __FILE__, __LINE__, (what))
+#define CHECK_CHANGES(e, before, after, what, ...)                                                                     \
+        t_check_changes((e), (before), (after), (const char *const[]){__VA_ARGS__}, __FILE__, __LINE__, (what))
 
 /* ---- JSON ---- */
 
@@ -110,9 +145,9 @@ struct json {
         bool b;
         double num;
         char *str;
-        size_t n;          /* array items or object members */
+        size_t n; /* array items or object members */
         struct json *items;
-        char **keys;       /* objects */
+        char **keys; /* objects */
 };
 
 /* Exactly one JSON document (RFC 8259) plus blanks; NULL and *err on anything else. */

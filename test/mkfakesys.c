@@ -22,7 +22,8 @@
 
 static void help(void)
 {
-        printf("Usage: mkfakesys [-f SPEC] DIR     build a fake sysfs tree in DIR (new or empty) from SPEC (default stdin)\n"
+        printf("Usage: mkfakesys [-f SPEC] DIR     build a fake sysfs tree in DIR (new or empty) from SPEC (default "
+               "stdin)\n"
                "       mkfakesys --dump DIR        print every entry of the tree in DIR\n\n"
                "Spec lines ('#' starts a comment):\n"
                "  driver NAME\n"
@@ -130,9 +131,9 @@ static int dump(const char *dir)
 int main(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "file", required_argument, NULL, 'f' },
-                { "dump", no_argument, NULL, 'd' },
-                { "help", no_argument, NULL, 'h' },
+                {"file", required_argument, NULL, 'f'},
+                {"dump", no_argument, NULL, 'd'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         const char *spec_file = NULL;
