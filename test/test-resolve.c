@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Rule resolution on devices in memory: guards, bridges, conflicts. */
+#include <stdarg.h>
+
+#include "tests.h"
+#include "vfio-claim.h"
+
+static unsigned n_errors, n_warnings;
+
+static void count(void *data, int prio, const char *fmt, va_list ap)
+{
+        if (prio <= LOG_ERR)
+                n_errors++;
+        else if (prio == LOG_WARNING)
+                n_warnings++;
+}
+
+#define DEV(a, b, s, f, v, d, c)                                                                   \
+        {                                                                                          \
+                .addr = a, .bus = b, .slot = s, .func = f, .vendor = v, .device = d, .class = c,  \
+                .group = -1                                                                        \
+        }
+
+static struct vc_dev machine[] = {
+        DEV("0000:00:01.0", 0, 1, 0, 0x8086, 0x1901, 0x060400), /* root port */
+        DEV("0000:00:1f.2", 0, 0x1f, 2, 0x8086, 0x2922, 0x010601),
+        DEV("0000:01:00.0", 1, 0, 0, 0x10de, 0x1b80, 0x030000),
+        DEV("0000:01:00.1", 1, 0, 1, 0x10de, 0x10f0, 0x040300),
+        DEV("0000:03:00.0", 3, 0, 0, 0x8086, 0x2922, 0x010601),
+};
+
+static struct vc_ctx *ctx;
+
+/* Resolves one config text; returns the selected addresses joined by spaces. */
+static const char *resolve(const char *text, enum vc_rule_state *state)
+{
+        static char out[256];
+        struct vc_config cfg = { 0 };
+        struct vc_devlist devs = { machine, sizeof(machine) / sizeof(machine[0]) };
+        char *copy = strdup(text), *save = NULL;
+
+        n_errors = n_warnings = 0;
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+                CHECK_INT(vc_config_add_line(ctx, &cfg, "t", line), 0);
+        free(copy);
+        CHECK_INT(vc_resolve(ctx, &cfg, &devs), 0);
+        out[0] = 0;
+        for (size_t i = 0; i < devs.n; i++)
+                if (devs.devs[i].rule) {
+                        if (out[0])
+                                strcat(out, " ");
+                        strcat(out, devs.devs[i].addr + 5);
+                        if (strcmp(devs.devs[i].rule->driver, "vfio-pci") != 0) {
+                                strcat(out, "=");
+                                strcat(out, devs.devs[i].rule->driver);
+                        }
+                }
+        if (state && cfg.n_rules > 0)
+                *state = cfg.rules[0].state;
+        vc_config_clear(&cfg);
+        return out;
+}
+
+int main(void)
+{
+        enum vc_rule_state st;
+
+        CHECK_INT(vc_ctx_new("/nonexistent", &ctx), 0);
+        vc_ctx_set_log_fn(ctx, count, NULL);
+
+        /* Twins by address: only the addressed one. */
+        CHECK_STR(resolve("address 03:00.0", &st), "03:00.0");
+        CHECK_INT(st, VC_RULE_OK);
+        /* By id: both twins. */
+        CHECK_STR(resolve("id 8086:2922", NULL), "00:1f.2 03:00.0");
+        /* Wildcard slot: both functions. */
+        CHECK_STR(resolve("address 01:00", NULL), "01:00.0 01:00.1");
+        /* Guard as lspci -s -d: the matching function only. */
+        CHECK_STR(resolve("address 01:00 id 10de:1b80", &st), "01:00.0");
+        CHECK_INT(st, VC_RULE_OK);
+        CHECK_INT(n_errors, 0);
+        CHECK_STR(resolve("address 01:00 id 10de:", NULL), "01:00.0 01:00.1");
+        /* Nothing at the address matches: a guard mismatch, an error, nothing selected. */
+        CHECK_STR(resolve("address 03:00.0 id 8086:1c02", &st), "");
+        CHECK_INT(st, VC_RULE_GUARD_MISMATCH);
+        CHECK_INT(n_errors, 1);
+        /* Nothing at the address at all: no match, not a guard mismatch. */
+        CHECK_STR(resolve("address 05:00.0 id 8086:1c02", &st), "");
+        CHECK_INT(st, VC_RULE_NO_MATCH);
+        CHECK_INT(n_errors, 0);
+        /* Class selectors. */
+        CHECK_STR(resolve("id ::0106", NULL), "00:1f.2 03:00.0");
+        CHECK_STR(resolve("id ::04xx", NULL), "01:00.1");
+        /* Bridges are never selected, and the admin hears why. */
+        CHECK_STR(resolve("address 00:01.0", &st), "");
+        CHECK_INT(st, VC_RULE_NO_MATCH);
+        CHECK_INT(n_warnings, 1);
+        CHECK_STR(resolve("id 8086:", NULL), "00:1f.2 03:00.0");
+        /* Two rules, two drivers: the first wins, the second is warned about. */
+        CHECK_STR(resolve("address 03:00.0 driver pci-stub\nid 8086:2922", NULL), "00:1f.2 03:00.0=pci-stub");
+        CHECK_INT(n_warnings, 1);
+        /* The same driver twice is no conflict. */
+        CHECK_STR(resolve("address 03:00.0\nid 8086:2922", NULL), "00:1f.2 03:00.0");
+        CHECK_INT(n_warnings, 0);
+
+        vc_ctx_free(ctx);
+        return tests_finish("test-resolve");
+}
