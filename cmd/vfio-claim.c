@@ -312,6 +312,19 @@ static void json_dev_ids(const struct vc_dev *d)
                 json_null();
 }
 
+/* list, check, status: messages on stderr (or into the JSON document), then the configuration. */
+static int open_report(struct run *r, bool quiet_no_config)
+{
+        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
+
+        (void)log_open(&lc);
+        if (run_init(r) < 0)
+                return -ENOMEM;
+        r->quiet_no_config = quiet_no_config;
+        load_config(r);
+        return 0;
+}
+
 /* ---- apply ---- */
 
 static int64_t elapsed_ms(const struct timespec *t0)
@@ -446,10 +459,6 @@ static int verb_apply(int argc, char *argv[])
         int64_t deadline;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        if (argc > 1) {
-                fprintf(stderr, "vfio-claim: apply takes no arguments\n");
-                return EXIT_USAGE;
-        }
         if (log_open(&lc) < 0)
                 log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", boot_log);
         /* From here on nothing may stop the boot: every problem is logged, the exit is 0. */
@@ -644,17 +653,10 @@ static int verb_check(int argc, char *argv[])
 {
         _cleanup_(run_done) struct run r;
         struct check_state cs = { .r = &r };
-        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
         int result = 0, k;
 
-        if (argc > 1) {
-                fprintf(stderr, "vfio-claim: check takes no arguments\n");
-                return EXIT_USAGE;
-        }
-        (void)log_open(&lc);
-        if (run_init(&r) < 0)
+        if (open_report(&r, false) < 0)
                 return EXIT_PROBLEMS;
-        load_config(&r);
         if (r.config_error < 0) {
                 if (r.config_error == -ENOENT)
                         log_msg(LOG_ERR, "no configuration to check");
@@ -781,18 +783,10 @@ static void print_list_json(struct run *r)
 static int verb_list(int argc, char *argv[])
 {
         _cleanup_(run_done) struct run r;
-        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
         int result = 0;
 
-        if (argc > 1) {
-                fprintf(stderr, "vfio-claim: list takes no arguments\n");
-                return EXIT_USAGE;
-        }
-        (void)log_open(&lc);
-        if (run_init(&r) < 0)
+        if (open_report(&r, true) < 0)
                 return EXIT_PROBLEMS;
-        r.quiet_no_config = true;
-        load_config(&r);
         load_cmdline(&r);
         if (enumerate(&r) < 0)
                 result = EXIT_PROBLEMS;
@@ -836,20 +830,12 @@ static int verb_status(int argc, char *argv[])
 {
         _cleanup_(run_done) struct run r;
         _cleanup_free_ char *boot_log_text = NULL;
-        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
         const char *boot_log = arg.boot_log ? arg.boot_log : BOOT_LOG;
         unsigned bad = 0, selected = 0;
         int result = 0, k;
 
-        if (argc > 1) {
-                fprintf(stderr, "vfio-claim: status takes no arguments\n");
-                return EXIT_USAGE;
-        }
-        (void)log_open(&lc);
-        if (run_init(&r) < 0)
+        if (open_report(&r, true) < 0)
                 return EXIT_PROBLEMS;
-        r.quiet_no_config = true;
-        load_config(&r);
         load_cmdline(&r);
         /* Rules from vfio_claim.rule= count as much as the files' for what this boot did. */
         if (r.config_error < 0 && r.cfg.n_rules == 0) {
@@ -1134,9 +1120,10 @@ int main(int argc, char *argv[])
         static const struct {
                 const char *name;
                 int (*fn)(int argc, char *argv[]);
+                bool takes_args;
         } verbs[] = {
-                { "apply", verb_apply },   { "check", verb_check },   { "list", verb_list },
-                { "status", verb_status }, { "claim", verb_claim },   { "release", verb_release },
+                { "apply", verb_apply, false },   { "check", verb_check, false }, { "list", verb_list, false },
+                { "status", verb_status, false }, { "claim", verb_claim, true },  { "release", verb_release, true },
         };
         int r;
 
@@ -1153,6 +1140,10 @@ int main(int argc, char *argv[])
         }
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (strcmp(argv[optind], verbs[i].name) == 0) {
+                        if (!verbs[i].takes_args && argc - optind > 1) {
+                                fprintf(stderr, "vfio-claim: %s takes no arguments\n", verbs[i].name);
+                                return EXIT_USAGE;
+                        }
                         r = verbs[i].fn(argc - optind, argv + optind);
                         log_close();
                         return r;

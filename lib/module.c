@@ -49,21 +49,30 @@ static void modlistp(struct modlist *m)
                 kmod_module_unref_list(m->l);
 }
 
-int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret)
+/* The modules behind a driver name (an alias, as modprobe resolves it); -ENOENT: none. */
+static int lookup(struct vc_ctx *ctx, const char *driver, struct modlist *ret)
 {
-        _cleanup_(modlistp) struct modlist list = { NULL };
         struct kmod_ctx *k;
-        struct kmod_list *it;
         int r;
 
         r = get_kmod(ctx, &k);
         if (r < 0)
                 return r;
-        r = kmod_module_new_from_lookup(k, driver, &list.l);
+        r = kmod_module_new_from_lookup(k, driver, &ret->l);
         if (r < 0)
                 return r;
-        if (!list.l)
-                return -ENOENT;
+        return ret->l ? 0 : -ENOENT;
+}
+
+int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret)
+{
+        _cleanup_(modlistp) struct modlist list = { NULL };
+        struct kmod_list *it;
+        int r;
+
+        r = lookup(ctx, driver, &list);
+        if (r < 0)
+                return r;
         kmod_list_foreach(it, list.l) {
                 struct kmod_module *mod = kmod_module_get_module(it);
                 int state = kmod_module_get_initstate(mod);
@@ -86,7 +95,6 @@ int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_stat
 int vc_module_load(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret)
 {
         _cleanup_(modlistp) struct modlist list = { NULL };
-        struct kmod_ctx *k;
         struct kmod_list *it;
         int r;
 
@@ -99,14 +107,9 @@ int vc_module_load(struct vc_ctx *ctx, const char *driver, enum vc_module_state 
                 *ret = VC_MODULE_SKIPPED;
                 return 0;
         }
-        r = get_kmod(ctx, &k);
+        r = lookup(ctx, driver, &list);
         if (r < 0)
                 return r;
-        r = kmod_module_new_from_lookup(k, driver, &list.l);
-        if (r < 0)
-                return r;
-        if (!list.l)
-                return -ENOENT;
         kmod_list_foreach(it, list.l) {
                 struct kmod_module *mod = kmod_module_get_module(it);
 

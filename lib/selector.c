@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util.h"
 #include "vfio-claim.h"
 
 /* lspci copies the expression into a 64-byte buffer first. */
@@ -62,23 +63,18 @@ static bool parse_hex_field(const char *s, size_t len, int64_t *out, uint32_t *m
         }
         for (size_t i = 0; i < len; i++) {
                 char c = s[i];
-                unsigned d;
 
                 if (mask && (c == 'x' || c == 'X')) {
                         v <<= 4;
                         bound = bound << 4 | 1;
                         m <<= 4;
                 } else {
-                        if (c >= '0' && c <= '9')
-                                d = (unsigned)(c - '0');
-                        else if (c >= 'a' && c <= 'f')
-                                d = (unsigned)(c - 'a' + 10);
-                        else if (c >= 'A' && c <= 'F')
-                                d = (unsigned)(c - 'A' + 10);
-                        else
+                        int d = vc_hexval(c);
+
+                        if (d < 0)
                                 return false;
-                        v = v << 4 | d;
-                        bound = bound << 4 | d;
+                        v = v << 4 | (uint32_t)d;
+                        bound = bound << 4 | (uint32_t)d;
                         m = m << 4 | 0xf;
                 }
                 if (bound > max)

@@ -164,17 +164,6 @@ int vc_readlink_basename(const char *path, char *buf, size_t size)
         return 0;
 }
 
-char *vc_strip(char *s)
-{
-        size_t n;
-
-        s += strspn(s, " \t\r\n");
-        n = strlen(s);
-        while (n > 0 && strchr(" \t\r\n", s[n - 1]))
-                s[--n] = 0;
-        return s;
-}
-
 bool vc_parse_hex_u32(const char *s, size_t len, uint32_t max, uint32_t *ret)
 {
         uint32_t v = 0;
@@ -182,18 +171,11 @@ bool vc_parse_hex_u32(const char *s, size_t len, uint32_t max, uint32_t *ret)
         if (len == 0 || len > 8)
                 return false;
         for (size_t i = 0; i < len; i++) {
-                char c = s[i];
-                unsigned d;
+                int d = vc_hexval(s[i]);
 
-                if (c >= '0' && c <= '9')
-                        d = (unsigned)(c - '0');
-                else if (c >= 'a' && c <= 'f')
-                        d = (unsigned)(c - 'a' + 10);
-                else if (c >= 'A' && c <= 'F')
-                        d = (unsigned)(c - 'A' + 10);
-                else
+                if (d < 0)
                         return false;
-                v = v << 4 | d;
+                v = v << 4 | (uint32_t)d;
         }
         if (v > max)
                 return false;
