@@ -5,6 +5,34 @@
 #include "config.h"
 #include "names.h"
 
+/* The classes a passthrough admin meets, named as lspci names them, for builds without the hwdb. */
+static const struct {
+        uint16_t class;
+        const char *name;
+} class_names[] = {
+        { 0x0100, "SCSI storage controller" }, { 0x0101, "IDE interface" },
+        { 0x0104, "RAID bus controller" },     { 0x0106, "SATA controller" },
+        { 0x0107, "Serial Attached SCSI controller" },
+        { 0x0108, "Non-Volatile memory controller" },
+        { 0x0180, "Mass storage controller" }, { 0x0200, "Ethernet controller" },
+        { 0x0207, "Infiniband controller" },   { 0x0280, "Network controller" },
+        { 0x0300, "VGA compatible controller" }, { 0x0302, "3D controller" },
+        { 0x0380, "Display controller" },      { 0x0401, "Multimedia audio controller" },
+        { 0x0403, "Audio device" },            { 0x0600, "Host bridge" },
+        { 0x0601, "ISA bridge" },              { 0x0604, "PCI bridge" },
+        { 0x0880, "System peripheral" },       { 0x0c03, "USB controller" },
+        { 0x0c05, "SMBus" },                   { 0x1200, "Processing accelerators" },
+        { 0x1300, "Non-Essential Instrumentation" },
+};
+
+const char *names_class_fallback(uint32_t class)
+{
+        for (size_t i = 0; i < sizeof(class_names) / sizeof(class_names[0]); i++)
+                if (class_names[i].class == class >> 8)
+                        return class_names[i].name;
+        return "Class";
+}
+
 #if HAVE_UDEV
 #include <libudev.h>
 

@@ -13,3 +13,5 @@ struct dev_names {
 /* Names from the udev hwdb; false when built without libudev or unknown. */
 bool names_lookup(const struct vc_dev *dev, struct dev_names *ret);
 void names_done(void);
+/* lspci's name of the class for the common ones, else "Class". */
+const char *names_class_fallback(uint32_t class);

@@ -707,10 +707,12 @@ static void print_list_human(struct run *r)
                 (void)vc_dev_read_group(r->ctx, d);
                 (void)vc_dev_read_override(r->ctx, d, ovr, sizeof(ovr));
                 if (named)
-                        printf("%s %s [%04x]: %s %s [%04x:%04x]\n", d->addr, nm.class_name[0] ? nm.class_name : "Class",
-                               d->class >> 8, nm.vendor, nm.model[0] ? nm.model : "Device", d->vendor, d->device);
+                        printf("%s %s [%04x]: %s %s [%04x:%04x]\n", d->addr,
+                               nm.class_name[0] ? nm.class_name : names_class_fallback(d->class), d->class >> 8,
+                               nm.vendor, nm.model[0] ? nm.model : "Device", d->vendor, d->device);
                 else
-                        printf("%s Class [%04x]: Device [%04x:%04x]\n", d->addr, d->class >> 8, d->vendor, d->device);
+                        printf("%s %s [%04x]: Device [%04x:%04x]\n", d->addr, names_class_fallback(d->class),
+                               d->class >> 8, d->vendor, d->device);
                 if (d->subvendor || d->subdevice)
                         printf("\tSubsystem: %s%s[%04x:%04x]\n", named ? nm.subsys : "", named && nm.subsys[0] ? " " : "",
                                d->subvendor, d->subdevice);
