@@ -62,8 +62,10 @@ static bool rule_selects_everything(const struct vc_rule *r)
 
         if (r->has_slot)
                 constrained |= r->slot.domain >= 0 || r->slot.bus >= 0 || r->slot.slot >= 0 || r->slot.func >= 0;
+        /* "::xxxx" is a class with every digit a wildcard: no constraint at all. */
         if (r->has_id)
-                constrained |= r->id.vendor >= 0 || r->id.device >= 0 || r->id.class >= 0 || r->id.prog_if >= 0;
+                constrained |= r->id.vendor >= 0 || r->id.device >= 0 ||
+                               (r->id.class >= 0 && (r->id.class_mask & 0xffff) != 0) || r->id.prog_if >= 0;
         if (r->has_subsys)
                 constrained |= r->subsys.vendor >= 0 || r->subsys.device >= 0;
         return !constrained;
@@ -245,25 +247,29 @@ int vc_config_add_line(struct vc_ctx *ctx, struct vc_config *cfg, const char *or
 
         if (!copy)
                 return -ENOMEM;
-        copy[strcspn(copy, "#")] = 0;
-        /* Blanks are spaces and tabs; one trailing CR (a DOS line end) is tolerated. */
-        s = copy + strspn(copy, " \t");
-        k = (int)strlen(s);
-        if (k > 0 && s[k - 1] == '\r')
-                s[--k] = 0;
-        while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'))
-                s[--k] = 0;
-        if (!*s)
-                return 0;
-        for (bad = s; *bad; bad++)
+        /* One trailing CR (a DOS line end) is tolerated; any other control
+         * character, comments included, is an error: a CR in the middle is an
+         * old-Mac file whose rules would otherwise vanish into a comment. */
+        k = (int)strlen(copy);
+        if (k > 0 && copy[k - 1] == '\r')
+                copy[--k] = 0;
+        for (bad = copy; *bad; bad++)
                 if ((unsigned char)*bad < 0x20 && *bad != '\t')
                         break;
         if (*bad) {
                 cfg->n_errors++;
-                vc_log(ctx, LOG_ERR, "%s: control character \\x%02x in rule; line ignored", origin,
-                       (unsigned char)*bad);
+                vc_log(ctx, LOG_ERR, "%s: control character \\x%02x in line%s; line ignored", origin,
+                       (unsigned char)*bad, *bad == '\r' ? " (carriage-return line ends?)" : "");
                 return 0;
         }
+        copy[strcspn(copy, "#")] = 0;
+        /* Blanks are spaces and tabs. */
+        s = copy + strspn(copy, " \t");
+        k = (int)strlen(s);
+        while (k > 0 && (s[k - 1] == ' ' || s[k - 1] == '\t'))
+                s[--k] = 0;
+        if (!*s)
+                return 0;
         if (strncmp(s, "deadline", 8) == 0 && (s[8] == ' ' || s[8] == '\t' || !s[8]))
                 return parse_setting(ctx, cfg, origin, s);
         k = vc_rule_parse(s, &r, &error);

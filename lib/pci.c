@@ -91,7 +91,8 @@ static int parse_uevent(char *text, struct vc_dev *dev)
                         have_class = true;
                 } else if (strcmp(line, "DRIVER") == 0) {
                         /* Driver names become path components: no '/' and bounded. */
-                        if (!*v || strlen(v) >= VC_DRIVER_MAX || strchr(v, '/'))
+                        if (!*v || strlen(v) >= VC_DRIVER_MAX || strchr(v, '/') || strcmp(v, ".") == 0 ||
+                            strcmp(v, "..") == 0)
                                 return -EINVAL;
                         strcpy(dev->driver, v);
                 }
@@ -129,7 +130,7 @@ int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
                 return negative_errno();
         /* Per device: open, read, close of uevent, and nothing else unless a rule selects it. */
         while ((de = readdir(d))) {
-                char text[VC_ATTR_MAX], rel[VC_ADDR_MAX + 8];
+                char text[VC_ATTR_MAX + 1], rel[VC_ADDR_MAX + 8];
                 struct vc_dev dev = { .group = -1 };
 
                 if (de->d_name[0] == '.')
@@ -250,6 +251,10 @@ int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf
         /* Older kernels print an unset override as "(null)". */
         if (strcmp(buf, "(null)") == 0)
                 buf[0] = 0;
+        /* It goes into messages: nothing unprintable reaches a terminal or the kernel log. */
+        for (char *p = buf; *p; p++)
+                if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+                        *p = '?';
         return 0;
 }
 

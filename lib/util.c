@@ -45,23 +45,24 @@ int vc_read_file(const char *path, size_t max, char **ret, size_t *ret_size)
         if (!S_ISREG(st.st_mode))
                 return -EBADFD;
         /* sysfs attributes report 4096 whatever their content: read to EOF. */
-        alloc = st.st_size > 0 && (size_t)st.st_size < max ? (size_t)st.st_size + 1 : 4096;
-        if (alloc > max + 1)
-                alloc = max + 1;
+        alloc = st.st_size > 0 && (size_t)st.st_size <= max ? (size_t)st.st_size + 2 : 4096;
+        if (alloc > max + 2)
+                alloc = max + 2;
         buf = malloc(alloc);
         if (!buf)
                 return -ENOMEM;
         for (;;) {
                 ssize_t k;
 
+                /* Room for max bytes, one more to see that there is more, and the NUL. */
                 if (size + 1 >= alloc) {
                         size_t nalloc = alloc * 2;
                         char *p;
 
-                        if (alloc > max)
+                        if (alloc >= max + 2)
                                 return -EFBIG;
-                        if (nalloc > max + 1)
-                                nalloc = max + 1;
+                        if (nalloc > max + 2)
+                                nalloc = max + 2;
                         p = realloc(buf, nalloc);
                         if (!p)
                                 return -ENOMEM;
@@ -119,8 +120,13 @@ int vc_read_attr_at(int dirfd, const char *path, char *buf, size_t size, size_t 
         k = read(fd, buf, size - 1);
         if (k < 0)
                 return negative_errno();
-        if ((size_t)k == size - 1)
-                return -EFBIG;
+        if ((size_t)k == size - 1) {
+                char c;
+
+                /* A full buffer may be the whole attribute: only more bytes make it too large. */
+                if (read(fd, &c, 1) > 0)
+                        return -EFBIG;
+        }
         buf[k] = 0;
         if (ret_len)
                 *ret_len = (size_t)k;
@@ -156,7 +162,8 @@ int vc_readlink_basename(const char *path, char *buf, size_t size)
         target[k] = 0;
         base = strrchr(target, '/');
         base = base ? base + 1 : target;
-        if (!*base)
+        /* The name becomes a path component under the sysfs root: never "." or "..". */
+        if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
                 return -EINVAL;
         if (strlen(base) >= size)
                 return -ENAMETOOLONG;

@@ -58,6 +58,8 @@ static void test_bad_rules(void)
                 "id :",
                 "id *:*:*",
                 "address ::*.*",
+                "id ::xxxx",               /* a class of wildcards constrains nothing */
+                "id *:*:XXXX:",
                 "01:00.0",                 /* no keyword */
                 "address 01:00.0 id",
                 "address 01:00.0 driver aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
