@@ -445,7 +445,7 @@ inline_work:
 
 static int verb_apply(int argc, char *argv[])
 {
-        _cleanup_(run_done) struct run r;
+        _cleanup_(run_done) struct run r = { 0 };
         struct timespec t0;
         bool live = strcmp(arg.sysfs, "/sys") == 0;
         const char *boot_log = arg.boot_log ? arg.boot_log : live ? BOOT_LOG : NULL;
@@ -651,7 +651,7 @@ static void print_check_json(const struct run *r, const struct check_state *cs, 
 
 static int verb_check(int argc, char *argv[])
 {
-        _cleanup_(run_done) struct run r;
+        _cleanup_(run_done) struct run r = { 0 };
         struct check_state cs = { .r = &r };
         int result = 0, k;
 
@@ -784,7 +784,7 @@ static void print_list_json(struct run *r)
 
 static int verb_list(int argc, char *argv[])
 {
-        _cleanup_(run_done) struct run r;
+        _cleanup_(run_done) struct run r = { 0 };
         int result = 0;
 
         if (open_report(&r, true) < 0)
@@ -830,7 +830,7 @@ static void get_status(struct run *r, struct vc_dev *d, struct dev_status *s)
 
 static int verb_status(int argc, char *argv[])
 {
-        _cleanup_(run_done) struct run r;
+        _cleanup_(run_done) struct run r = { 0 };
         _cleanup_free_ char *boot_log_text = NULL;
         const char *boot_log = arg.boot_log ? arg.boot_log : BOOT_LOG;
         unsigned bad = 0, selected = 0;
@@ -981,7 +981,7 @@ static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char 
 
 static int verb_claim(int argc, char *argv[])
 {
-        _cleanup_(run_done) struct run r;
+        _cleanup_(run_done) struct run r = { 0 };
         struct vc_apply_stats st;
         unsigned busy = 0;
         int result = 0;
@@ -1050,7 +1050,7 @@ static void on_busy_mark(void *userdata, const struct vc_dev *dev, const char *w
 
 static int verb_release(int argc, char *argv[])
 {
-        _cleanup_(run_done) struct run r;
+        _cleanup_(run_done) struct run r = { 0 };
         int result = 0;
 
         if (argc < 2) {
