@@ -1,0 +1,101 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# dracut module for vfio-claim: the binary, its configuration, vfio-pci with
+# its dependencies, and a pre-udev hook that runs "vfio-claim apply" before
+# udevd starts. The hook runs in both kinds of image:
+#   - systemd initrd: dracut-pre-udev.service (Before=systemd-udevd.service)
+#     sources the pre-udev hooks;
+#   - without systemd (--omit systemd): dracut's /init sources them right
+#     before it starts udevd.
+#
+# Build-time safety: installkernel() runs "vfio-claim check --fail-busy" for
+# the kernel being built; when a rule without allow-busy selects a device that
+# holds a mounted filesystem or active swap it fails, dracut stops, and the
+# old image stays in place.
+#
+# The paths in this file are filled in by meson (configure_file) at install time.
+
+# shellcheck disable=SC2034,SC2154 # variables and functions come from dracut
+
+vfio_claim=@SBINDIR@/vfio-claim
+vfio_claim_static=@PKGLIBDIR@/vfio-claim-static
+vfio_claim_conf=@SYSCONFDIR@/vfio-claim.conf
+vfio_claim_confd=@SYSCONFDIR@/vfio-claim.d
+
+# called by dracut
+check() {
+    # Included in every image once installed: rules can also come from the
+    # kernel command line (vfio_claim.rule=), and without rules apply is a
+    # no-op. 1 (left out) only when the binary is gone.
+    require_binaries "$vfio_claim" || return 1
+    return 0
+}
+
+# called by dracut
+depends() {
+    return 0
+}
+
+# Driver names from "driver NAME" rule options.
+_vfio_claim_drivers() {
+    local f
+    for f in "$dracutsysrootdir$vfio_claim_conf" "$dracutsysrootdir$vfio_claim_confd"/*.conf; do
+        [[ -f $f ]] && sed -e 's/#.*//' "$f"
+    done | tr -s ' \t\r' '\n' | sed -n '/^driver$/{n;p;}' | sort -u
+}
+
+# called by dracut
+installkernel() {
+    local out rc
+
+    out=$("$vfio_claim" check --kernel "$kernel" --fail-busy 2>&1)
+    rc=$?
+    case $rc in
+        0)
+            [[ -z $out ]] || dinfo "$out"
+            ;;
+        2)
+            # no configuration: a normal state, the image claims nothing
+            dinfo "vfio-claim: $out"
+            ;;
+        3)
+            derror "$out"
+            derror "vfio-claim: a rule selects a device that holds a mounted filesystem or active swap."
+            derror "vfio-claim: booting this image would take it away from the system; not building it,"
+            derror "vfio-claim: the current initramfs stays in place. Fix the rule in $vfio_claim_conf"
+            derror "vfio-claim: (or $vfio_claim_confd/), or add the option allow-busy to it if that is really meant."
+            return 1
+            ;;
+        *)
+            dwarn "$out"
+            dwarn "vfio-claim: check reported problems (exit $rc); building the image anyway"
+            ;;
+    esac
+
+    # vfio-pci is not loaded on a host that has not claimed anything yet:
+    # hostonly mode would leave it out.
+    # shellcheck disable=SC2046 # a list of names
+    hostonly='' instmods vfio-pci vfio_iommu_type1 $(_vfio_claim_drivers)
+    return 0
+}
+
+# called by dracut
+install() {
+    local f
+
+    # An image without the binary would hand the devices to their host
+    # drivers: stop dracut (as its own inst_hook does) rather than build it.
+    if [[ -x $dracutsysrootdir$vfio_claim_static ]]; then
+        inst_binary "$vfio_claim_static" "$vfio_claim"
+    else
+        inst_binary "$vfio_claim"
+    fi || {
+        dfatal "vfio-claim: cannot install $vfio_claim into the image"
+        exit 1
+    }
+    for f in "$vfio_claim_conf" "$vfio_claim_confd"/*.conf; do
+        [[ -f $dracutsysrootdir$f ]] && inst_simple "$f"
+    done
+    inst_hook pre-udev 00 "$moddir/vfio-claim-pre-udev.sh"
+}
