@@ -41,6 +41,22 @@ static bool split_fields(const char *s, size_t len, char sep, size_t max, struct
         }
 }
 
+/* The whole expression into at most max ':'-separated fields, with lspci's limits. */
+static int split_expression(const char *s, size_t max, struct fields *f, const char **reason)
+{
+        size_t len = strlen(s);
+
+        if (len >= FILTER_EXPR_MAX) {
+                *reason = "Expression too long";
+                return -EINVAL;
+        }
+        if (!split_fields(s, len, ':', max, f)) {
+                *reason = "Too many fields";
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static bool field_defined(const char *s, size_t len)
 {
         return len > 0 && !(len == 1 && s[0] == '*');
@@ -91,16 +107,10 @@ int vc_slot_filter_parse(const char *s, struct vc_slot_filter *ret, const char *
 {
         struct vc_slot_filter f = { -1, -1, -1, -1 };
         struct fields fl;
-        size_t len = strlen(s), i = 0;
+        size_t i = 0;
 
-        if (len >= FILTER_EXPR_MAX) {
-                *reason = "Expression too long";
+        if (split_expression(s, 3, &fl, reason) < 0)
                 return -EINVAL;
-        }
-        if (!split_fields(s, len, ':', 3, &fl)) {
-                *reason = "Too many fields";
-                return -EINVAL;
-        }
         if (fl.n == 3) {
                 if (!parse_hex_field(fl.p[0], fl.len[0], &f.domain, NULL, 0x7fffffff)) {
                         *reason = "Invalid domain number";
@@ -140,16 +150,9 @@ int vc_id_filter_parse(const char *s, struct vc_id_filter *ret, const char **rea
 {
         struct vc_id_filter f = { -1, -1, -1, ~0u, -1 };
         struct fields fl;
-        size_t len = strlen(s);
 
-        if (len >= FILTER_EXPR_MAX) {
-                *reason = "Expression too long";
+        if (split_expression(s, 4, &fl, reason) < 0)
                 return -EINVAL;
-        }
-        if (!split_fields(s, len, ':', 4, &fl)) {
-                *reason = "Too many fields";
-                return -EINVAL;
-        }
         if (fl.n < 2) {
                 *reason = "At least two fields must be given";
                 return -EINVAL;
@@ -179,16 +182,9 @@ int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const ch
 {
         struct vc_subsys_filter f = { -1, -1 };
         struct fields fl;
-        size_t len = strlen(s);
 
-        if (len >= FILTER_EXPR_MAX) {
-                *reason = "Expression too long";
+        if (split_expression(s, 2, &fl, reason) < 0)
                 return -EINVAL;
-        }
-        if (!split_fields(s, len, ':', 2, &fl)) {
-                *reason = "Too many fields";
-                return -EINVAL;
-        }
         if (fl.n < 2) {
                 *reason = "Two fields must be given";
                 return -EINVAL;
