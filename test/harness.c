@@ -204,8 +204,7 @@ static char *xstrdup(const char *s)
         return p;
 }
 
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
+char *xasprintf(const char *fmt, ...)
 {
         va_list ap;
         char *s;
@@ -426,7 +425,7 @@ char *t_slurp(const char *path)
 extern char **environ;
 
 /* This process's environment with LC_ALL=C: messages in a fixed language. */
-static char **child_environ(void)
+char **child_environ(void)
 {
         static char **env;
         size_t n = 0, j = 0;

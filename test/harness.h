@@ -41,6 +41,10 @@ void t_skip(const char *why);
 void t_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void t_diag_text(const char *label, const char *text);
 _Noreturn void t_fatal(const char *file, int line, const char *what, int err);
+/* asprintf that ends the test on failure. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* This process's environment with LC_ALL=C, for the binary under test. */
+char **child_environ(void);
 
 #define CHECK(cond, ...) t_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 /* A fixture step that must work; a failure is the harness's problem (exit 99). */

@@ -56,27 +56,11 @@
 #define GOOD_RULE    "address 00:03.0\n"
 #define GOOD_CHANGES OVR("0000:00:03.0"), AHCI_UNBIND, VFIO_BIND
 
-extern char **environ;
 
 static double slowest_run;
 static unsigned n_runs;
 
 /* ---- helpers ---- */
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-        va_list ap;
-        char *s;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                t_fatal(__FILE__, __LINE__, "vasprintf", -ENOMEM);
-        return s;
-}
 
 static double now(void)
 {
@@ -174,25 +158,6 @@ static void show_escaped(const char *label, const char *s)
 
 /* ---- running the binary with a deadline ---- */
 
-static char **child_env(void)
-{
-        static char **env;
-        size_t n = 0, j = 0;
-
-        if (env)
-                return env;
-        while (environ[n])
-                n++;
-        env = calloc(n + 2, sizeof(char *));
-        if (!env)
-                t_fatal(__FILE__, __LINE__, "calloc", -ENOMEM);
-        for (size_t i = 0; i < n; i++)
-                if (strncmp(environ[i], "LC_ALL=", 7) != 0)
-                        env[j++] = environ[i];
-        env[j++] = (char *)"LC_ALL=C";
-        return env;
-}
-
 /* Called while the program runs, about every 2 ms; may wait that long itself. */
 typedef void (*tick_fn)(void *userdata);
 
@@ -247,7 +212,7 @@ static void spawn_timed(const char *dir, const char *const *argv, struct result 
                 k = posix_spawnattr_setpgroup(&attr, 0);
         t0 = now();
         if (k == 0)
-                k = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, child_env());
+                k = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, child_environ());
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
         if (k != 0)
