@@ -564,7 +564,15 @@ static void check_devices(struct run *r)
                                 d->addr, d->vendor, d->device, d->rule->origin);
                 if (vc_dev_read_group(r->ctx, d) < 0 || d->group < 0)
                         continue;
-                if (vc_group_check(r->ctx, &r->devs, d, true, &blocker) >= 0 && blocker)
+                if (vc_group_check(r->ctx, &r->devs, d, true, &blocker) < 0 || !blocker)
+                        continue;
+                if (vc_dev_is_chipset_bridge(blocker))
+                        log_msg(LOG_WARNING,
+                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: it shares the group with the chipset bridge %s [%04x:%04x] (class %06x, on %s), which the host needs; the slot lacks ACS isolation: use another slot",
+                                d->addr, d->vendor, d->device, d->rule->origin, d->group, blocker->addr,
+                                blocker->vendor, blocker->device, blocker->class,
+                                blocker->driver[0] ? blocker->driver : "no driver");
+                else
                         log_msg(LOG_WARNING,
                                 "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (add it, or use 'group')",
                                 d->addr, d->vendor, d->device, d->rule->origin, d->group, blocker->addr,

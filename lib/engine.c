@@ -46,9 +46,15 @@ static void select_dev(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
                                rule->origin, DEV_ARGS(dev));
                 return;
         }
+        if (via && vc_dev_is_chipset_bridge(dev)) {
+                vc_log(ctx, LOG_INFO, "%s: " DEV_FMT " (class %06x) shares IOMMU group %d but is a chipset bridge the host needs; not added",
+                       rule->origin, DEV_ARGS(dev), dev->class, via->group);
+                return;
+        }
         if (dev->rule == rule)
                 return;
         if (dev->rule) {
+                rule->n_shadowed++;
                 if (strcmp(dev->rule->driver, rule->driver) != 0)
                         vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT " is already selected by %s for %s; keeping that",
                                rule->origin, DEV_ARGS(dev), dev->rule->origin, dev->rule->driver);
@@ -105,6 +111,7 @@ int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlis
 
                 rule->state = VC_RULE_OK;
                 rule->n_selected = 0;
+                rule->n_shadowed = 0;
                 /* With an address, the other selectors guard it: devices there that
                  * fail them are left alone (as lspci -s -d shows), and when none
                  * passes, the hardware is not what the admin thinks. */
@@ -136,7 +143,11 @@ int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlis
                         for (size_t i = 0; i < devs->n; i++)
                                 if (devs->devs[i].rule == rule && !devs->devs[i].via)
                                         expand_group(ctx, rule, devs, &devs->devs[i]);
-                if (rule->n_selected == 0)
+                /* A rule whose devices an earlier rule took is redundant, not wrong. */
+                if (rule->n_selected == 0 && rule->n_shadowed > 0)
+                        vc_log(ctx, LOG_NOTICE, "%s: selects nothing new: an earlier rule selected every device it matches",
+                               rule->origin);
+                else if (rule->n_selected == 0)
                         rule->state = VC_RULE_NO_MATCH;
         }
         return 0;

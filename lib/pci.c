@@ -282,6 +282,15 @@ bool vc_dev_is_bridge(const struct vc_dev *dev)
         return cs == 0x0604 || cs == 0x0607 || cs == 0x0609;
 }
 
+/* Host, ISA, other bridges (class 06xx but not a PCI bridge): an IOMMU group
+ * shares them with endpoints when the chipset lacks ACS. The host needs them
+ * (LPC holds the TPM and watchdog, the host bridge the memory controller), so
+ * 'group' never pulls them in. */
+bool vc_dev_is_chipset_bridge(const struct vc_dev *dev)
+{
+        return (dev->class >> 16) == 0x06 && !vc_dev_is_bridge(dev);
+}
+
 bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev)
 {
         char path[4096];

@@ -107,6 +107,7 @@ int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev);
 int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
 int vc_dev_boot_vga(struct vc_ctx *ctx, const struct vc_dev *dev);
 bool vc_dev_is_bridge(const struct vc_dev *dev);
+bool vc_dev_is_chipset_bridge(const struct vc_dev *dev);
 bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev);
 int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
 int vc_iommu_enabled(struct vc_ctx *ctx);
@@ -138,6 +139,7 @@ struct vc_rule {
         /* Filled by vc_resolve(). */
         enum vc_rule_state state;
         size_t n_selected;
+        size_t n_shadowed; /* devices it matches that an earlier rule selected */
 };
 
 struct vc_config {

@@ -252,12 +252,23 @@ static void test_group_expansion(void)
         CHECK_RUN(&r, !contains(r.err, "is a PCI bridge"), "no bridge warning for a bridge met through a group");
         done(e, &r, &before, &after);
 
-        /* Group 3: the LPC bridge (class 0601) is an endpoint in this sense, the SMBus too. */
+        /* Group 3: the SMBus goes along, the LPC bridge (class 0601, a chipset
+         * bridge the host needs) does not. */
         e = setup("address 00:1f.2 group\n", &before);
         tenv_run(e, &r, "apply", NULL);
         tsnap(e, &after);
-        CHECK_CHANGES(e, &before, &after, "group 3: 1f.0, 1f.2, 1f.3", OVR("0000:00:1f.0"), OVR("0000:00:1f.2"),
-                      OVR("0000:00:1f.3"), "bus/pci/drivers/lpc_ich/unbind", AHCI_UNBIND,
+        CHECK_CHANGES(e, &before, &after, "group 3: 1f.2 and 1f.3, not the LPC bridge 1f.0", OVR("0000:00:1f.2"),
+                      OVR("0000:00:1f.3"), AHCI_UNBIND, "bus/pci/drivers/i801_smbus/unbind", VFIO_BIND, NULL);
+        CHECK_RUN(&r, contains(r.err, "0000:00:1f.0 [8086:2918] (class 060100) shares IOMMU group 3 but is a chipset bridge"),
+                  "says why the LPC bridge was left out");
+        done(e, &r, &before, &after);
+
+        /* Named in a rule of its own, it is taken: the admin decided. */
+        e = setup("address 00:1f.2 group\naddress 00:1f.0\n", &before);
+        tenv_run(e, &r, "apply", NULL);
+        tsnap(e, &after);
+        CHECK_CHANGES(e, &before, &after, "group 3 and the LPC bridge named by address", OVR("0000:00:1f.0"),
+                      OVR("0000:00:1f.2"), OVR("0000:00:1f.3"), "bus/pci/drivers/lpc_ich/unbind", AHCI_UNBIND,
                       "bus/pci/drivers/i801_smbus/unbind", VFIO_BIND, NULL);
         done(e, &r, &before, &after);
 }

@@ -119,6 +119,22 @@ static void test_no_config(void)
         finish(&x);
 }
 
+/* Overlapping rules are redundant, not errors: check stays clean. */
+static void test_redundant(void)
+{
+        struct run x;
+        char *m;
+
+        start(&x, "address 00:03.0\naddress 00:03.0\n");
+        check_run(&x, NULL, NULL, NULL);
+        CHECK_RUN(&x.r, x.r.code == 0 && contains(x.r.out, "0 error(s)"), "a repeated rule is no error");
+        m = at(&x, 2, ": selects nothing new: an earlier rule selected every device it matches");
+        CHECK_RUN(&x.r, contains(x.r.err, m) && !contains(x.r.err, "matches no PCI device"),
+                  "says the second line adds nothing, not that it matches nothing");
+        free(m);
+        finish(&x);
+}
+
 static void test_errors(void)
 {
         struct run x;
@@ -212,7 +228,7 @@ static void test_group_viability(void)
         /* Which of the two blockers is named depends on the order of the group's directory. */
         m = at(&x, 1, "): IOMMU group 3 would not be viable: ");
         CHECK_RUN(&x.r,
-                  contains(x.r.err, m) && (contains(x.r.err, "0000:00:1f.0 [8086:2918] stays on lpc_ich") ||
+                  contains(x.r.err, m) && (contains(x.r.err, "the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)") ||
                                            contains(x.r.err, "0000:00:1f.3 [8086:2930] stays on i801_smbus")),
                   "names the group and an endpoint that keeps its host driver");
         CHECK_RUN(&x.r, contains(x.r.out, "0 error(s), 1 warning(s)"), "counts one warning");
@@ -220,12 +236,18 @@ static void test_group_viability(void)
 
         tenv_config(x.e, "address 00:1f.2 group\n");
         check_run(&x, NULL, NULL, NULL);
-        CHECK_RUN(&x.r, x.r.code == 0 && !contains(x.r.err, "would not be viable"),
-                  "with 'group' the whole group goes: viable");
         CHECK_RUN(&x.r,
-                  contains(x.r.out, "\t0000:00:1f.0 [8086:2918] now on lpc_ich (same IOMMU group)\n") &&
+                  x.r.code == 0 && contains(x.r.err, "IOMMU group 3 would not be viable: it shares the group with the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)"),
+                  "with 'group': the LPC bridge is left to the host, and named as what spoils the group");
+        CHECK_RUN(&x.r,
+                  !contains(x.r.out, "\t0000:00:1f.0") &&
                           contains(x.r.out, "\t0000:00:1f.3 [8086:2930] now on i801_smbus (same IOMMU group)\n"),
-                  "prints the devices the group adds");
+                  "prints the devices the group adds, not the LPC bridge");
+
+        tenv_config(x.e, "address 00:1f.2 group\naddress 00:1f.0\n");
+        check_run(&x, NULL, NULL, NULL);
+        CHECK_RUN(&x.r, x.r.code == 0 && !contains(x.r.err, "would not be viable"),
+                  "the LPC bridge named in a rule of its own: viable");
 
         tenv_config(x.e, "address 01:00.0\n");
         check_run(&x, NULL, NULL, NULL);
@@ -482,6 +504,7 @@ int main(int argc, char *argv[])
                 {"clean", test_clean},
                 {"no-config", test_no_config},
                 {"errors", test_errors},
+                {"redundant", test_redundant},
                 {"iommu-off", test_iommu_off},
                 {"group-viability", test_group_viability},
                 {"boot-vga", test_boot_vga},

@@ -31,8 +31,9 @@
  *     all of them; when the address alone matches at least one device (a
  *     bridge counts: it is what is there) but none matches all selectors,
  *     the rule selects nothing;
- *   - group: every other non-bridge member of the IOMMU group of each device
- *     the rule selected directly (not one an earlier rule owns) is added;
+ *   - group: every other member of the IOMMU group of each device the rule
+ *     selected directly is added, except bridges, chipset bridges (any
+ *     other class 06xx: host, ISA, ...) and one an earlier rule owns;
  *   - a rule whose selectors constrain nothing is refused; that includes a
  *     class of four "x" digits ("id ::xxxx" matches every device just as
  *     "address *" does: vfio-claim.conf(5), SAFETY);
@@ -1090,7 +1091,8 @@ static void oracle(struct tree *t, struct ruleset *rs)
                         for (size_t j = 0; j < t->n; j++) {
                                 struct pdev *m = &t->dev[j];
 
-                                if (j != i && m->group == d->group && !is_bridge(m) && m->rule < 0) {
+                                if (j != i && m->group == d->group && !is_bridge(m) && (m->class >> 16) != 0x06 &&
+                                    m->rule < 0) {
                                         m->rule = (int)ri;
                                         m->via = true;
                                         r->n_selected++;

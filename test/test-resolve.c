@@ -56,7 +56,7 @@ static const char *resolve(const char *text, enum vc_rule_state *state)
                         }
                 }
         if (state && cfg.n_rules > 0)
-                *state = cfg.rules[0].state;
+                *state = cfg.rules[cfg.n_rules - 1].state; /* the last rule's */
         vc_config_clear(&cfg);
         return out;
 }
@@ -102,6 +102,18 @@ int main(void)
         /* The same driver twice is no conflict. */
         CHECK_STR(resolve("address 03:00.0\nid 8086:2922", NULL), "00:1f.2 03:00.0");
         CHECK_INT(n_warnings, 0);
+        /* A rule whose devices earlier rules took is redundant, not "matches nothing". */
+        CHECK_STR(resolve("address 03:00.0\naddress 03:00.0", &st), "03:00.0");
+        CHECK_INT(st, VC_RULE_OK);
+        CHECK_INT(n_warnings, 0);
+        CHECK_STR(resolve("address 01:00.0\naddress 01:00.0 driver pci-stub", &st), "01:00.0");
+        CHECK_INT(st, VC_RULE_OK);
+        CHECK_INT(n_warnings, 1);
+        CHECK_STR(resolve("address 01:00\nid 10de:10f0", &st), "01:00.0 01:00.1");
+        CHECK_INT(st, VC_RULE_OK);
+        /* But a rule that matches only a bridge still matches nothing. */
+        CHECK_STR(resolve("address 03:00.0\naddress 00:01.0", &st), "03:00.0");
+        CHECK_INT(st, VC_RULE_NO_MATCH);
 
         vc_ctx_free(ctx);
         return tests_finish("test-resolve");
