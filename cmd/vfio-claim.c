@@ -72,8 +72,8 @@ static void help(void)
                "      --dev=DIR       devtmpfs root for /dev/vfio (default /dev)\n"
                "      --boot-log=FILE boot log (default " BOOT_LOG " on the live system)\n"
                "  -k, --kernel=REL    check modules of kernel release REL (default: running kernel)\n"
-               "  -n, --dry-run       apply, claim, release: log what would be written, write nothing\n"
-               "  -f, --force         claim: even a device that carries a mounted filesystem\n"
+               "  -n, --dry-run       apply, claim: log what would be written, write nothing\n"
+               "  -f, --force         claim, release: even a device that carries a mounted filesystem\n"
                "      --fail-busy     check: exit 3 when a rule without allow-busy selects a device\n"
                "                      that carries a mounted filesystem or swap (initramfs build hooks)\n"
                "  -j, --json          list, check, status: one JSON document on stdout\n"
@@ -1086,7 +1086,7 @@ static int verb_release(int argc, char *argv[])
         for (int i = 1; i < argc; i++) {
                 struct vc_slot_filter f;
                 const char *reason;
-                unsigned n = 0;
+                unsigned n = 0, n_held = 0;
 
                 if (vc_slot_filter_parse(argv[i], &f, &reason) < 0) {
                         log_msg(LOG_ERR, "%s: %s", argv[i], reason);
@@ -1100,6 +1100,20 @@ static int verb_release(int argc, char *argv[])
                         if (!vc_slot_match(&f, d))
                                 continue;
                         n++;
+                        k = vc_dev_held(r.ctx, d);
+                        if (k < 0) {
+                                log_msg(LOG_ERR, "%s: cannot read its driver or driver_override: %s", d->addr,
+                                        strerror(-k));
+                                result = EXIT_PROBLEMS;
+                                continue;
+                        }
+                        if (k == 0) {
+                                /* "release *" gives back what is held, and leaves the rest alone. */
+                                log_msg(LOG_INFO, "%s [%04x:%04x]: not held (no driver_override, on %s); left alone",
+                                        d->addr, d->vendor, d->device, d->driver[0] ? d->driver : "no driver");
+                                continue;
+                        }
+                        n_held++;
                         if (r.busy[j]) {
                                 log_msg(arg.force ? LOG_WARNING : LOG_ERR, "%s [%04x:%04x] carries %s%s", d->addr,
                                         d->vendor, d->device, r.busy[j],
@@ -1120,7 +1134,8 @@ static int verb_release(int argc, char *argv[])
                 if (n == 0) {
                         log_msg(LOG_ERR, "%s: no such PCI device", argv[i]);
                         result = EXIT_PROBLEMS;
-                }
+                } else if (n_held == 0)
+                        log_msg(LOG_NOTICE, "%s: nothing to release: no device there is held for a VM", argv[i]);
         }
         return result;
 }

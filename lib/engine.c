@@ -444,6 +444,40 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
         return 0;
 }
 
+static bool driver_keeps_group_viable(const char *driver)
+{
+        size_t n = strlen(driver);
+
+        /* No driver, vfio-pci, pci-stub, or a vfio-pci variant (mlx5_vfio_pci, ...). */
+        return n == 0 || strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pci-stub") == 0 ||
+               (n >= 8 && strcmp(driver + n - 8, "vfio_pci") == 0) ||
+               (n >= 8 && strcmp(driver + n - 8, "vfio-pci") == 0);
+}
+
+/*
+ * Whether release has anything to give back: an override is set, or the
+ * device is on vfio-pci (or a variant), pci-stub, or the driver a rule gives
+ * it. Anything else is on its host driver already, and unbinding it would
+ * only bounce that driver (or cut off what sits behind a bridge).
+ */
+int vc_dev_held(struct vc_ctx *ctx, struct vc_dev *dev)
+{
+        char cur[VC_DRIVER_MAX + 16];
+        int r;
+
+        r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
+        if (r < 0)
+                return r;
+        if (cur[0])
+                return 1;
+        r = vc_dev_read_driver(ctx, dev);
+        if (r < 0)
+                return r;
+        if (!dev->driver[0])
+                return 0;
+        return driver_keeps_group_viable(dev->driver) || (dev->rule && strcmp(dev->driver, dev->rule->driver) == 0);
+}
+
 int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev)
 {
         char cur[VC_DRIVER_MAX + 16];
@@ -491,16 +525,6 @@ int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *d
         else
                 vc_log(ctx, LOG_NOTICE, DEV_FMT ": released, no driver took it", DEV_ARGS(dev));
         return 0;
-}
-
-static bool driver_keeps_group_viable(const char *driver)
-{
-        size_t n = strlen(driver);
-
-        /* No driver, vfio-pci, pci-stub, or a vfio-pci variant (mlx5_vfio_pci, ...). */
-        return n == 0 || strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pci-stub") == 0 ||
-               (n >= 8 && strcmp(driver + n - 8, "vfio_pci") == 0) ||
-               (n >= 8 && strcmp(driver + n - 8, "vfio-pci") == 0);
 }
 
 int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *dev, bool predict,

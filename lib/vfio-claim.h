@@ -200,6 +200,7 @@ struct vc_apply_stats {
 
 int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, unsigned flags,
              struct vc_apply_stats *ret);
+int vc_dev_held(struct vc_ctx *ctx, struct vc_dev *dev);
 int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev);
 
 /* Why a group is not viable: the first endpoint that keeps a host driver. */

@@ -257,6 +257,35 @@ static void test_release(void)
         finish(&x);
 }
 
+/* Release gives back what is held for a VM, and never bounces a host driver. */
+static void test_release_unheld(void)
+{
+        struct run x;
+
+        start(&x);
+        RUN(&x, "release", "00:03.0");
+        CHECK_RUN(&x.r, x.r.code == 0, "a device on its host driver: nothing to do, exit 0");
+        CHECK_CHANGES(x.e, &x.before, &x.after, "a device on its host driver: nothing written", NULL);
+        CHECK_RUN(&x.r, contains(x.r.err, "00:03.0: nothing to release: no device there is held for a VM"),
+                  "says there was nothing to release");
+        RUN(&x, "release", "00:01.0");
+        CHECK_CHANGES(x.e, &x.before, &x.after, "a root port on pcieport: nothing written", NULL);
+        finish(&x);
+
+        /* "release *": only the held devices. */
+        start(&x);
+        claimed(&x, "0000:01:00.0");
+        SETUP(fakesys_write(x.e->fs, OVR("0000:01:00.1"), "vfio-pci\n"));
+        SETUP(fakesys_set_driver(x.e->fs, "0000:01:00.1", NULL));
+        RUN(&x, "-v", "release", "*");
+        CHECK_RUN(&x.r, x.r.code == 0, "release '*' exits 0");
+        CHECK_CHANGES(x.e, &x.before, &x.after, "release '*': the held functions, nothing else", OVR("0000:01:00.0"),
+                      OVR("0000:01:00.1"), VFIO_UNBIND, PROBE, NULL);
+        CHECK_RUN(&x.r, contains(x.r.err, "0000:00:03.0 [8086:2922]: not held (no driver_override, on ahci); left alone"),
+                  "-v: says which devices it left alone");
+        finish(&x);
+}
+
 static void test_release_refusals(void)
 {
         struct run x;
@@ -307,6 +336,7 @@ int main(int argc, char *argv[])
                 {"claim-dry-run", test_claim_dry_run},
                 {"claim-refusals", test_claim_refusals},
                 {"release", test_release},
+                {"release-unheld", test_release_unheld},
                 {"release-refusals", test_release_refusals},
                 {"release-busy-host-device", test_release_busy_host_device},
         };
