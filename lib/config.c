@@ -60,8 +60,9 @@ static bool rule_selects_everything(const struct vc_rule *r)
 {
         bool constrained = false;
 
+        /* A domain alone is every device of most machines ("0000:*:*.*"). */
         if (r->has_slot)
-                constrained |= r->slot.domain >= 0 || r->slot.bus >= 0 || r->slot.slot >= 0 || r->slot.func >= 0;
+                constrained |= r->slot.bus >= 0 || r->slot.slot >= 0 || r->slot.func >= 0;
         /* "::xxxx" is a class with every digit a wildcard: no constraint at all. */
         if (r->has_id)
                 constrained |= r->id.vendor >= 0 || r->id.device >= 0 ||
@@ -154,7 +155,7 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                 return -EINVAL;
         }
         if (rule_selects_everything(&r)) {
-                *ret_error = errorf("the selectors match every PCI device; refusing such a rule");
+                *ret_error = errorf("the selectors match every PCI device (of a whole domain, at best); refusing such a rule");
                 return -EINVAL;
         }
         r.text = strdup(text);

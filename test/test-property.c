@@ -34,7 +34,8 @@
  *   - group: every other member of the IOMMU group of each device the rule
  *     selected directly is added, except bridges, chipset bridges (any
  *     other class 06xx: host, ISA, ...) and one an earlier rule owns;
- *   - a rule whose selectors constrain nothing is refused; that includes a
+ *   - a rule whose selectors constrain nothing (a domain alone counts as
+ *     nothing) is refused; that includes a
  *     class of four "x" digits ("id ::xxxx" matches every device just as
  *     "address *" does: vfio-claim.conf(5), SAFETY);
  *   - writes, for each selected device and its rule's driver T: driver_override
@@ -897,6 +898,8 @@ static void gen_unconstrained(struct rng *g, struct buf *o)
                 "address ::",
                 "address *.*",
                 "address *:*:*.*",
+                "address 0000:*:*.*",
+                "address 0:*:",
                 "id :",
                 "id *:*",
                 "id ::",
@@ -925,7 +928,7 @@ static bool rule_constrains(const struct prule *r)
         bool c = false;
 
         if (r->has_addr)
-                c |= r->d != ANY || r->b != ANY || r->s != ANY || r->f != ANY;
+                c |= r->b != ANY || r->s != ANY || r->f != ANY; /* a domain alone is no constraint */
         if (r->has_id) {
                 size_t n = strlen(r->cls);
 
