@@ -142,7 +142,14 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                                 *ret_error = errorf("driver '%s': not a driver name", earg);
                                 return -EINVAL;
                         }
-                        strcpy(r.driver, arg);
+                        /* The kernel compares driver_override with the driver's
+                         * name; lsmod shows these two with '_' (module names). */
+                        if (strcmp(arg, "vfio_pci") == 0)
+                                strcpy(r.driver, "vfio-pci");
+                        else if (strcmp(arg, "pci_stub") == 0)
+                                strcpy(r.driver, "pci-stub");
+                        else
+                                strcpy(r.driver, arg);
                         k = 0;
                 }
                 if (k < 0) {

@@ -99,6 +99,17 @@ static void test_good_rules(void)
         CHECK(r.group);
         vc_rule_clear(&r);
 
+        /* Module spellings of the two stub drivers become their driver names. */
+        CHECK_INT(vc_rule_parse("address 03:00.0 driver vfio_pci", &r, &error), 0);
+        CHECK_STR(r.driver, "vfio-pci");
+        vc_rule_clear(&r);
+        CHECK_INT(vc_rule_parse("address 03:00.0 driver pci_stub", &r, &error), 0);
+        CHECK_STR(r.driver, "pci-stub");
+        vc_rule_clear(&r);
+        CHECK_INT(vc_rule_parse("address 03:00.0 driver snd_hda_intel", &r, &error), 0);
+        CHECK_STR(r.driver, "snd_hda_intel");
+        vc_rule_clear(&r);
+
         CHECK_INT(vc_rule_parse("id 1b36:000d driver pci-stub", &r, &error), 0);
         CHECK_STR(r.driver, "pci-stub");
         vc_rule_clear(&r);
