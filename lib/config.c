@@ -499,6 +499,10 @@ int vc_cmdline_parse(struct vc_ctx *ctx, struct vc_config *cfg, const char *cmdl
 
         if (!copy)
                 return -ENOMEM;
+        /* /proc/cmdline ends in a newline the kernel never parsed: without it,
+         * an unclosed quote runs to the end, as it did for the kernel. */
+        for (size_t n = strlen(copy); n > 0 && copy[n - 1] == '\n'; n--)
+                copy[n - 1] = 0;
         while ((name = next_word(&p, &value))) {
                 size_t n = strlen(name);
 

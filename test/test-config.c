@@ -331,6 +331,13 @@ static void test_cmdline(void)
         CHECK(!cfg.off);
         CHECK_INT(cfg.n_errors, 1);
         reset(&cfg);
+        /* ... to the end of the line: /proc/cmdline's trailing newline is not part of it. */
+        CHECK_INT(vc_cmdline_parse(ctx, &cfg, "quiet vfio_claim.rule=\"address 01:00.0\n", "c"), 0);
+        CHECK_INT(cfg.n_rules, 1);
+        CHECK_INT(cfg.n_errors, 0);
+        if (cfg.n_rules == 1)
+                CHECK_STR(cfg.rules[0].text, "address 01:00.0");
+        reset(&cfg);
 
         /* 64 KiB of words: parsed, no crash, nothing selected. */
         {
