@@ -665,13 +665,16 @@ static int verb_check(int argc, char *argv[])
 
         if (open_report(&r, false) < 0)
                 return EXIT_PROBLEMS;
-        if (r.config_error < 0) {
+        load_cmdline(&r);
+        /* Rules from vfio_claim.rule= alone are a configuration too: apply uses them. */
+        if (r.config_error == -ENOENT && r.cfg.n_cmdline_rules > 0)
+                log_msg(LOG_NOTICE, "checking the vfio_claim.rule= rules of the kernel command line only");
+        else if (r.config_error < 0) {
                 if (r.config_error == -ENOENT)
                         log_msg(LOG_ERR, "no configuration to check");
                 result = EXIT_NO_CONFIG;
                 goto finish;
         }
-        load_cmdline(&r);
         if (r.cfg.off)
                 log_msg(LOG_WARNING, "vfio_claim=off is on the running kernel's command line");
         if (enumerate(&r) < 0) {

@@ -415,6 +415,15 @@ static void test_cmdline(void)
         CHECK_RUN(&x.r, x.r.code == 1 && contains(x.r.err, "vfio_claim.rule #1: unknown keyword 'adress'"),
                   "a bad command-line rule is an error naming its origin");
         finish(&x);
+
+        /* No configuration file, rules on the command line: apply uses them, check checks them. */
+        start(&x, NULL);
+        tenv_cmdline(x.e, "ro vfio_claim.rule=\"address 01:00\"\n");
+        check_run(&x, NULL, NULL, NULL);
+        SETUP(asprintf(&m, "%s: vfio_claim.rule #1: address 01:00 -> vfio-pci: selects\n", x.e->cmdline));
+        CHECK_RUN(&x.r, x.r.code == 0 && contains(x.r.out, m), "no config file: the command line's rules are checked");
+        free(m);
+        finish(&x);
 }
 
 static void test_json(void)
