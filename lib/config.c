@@ -309,7 +309,11 @@ int vc_config_load_file(struct vc_ctx *ctx, struct vc_config *cfg, const char *p
                 return r;
         cfg->n_read++;
         end = text + size;
-        for (p = text; p < end;) {
+        p = text;
+        /* Editors on Windows start UTF-8 files with a byte order mark. */
+        if (size >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+                p += 3;
+        while (p < end) {
                 char *nl = memchr(p, '\n', (size_t)(end - p));
                 size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
                 char origin[4096];

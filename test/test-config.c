@@ -209,6 +209,13 @@ static void test_files(void)
         CHECK(strstr(last_msg, ":2: NUL") != NULL);
         reset(&cfg);
 
+        /* A UTF-8 byte order mark (Windows editors) before the first rule. */
+        write_file("vfio-claim.conf", "\xef\xbb\xbf" "address 01:00.0\r\n", 20);
+        CHECK_INT(vc_config_load_file(ctx, &cfg, main_file), 0);
+        CHECK_INT(cfg.n_rules, 1);
+        CHECK_INT(cfg.n_errors, 0);
+        reset(&cfg);
+
         /* A directory and a FIFO in place of a config file: refused, never read. */
         CHECK_INT(vc_config_load_file(ctx, &cfg, dir), -EISDIR);
         {
