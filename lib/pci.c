@@ -146,8 +146,10 @@ int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
                 r = vc_read_attr_at(dirfd(d), rel, text, sizeof(text), NULL);
                 if (r >= 0)
                         r = parse_uevent(text, &dev);
-                if (r == -ENOENT)
-                        continue; /* removed while we looked: not ours to report */
+                /* Removed while we looked: not ours to report. A device that
+                 * is still there without a uevent is a sysfs surprise. */
+                if (r == -ENOENT && faccessat(dirfd(d), de->d_name, F_OK, 0) < 0)
+                        continue;
                 if (r < 0) {
                         vc_log(ctx, LOG_WARNING, "%s/%s/uevent: %s; device ignored", path, de->d_name,
                                r == -ENODATA ? "no PCI_ID or PCI_CLASS" :
