@@ -265,7 +265,10 @@ static void log_rule_results(const struct run *r, int no_match_priority)
                 const struct vc_rule *rule = &r->cfg.rules[i];
                 char desc[1024];
 
-                if (rule->state == VC_RULE_NO_MATCH)
+                if (rule->state == VC_RULE_NO_MATCH && rule->n_conflicts > 0)
+                        log_msg(no_match_priority, "%s: claims nothing: earlier rules selected its devices for other drivers",
+                                rule_desc(rule, desc, sizeof(desc)));
+                else if (rule->state == VC_RULE_NO_MATCH)
                         log_msg(no_match_priority, "%s: matches no PCI device", rule_desc(rule, desc, sizeof(desc)));
         }
 }
@@ -568,7 +571,7 @@ static void check_devices(struct run *r)
                         continue;
                 if (vc_dev_is_chipset_bridge(blocker))
                         log_msg(LOG_WARNING,
-                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: it shares the group with the chipset bridge %s [%04x:%04x] (class %06x, on %s), which the host needs; the slot lacks ACS isolation: use another slot",
+                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: it shares the group with the chipset bridge %s [%04x:%04x] (class %06x, on %s), which the host needs; without ACS isolation between them this device cannot be passed through on its own (a rule naming the bridge takes it, if the host can do without it)",
                                 d->addr, d->vendor, d->device, d->rule->origin, d->group, blocker->addr,
                                 blocker->vendor, blocker->device, blocker->class,
                                 blocker->driver[0] ? blocker->driver : "no driver");
@@ -667,7 +670,7 @@ static int verb_check(int argc, char *argv[])
                 return EXIT_PROBLEMS;
         load_cmdline(&r);
         /* Rules from vfio_claim.rule= alone are a configuration too: apply uses them. */
-        if (r.config_error == -ENOENT && r.cfg.n_cmdline_rules > 0)
+        if (r.config_error == -ENOENT && !arg.config && r.cfg.n_rules > 0)
                 log_msg(LOG_NOTICE, "checking the vfio_claim.rule= rules of the kernel command line only");
         else if (r.config_error < 0) {
                 if (r.config_error == -ENOENT)
@@ -1110,6 +1113,10 @@ static int verb_release(int argc, char *argv[])
                                 result = EXIT_PROBLEMS;
                                 continue;
                         }
+                        /* A driverless device named exactly (unbound by hand, say)
+                         * gets the re-probe that hands it to its host driver. */
+                        if (k == 0 && !d->driver[0] && f.bus >= 0 && f.slot >= 0 && f.func >= 0)
+                                k = 1;
                         if (k == 0) {
                                 /* "release *" gives back what is held, and leaves the rest alone. */
                                 log_msg(LOG_INFO, "%s [%04x:%04x]: not held (no driver_override, on %s); left alone",

@@ -54,8 +54,13 @@ static void select_dev(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
         if (dev->rule == rule)
                 return;
         if (dev->rule) {
-                rule->n_shadowed++;
-                if (strcmp(dev->rule->driver, rule->driver) != 0)
+                bool same = strcmp(dev->rule->driver, rule->driver) == 0;
+
+                if (!via && same)
+                        rule->n_shadowed++;
+                else if (!via)
+                        rule->n_conflicts++;
+                if (!same)
                         vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT " is already selected by %s for %s; keeping that",
                                rule->origin, DEV_ARGS(dev), dev->rule->origin, dev->rule->driver);
                 return;
@@ -112,6 +117,7 @@ int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlis
                 rule->state = VC_RULE_OK;
                 rule->n_selected = 0;
                 rule->n_shadowed = 0;
+                rule->n_conflicts = 0;
                 /* With an address, the other selectors guard it: devices there that
                  * fail them are left alone (as lspci -s -d shows), and when none
                  * passes, the hardware is not what the admin thinks. */
@@ -139,11 +145,20 @@ int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlis
                 for (size_t i = 0; i < devs->n; i++)
                         if (vc_rule_matches(rule, &devs->devs[i]))
                                 select_dev(ctx, rule, &devs->devs[i], NULL);
+                /* From each device the rule matches itself, also one an earlier
+                 * rule took for the same driver: "address X" then "address X
+                 * group" still adds X's group. */
                 if (rule->group)
-                        for (size_t i = 0; i < devs->n; i++)
-                                if (devs->devs[i].rule == rule && !devs->devs[i].via)
-                                        expand_group(ctx, rule, devs, &devs->devs[i]);
-                /* A rule whose devices an earlier rule took is redundant, not wrong. */
+                        for (size_t i = 0; i < devs->n; i++) {
+                                struct vc_dev *d = &devs->devs[i];
+
+                                if (d->rule == rule ? !d->via :
+                                                      d->rule && strcmp(d->rule->driver, rule->driver) == 0 &&
+                                                              vc_rule_matches(rule, d))
+                                        expand_group(ctx, rule, devs, d);
+                        }
+                /* A rule whose devices an earlier rule took for the same driver is
+                 * redundant, not wrong; for another driver it claims nothing. */
                 if (rule->n_selected == 0 && rule->n_shadowed > 0)
                         vc_log(ctx, LOG_NOTICE, "%s: selects nothing new: an earlier rule selected every device it matches",
                                rule->origin);

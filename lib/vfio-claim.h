@@ -139,7 +139,8 @@ struct vc_rule {
         /* Filled by vc_resolve(). */
         enum vc_rule_state state;
         size_t n_selected;
-        size_t n_shadowed; /* devices it matches that an earlier rule selected */
+        size_t n_shadowed;  /* devices it matches that an earlier rule selected for the same driver */
+        size_t n_conflicts; /* ... for another driver */
 };
 
 struct vc_config {

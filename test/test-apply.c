@@ -252,6 +252,15 @@ static void test_group_expansion(void)
         CHECK_RUN(&r, !contains(r.err, "is a PCI bridge"), "no bridge warning for a bridge met through a group");
         done(e, &r, &before, &after);
 
+        /* A rule that repeats an earlier one's device still brings its group along. */
+        e = setup("address 01:00.0\naddress 01:00.0 group\n", &before);
+        tenv_run(e, &r, "apply", NULL);
+        tsnap(e, &after);
+        CHECK_CHANGES(e, &before, &after, "address X, then address X group: the group too", OVR("0000:01:00.0"),
+                      OVR("0000:01:00.1"), "bus/pci/drivers/nouveau/unbind", "bus/pci/drivers/snd_hda_intel/unbind",
+                      VFIO_BIND, NULL);
+        done(e, &r, &before, &after);
+
         /* Group 3: the SMBus goes along, the LPC bridge (class 0601, a chipset
          * bridge the host needs) does not. */
         e = setup("address 00:1f.2 group\n", &before);

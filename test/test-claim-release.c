@@ -270,6 +270,17 @@ static void test_release_unheld(void)
                   "says there was nothing to release");
         RUN(&x, "release", "00:01.0");
         CHECK_CHANGES(x.e, &x.before, &x.after, "a root port on pcieport: nothing written", NULL);
+        /* Driverless, named exactly: re-probed, so the host driver takes it back. */
+        SETUP(fakesys_set_driver(x.e->fs, "0000:00:03.0", NULL));
+        RUN(&x, "release", "00:03.0");
+        CHECK_RUN(&x.r, x.r.code == 0, "a driverless device named exactly: exit 0");
+        CHECK_CHANGES(x.e, &x.before, &x.after, "a driverless device named exactly: drivers_probe only", PROBE, NULL);
+        /* On the driver its rule names, with no override: held. */
+        SETUP(fakesys_set_driver(x.e->fs, "0000:00:03.0", "pciback"));
+        tenv_config(x.e, "address 00:03.0 driver pciback\n");
+        RUN(&x, "release", "00:03.0");
+        CHECK_CHANGES(x.e, &x.before, &x.after, "on its rule's driver: unbound and re-probed",
+                      "bus/pci/drivers/pciback/unbind", PROBE, NULL);
         finish(&x);
 
         /* "release *": only the held devices. */

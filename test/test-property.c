@@ -32,8 +32,9 @@
  *     bridge counts: it is what is there) but none matches all selectors,
  *     the rule selects nothing;
  *   - group: every other member of the IOMMU group of each device the rule
- *     selected directly is added, except bridges, chipset bridges (any
- *     other class 06xx: host, ISA, ...) and one an earlier rule owns;
+ *     selected directly (or matches, but an earlier rule took for the same
+ *     driver) is added, except bridges, chipset bridges (any other class
+ *     06xx: host, ISA, ...) and one an earlier rule owns;
  *   - a rule whose selectors constrain nothing (a domain alone counts as
  *     nothing) is refused; that includes a
  *     class of four "x" digits ("id ::xxxx" matches every device just as
@@ -1089,7 +1090,13 @@ static void oracle(struct tree *t, struct ruleset *rs)
                 for (size_t i = 0; i < t->n; i++) {
                         const struct pdev *d = &t->dev[i];
 
-                        if (d->rule != (int)ri || d->via || d->group < 0)
+                        /* Its own direct picks, and devices it matches that an
+                         * earlier rule took for the same driver. */
+                        bool from = d->rule == (int)ri ? !d->via
+                                                       : d->rule >= 0 && strcmp(rs->r[d->rule].driver, r->driver) == 0 &&
+                                                                 o_match(r, d);
+
+                        if (!from || d->group < 0)
                                 continue;
                         for (size_t j = 0; j < t->n; j++) {
                                 struct pdev *m = &t->dev[j];
