@@ -204,17 +204,23 @@ static char *xstrdup(const char *s)
         return p;
 }
 
+char *xvasprintf(const char *fmt, va_list ap)
+{
+        char *s;
+
+        if (vasprintf(&s, fmt, ap) < 0)
+                t_fatal(__FILE__, __LINE__, "asprintf", -ENOMEM);
+        return s;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
         va_list ap;
         char *s;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
+        s = xvasprintf(fmt, ap);
         va_end(ap);
-        if (r < 0)
-                t_fatal(__FILE__, __LINE__, "asprintf", -ENOMEM);
         return s;
 }
 
@@ -462,18 +468,10 @@ static int temp_file(const char *dir, const char *what, const char *content, cha
 }
 
 /* Runs argv with input on stdin (NULL: /dev/null), stdout and stderr into files in dir. */
-static void run(const char *dir, struct result *r, const char *const *argv, const char *input)
+void result_start(struct result *r, const char *const *argv)
 {
-        char *out_path, *err_path, *in_path = NULL;
-        int out = temp_file(dir, "stdout", NULL, &out_path), err = temp_file(dir, "stderr", NULL, &err_path);
-        int in = input ? temp_file(dir, "stdin", input, &in_path) : open("/dev/null", O_RDONLY | O_CLOEXEC);
-        posix_spawn_file_actions_t fa;
         size_t len = 0;
-        pid_t pid;
-        int status, k;
 
-        if (in < 0)
-                t_fatal(__FILE__, __LINE__, "/dev/null", -errno);
         result_clear(r);
         for (size_t i = 0; argv[i]; i++)
                 len += strlen(argv[i]) + 3;
@@ -491,6 +489,20 @@ static void run(const char *dir, struct result *r, const char *const *argv, cons
                         strcat(r->argv, "'");
                 }
         }
+}
+
+static void run(const char *dir, struct result *r, const char *const *argv, const char *input)
+{
+        char *out_path, *err_path, *in_path = NULL;
+        int out = temp_file(dir, "stdout", NULL, &out_path), err = temp_file(dir, "stderr", NULL, &err_path);
+        int in = input ? temp_file(dir, "stdin", input, &in_path) : open("/dev/null", O_RDONLY | O_CLOEXEC);
+        posix_spawn_file_actions_t fa;
+        pid_t pid;
+        int status, k;
+
+        if (in < 0)
+                t_fatal(__FILE__, __LINE__, "/dev/null", -errno);
+        result_start(r, argv);
         fflush(stdout);
         fflush(stderr);
         /* posix_spawn, not fork: forking a sanitized process copies its huge shadow mappings. */
@@ -524,12 +536,9 @@ static void run(const char *dir, struct result *r, const char *const *argv, cons
         free(in_path);
 }
 
-void tenv_run(struct tenv *e, struct result *r, ...)
+size_t tenv_argv(const struct tenv *e, const char **argv)
 {
-        const char *argv[64];
         size_t n = 0;
-        va_list ap;
-        const char *a;
 
         argv[n++] = t_binary;
         argv[n++] = "--sysfs";
@@ -544,6 +553,16 @@ void tenv_run(struct tenv *e, struct result *r, ...)
         argv[n++] = e->dev;
         argv[n++] = "--boot-log";
         argv[n++] = e->boot_log;
+        return n;
+}
+
+void tenv_run(struct tenv *e, struct result *r, ...)
+{
+        const char *argv[64];
+        size_t n = tenv_argv(e, argv);
+        va_list ap;
+        const char *a;
+
         va_start(ap, r);
         while ((a = va_arg(ap, const char *)) && n < 63)
                 argv[n++] = a;

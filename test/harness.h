@@ -17,6 +17,7 @@
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -43,6 +44,7 @@ void t_diag_text(const char *label, const char *text);
 _Noreturn void t_fatal(const char *file, int line, const char *what, int err);
 /* asprintf that ends the test on failure. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* This process's environment with LC_ALL=C, for the binary under test. */
 char **child_environ(void);
 
@@ -106,6 +108,12 @@ struct result {
 };
 
 void result_clear(struct result *r);
+/* Clears r and records argv as a shell-quoted command line, for messages. */
+void result_start(struct result *r, const char *const *argv);
+
+/* The binary and the options that point it into e (--sysfs, --config, --cmdline,
+ * --proc, --dev, --boot-log): fills argv from the start, returns the count. */
+size_t tenv_argv(const struct tenv *e, const char **argv);
 
 /* Runs vfio-claim with --sysfs, --config, --cmdline, --proc, --dev and --boot-log
  * pointing into e, then the NULL-terminated arguments. */

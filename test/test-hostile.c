@@ -174,28 +174,13 @@ static void spawn_timed(const char *dir, const char *const *argv, struct result 
         int in = open("/dev/null", O_RDONLY | O_CLOEXEC), k, status = 0;
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
-        size_t len = 0;
         double t0;
         pid_t pid;
         bool done = false;
 
         if (out < 0 || err < 0 || in < 0)
                 t_fatal(__FILE__, __LINE__, "mkostemp", -errno);
-        result_clear(r);
-        for (size_t i = 0; argv[i]; i++)
-                len += strlen(argv[i]) + 3;
-        r->argv = calloc(1, len + 1);
-        if (!r->argv)
-                t_fatal(__FILE__, __LINE__, "calloc", -ENOMEM);
-        for (size_t i = 0; argv[i]; i++) {
-                bool q = !argv[i][0] || strpbrk(argv[i], " \t;\"'");
-
-                if (i)
-                        strcat(r->argv, " ");
-                strcat(r->argv, q ? "'" : "");
-                strcat(r->argv, argv[i]);
-                strcat(r->argv, q ? "'" : "");
-        }
+        result_start(r, argv);
         fflush(stdout);
         k = posix_spawn_file_actions_init(&fa);
         if (k == 0)
@@ -257,21 +242,8 @@ static void spawn_timed(const char *dir, const char *const *argv, struct result 
 static void hrun_tick(struct tenv *e, struct result *r, tick_fn tick, void *userdata, const char *const *args)
 {
         const char *argv[32];
-        size_t n = 0;
+        size_t n = tenv_argv(e, argv);
 
-        argv[n++] = t_binary;
-        argv[n++] = "--sysfs";
-        argv[n++] = fakesys_root(e->fs);
-        argv[n++] = "--config";
-        argv[n++] = e->config;
-        argv[n++] = "--cmdline";
-        argv[n++] = e->cmdline;
-        argv[n++] = "--proc";
-        argv[n++] = e->proc;
-        argv[n++] = "--dev";
-        argv[n++] = e->dev;
-        argv[n++] = "--boot-log";
-        argv[n++] = e->boot_log;
         for (size_t i = 0; args[i] && n < 31; i++)
                 argv[n++] = args[i];
         argv[n] = NULL;

@@ -170,14 +170,11 @@ static void buf_printf(struct buf *b, const char *fmt, ...)
 {
         va_list ap;
         char *s;
-        int n;
 
         va_start(ap, fmt);
-        n = vasprintf(&s, fmt, ap);
+        s = xvasprintf(fmt, ap);
         va_end(ap);
-        if (n < 0)
-                t_fatal(__FILE__, __LINE__, "vasprintf", -ENOMEM);
-        buf_add(b, s, (size_t)n);
+        buf_add(b, s, strlen(s));
         free(s);
 }
 
