@@ -13,6 +13,8 @@
 
 #include "harness.h"
 
+TEST_NEEDS_BINARY()
+
 #define AHCI_UNBIND "bus/pci/drivers/ahci/unbind"
 #define VFIO_BIND   "bus/pci/drivers/vfio-pci/bind"
 #define VFIO_NEW_ID "bus/pci/drivers/vfio-pci/new_id"
@@ -38,7 +40,7 @@ static void done(struct tenv *e, struct result *r, struct fakesys_snapshot *a, s
         tenv_free(e);
 }
 
-static void test_twins_by_address(void)
+TEST(twins_by_address)
 {
         /* Both spellings of the address: lspci -s takes the domain or leaves it out. */
         static const char *const configs[] = {"address 00:03.0\n", "address 0000:00:03.0\n"};
@@ -76,7 +78,7 @@ static void test_twins_by_address(void)
         }
 }
 
-static void test_id_rule(void)
+TEST(id_rule)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -102,7 +104,7 @@ static void test_id_rule(void)
         done(e, &r, &before, &after);
 }
 
-static void test_guarded_address_no_new_id(void)
+TEST(guarded_address_no_new_id)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -117,7 +119,7 @@ static void test_guarded_address_no_new_id(void)
         done(e, &r, &before, &after);
 }
 
-static void test_subsystem(void)
+TEST(subsystem)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -158,7 +160,7 @@ static void test_subsystem(void)
         done(e, &r, &before, &after);
 }
 
-static void test_class(void)
+TEST(class)
 {
         static const struct {
                 const char *rule, *new_id;
@@ -211,7 +213,7 @@ static void test_class(void)
         }
 }
 
-static void test_wildcard_slot(void)
+TEST(wildcard_slot)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -231,7 +233,7 @@ static void test_wildcard_slot(void)
         done(e, &r, &before, &after);
 }
 
-static void test_group_expansion(void)
+TEST(group_expansion)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -282,7 +284,7 @@ static void test_group_expansion(void)
         done(e, &r, &before, &after);
 }
 
-static void test_bridge_never(void)
+TEST(bridge_never)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -297,7 +299,7 @@ static void test_bridge_never(void)
         done(e, &r, &before, &after);
 }
 
-static void test_guard_mismatch(void)
+TEST(guard_mismatch)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -317,7 +319,7 @@ static void test_guard_mismatch(void)
         done(e, &r, &before, &after);
 }
 
-static void test_already_on_target(void)
+TEST(already_on_target)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -340,7 +342,7 @@ static void test_already_on_target(void)
         done(e, &r, &before, &after);
 }
 
-static void test_unbound_device(void)
+TEST(unbound_device)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -359,7 +361,7 @@ static void test_unbound_device(void)
         done(e, &r, &before, &after);
 }
 
-static void test_override_replaced(void)
+TEST(override_replaced)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -378,7 +380,7 @@ static void test_override_replaced(void)
         done(e, &r, &before, &after);
 }
 
-static void test_other_driver(void)
+TEST(other_driver)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -404,7 +406,7 @@ static void test_other_driver(void)
         done(e, &r, &before, &after);
 }
 
-static void test_cmdline_off(void)
+TEST(cmdline_off)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -420,7 +422,7 @@ static void test_cmdline_off(void)
         done(e, &r, &before, &after);
 }
 
-static void test_cmdline_rules(void)
+TEST(cmdline_rules)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -453,7 +455,7 @@ static void test_cmdline_rules(void)
         done(e, &r, &before, &after);
 }
 
-static void test_dry_run(void)
+TEST(dry_run)
 {
         static const char config[] = "id 8086:2922\naddress 01:00 group\nid 1b36:000d driver pci-stub\n";
         struct fakesys_snapshot before = {0}, after = {0};
@@ -490,7 +492,7 @@ static void test_dry_run(void)
         }
 }
 
-static void test_malformed_line(void)
+TEST(malformed_line)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -523,7 +525,7 @@ static void test_malformed_line(void)
         done(e, &r, &before, &after);
 }
 
-static void test_target_not_registered(void)
+TEST(target_not_registered)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -553,7 +555,7 @@ static void test_target_not_registered(void)
         done(e, &r, &before, &after);
 }
 
-static void test_write_failures(void)
+TEST(write_failures)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -589,7 +591,7 @@ static void test_write_failures(void)
         done(e, &r, &before, &after);
 }
 
-static void test_boot_log(void)
+TEST(boot_log)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -617,7 +619,7 @@ static void test_boot_log(void)
         done(e, &r, &before, &after);
 }
 
-static void test_never_fails(void)
+TEST(never_fails)
 {
         struct result r = {0};
         struct tenv *e = tenv_new();
@@ -642,33 +644,4 @@ static void test_never_fails(void)
         CHECK_RUN(&r, r.code == 0 && contains(r.err, "no rules: nothing to claim"), "apply exits 0 on garbage");
         result_clear(&r);
         tenv_free(e);
-}
-
-int main(int argc, char *argv[])
-{
-        static const struct t_case cases[] = {
-                {"twins-by-address", test_twins_by_address},
-                {"id-rule", test_id_rule},
-                {"guarded-address-no-new-id", test_guarded_address_no_new_id},
-                {"subsystem", test_subsystem},
-                {"class", test_class},
-                {"wildcard-slot", test_wildcard_slot},
-                {"group-expansion", test_group_expansion},
-                {"bridge-never", test_bridge_never},
-                {"guard-mismatch", test_guard_mismatch},
-                {"already-on-target", test_already_on_target},
-                {"unbound-device", test_unbound_device},
-                {"override-replaced", test_override_replaced},
-                {"other-driver", test_other_driver},
-                {"cmdline-off", test_cmdline_off},
-                {"cmdline-rules", test_cmdline_rules},
-                {"dry-run", test_dry_run},
-                {"malformed-line", test_malformed_line},
-                {"target-not-registered", test_target_not_registered},
-                {"write-failures", test_write_failures},
-                {"boot-log", test_boot_log},
-                {"never-fails", test_never_fails},
-        };
-
-        return t_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -6,7 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
 #include "vfio-claim.h"
 
 static char last_msg[1024];
@@ -30,7 +34,7 @@ static void reset(struct vc_config *cfg)
 }
 
 /* Every malformed rule must be refused, with a reason. */
-static void test_bad_rules(void)
+TEST(bad_rules)
 {
         static const char *const bad[] = {
                 "address",                 /* no value */
@@ -73,14 +77,14 @@ static void test_bad_rules(void)
 
                 CHECK(k == -EINVAL && error && *error);
                 if (k >= 0) {
-                        fprintf(stderr, "  accepted: \"%s\"\n", bad[i]);
+                        t_diag("accepted: \"%s\"", bad[i]);
                         vc_rule_clear(&r);
                 }
                 free(error);
         }
 }
 
-static void test_good_rules(void)
+TEST(good_rules)
 {
         struct vc_rule r;
         char *error = NULL;
@@ -124,7 +128,7 @@ static void test_good_rules(void)
         vc_rule_clear(&r);
 }
 
-static void test_lines(void)
+TEST(lines)
 {
         struct vc_config cfg = { 0 };
 
@@ -165,12 +169,13 @@ static void write_file(const char *name, const char *content, size_t len)
         close(fd);
 }
 
-static void test_files(void)
+TEST(files)
 {
         struct vc_config cfg = { 0 };
-        char main_file[512], dir[512];
+        char main_file[512], dir[512], cmd[600];
         static const char with_nul[] = "address 01:00.0\nid 10\0de:1\naddress 02:00.0\n";
 
+        CHECK(mkdtemp(tmpdir) != NULL);
         snprintf(main_file, sizeof(main_file), "%s/vfio-claim.conf", tmpdir);
         snprintf(dir, sizeof(dir), "%s/vfio-claim.d", tmpdir);
         CHECK_INT(mkdir(dir, 0755), 0);
@@ -254,9 +259,13 @@ static void test_files(void)
                 CHECK_INT(cfg.n_errors, 1);
         }
         reset(&cfg);
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0)
+                t_diag("could not remove %s", tmpdir);
 }
 
-static void test_cmdline(void)
+TEST(cmdline)
 {
         struct vc_config cfg = { 0 };
 
@@ -361,21 +370,14 @@ static void test_cmdline(void)
         reset(&cfg);
 }
 
-int main(void)
+/* Every case uses one context whose log lands in last_msg. */
+__attribute__((constructor)) static void setup(void)
 {
-        char cmd[600];
-
-        CHECK(mkdtemp(tmpdir) != NULL);
-        CHECK_INT(vc_ctx_new("/nonexistent", &ctx), 0);
+        SETUP(vc_ctx_new("/nonexistent", &ctx));
         vc_ctx_set_log_fn(ctx, capture, NULL);
-        test_bad_rules();
-        test_good_rules();
-        test_lines();
-        test_files();
-        test_cmdline();
+}
+
+__attribute__((destructor)) static void teardown(void)
+{
         vc_ctx_free(ctx);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-                fprintf(stderr, "could not remove %s\n", tmpdir);
-        return tests_finish("test-config");
 }

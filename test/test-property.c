@@ -98,6 +98,8 @@
 
 #include "harness.h"
 
+TEST_NEEDS_BINARY()
+
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
 #elif defined(__has_feature)
@@ -1769,7 +1771,7 @@ static int worker_main(uint64_t seed, unsigned first, unsigned jobs, unsigned n_
         return w.failed ? 1 : 0;
 }
 
-static void test_property(void)
+TEST(property)
 {
         uint64_t seed;
         unsigned long n_cases = env_ulong("PROPERTY_CASES", 2000);
@@ -1873,15 +1875,4 @@ static void test_property(void)
         CHECK(tot[1] == 0 && failed_workers == 0, "%lu of %lu random cases as the oracle says (seed %" PRIu64 ")",
               tot[0] - tot[1], tot[0], seed);
         CHECK(tot[0] > 0, "at least one case ran");
-}
-
-int main(int argc, char *argv[])
-{
-        static const struct t_case cases[] = {
-                {"property", test_property},
-        };
-
-        if (argc > 0)
-                argv0 = argv[0];
-        return t_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -7,7 +7,11 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "tests.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
 #include "vfio-claim.h"
 
 #if HAVE_LIBPCI
@@ -90,7 +94,7 @@ static const struct id_case id_cases[] = {
         { "10de:1b80:0x03", 1, 0x10de, 0x1b80, 0x0003, 0xfffff0ffu, ANY }, /* no 0x prefix on the class: x is a wildcard */
 };
 
-static void test_slot_table(void)
+TEST(slot_table)
 {
         for (size_t i = 0; i < sizeof(slot_cases) / sizeof(slot_cases[0]); i++) {
                 const struct slot_case *c = &slot_cases[i];
@@ -101,12 +105,12 @@ static void test_slot_table(void)
                 if (!c->ok) {
                         CHECK(r < 0 && reason);
                         if (r >= 0)
-                                fprintf(stderr, "  slot \"%s\" was accepted\n", c->s);
+                                t_diag("slot \"%s\" was accepted", c->s);
                         continue;
                 }
                 CHECK_INT(r, 0);
                 if (r < 0) {
-                        fprintf(stderr, "  slot \"%s\": %s\n", c->s, reason);
+                        t_diag("slot \"%s\": %s", c->s, reason);
                         continue;
                 }
                 CHECK_INT(f.domain, c->domain);
@@ -116,7 +120,7 @@ static void test_slot_table(void)
         }
 }
 
-static void test_id_table(void)
+TEST(id_table)
 {
         for (size_t i = 0; i < sizeof(id_cases) / sizeof(id_cases[0]); i++) {
                 const struct id_case *c = &id_cases[i];
@@ -127,12 +131,12 @@ static void test_id_table(void)
                 if (!c->ok) {
                         CHECK(r < 0 && reason);
                         if (r >= 0)
-                                fprintf(stderr, "  id \"%s\" was accepted\n", c->s);
+                                t_diag("id \"%s\" was accepted", c->s);
                         continue;
                 }
                 CHECK_INT(r, 0);
                 if (r < 0) {
-                        fprintf(stderr, "  id \"%s\": %s\n", c->s, reason);
+                        t_diag("id \"%s\": %s", c->s, reason);
                         continue;
                 }
                 CHECK_INT(f.vendor, c->vendor);
@@ -144,7 +148,7 @@ static void test_id_table(void)
         }
 }
 
-static void test_subsys(void)
+TEST(subsys)
 {
         struct vc_subsys_filter f;
         const char *reason;
@@ -159,7 +163,7 @@ static void test_subsys(void)
         CHECK(vc_subsys_filter_parse("14589:3702", &f, &reason) < 0);
 }
 
-static void test_match(void)
+TEST(match)
 {
         struct vc_dev ahci = { .addr = "0000:00:1f.2", .domain = 0, .bus = 0, .slot = 0x1f, .func = 2,
                                .vendor = 0x8086, .device = 0x2922, .subvendor = 0x1af4, .subdevice = 0x1100,
@@ -201,7 +205,17 @@ static bool has_0x_prefix(const char *s)
         return strstr(s, "0x") || strstr(s, "0X");
 }
 
-static void compare_with_libpci(const char *s, unsigned *compared)
+/* One field of a parse both accepted: equal, or a diagnostic naming the string and the field. */
+static bool same(const char *kind, const char *s, const char *field, long long ours, long long libpci)
+{
+        if (ours == libpci)
+                return true;
+        t_diag("%s \"%s\": %s is %lld here, %lld in libpci", kind, s, field, ours, libpci);
+        return false;
+}
+
+/* The slot and id parsers agree with libpci's on s: both refuse, or both accept with the same fields. */
+static bool agrees_with_libpci(const char *s)
 {
         struct pci_access *a = pci_alloc();
         struct pci_filter pf;
@@ -210,6 +224,7 @@ static void compare_with_libpci(const char *s, unsigned *compared)
         const char *reason;
         char buf[128];
         char *err;
+        bool ok = true;
         int r;
 
         pci_filter_init(a, &pf);
@@ -217,14 +232,15 @@ static void compare_with_libpci(const char *s, unsigned *compared)
         err = pci_filter_parse_slot(&pf, buf);
         r = vc_slot_filter_parse(s, &sf, &reason);
         if (!(err && r >= 0 && has_0x_prefix(s))) {
-                CHECK_INT(!err, r >= 0);
-                if (!err != (r >= 0))
-                        fprintf(stderr, "  slot \"%s\": libpci %s, we %s\n", s, err ? err : "ok", r >= 0 ? "ok" : reason);
+                if (!err != (r >= 0)) {
+                        t_diag("slot \"%s\": libpci %s, we %s", s, err ? err : "ok", r >= 0 ? "ok" : reason);
+                        ok = false;
+                }
                 if (!err && r >= 0) {
-                        CHECK_INT(sf.domain, pf.domain);
-                        CHECK_INT(sf.bus, pf.bus);
-                        CHECK_INT(sf.slot, pf.slot);
-                        CHECK_INT(sf.func, pf.func);
+                        ok &= same("slot", s, "domain", sf.domain, pf.domain);
+                        ok &= same("slot", s, "bus", sf.bus, pf.bus);
+                        ok &= same("slot", s, "slot", sf.slot, pf.slot);
+                        ok &= same("slot", s, "func", sf.func, pf.func);
                 }
         }
         pci_filter_init(a, &pf);
@@ -232,33 +248,35 @@ static void compare_with_libpci(const char *s, unsigned *compared)
         err = pci_filter_parse_id(&pf, buf);
         r = vc_id_filter_parse(s, &idf, &reason);
         if (!(err && r >= 0 && has_0x_prefix(s))) {
-                CHECK_INT(!err, r >= 0);
-                if (!err != (r >= 0))
-                        fprintf(stderr, "  id \"%s\": libpci %s, we %s\n", s, err ? err : "ok", r >= 0 ? "ok" : reason);
+                if (!err != (r >= 0)) {
+                        t_diag("id \"%s\": libpci %s, we %s", s, err ? err : "ok", r >= 0 ? "ok" : reason);
+                        ok = false;
+                }
                 if (!err && r >= 0) {
-                        CHECK_INT(idf.vendor, pf.vendor);
-                        CHECK_INT(idf.device, pf.device);
-                        CHECK_INT(idf.class, pf.device_class);
+                        ok &= same("id", s, "vendor", idf.vendor, pf.vendor);
+                        ok &= same("id", s, "device", idf.device, pf.device);
+                        ok &= same("id", s, "class", idf.class, pf.device_class);
                         if (pf.device_class >= 0)
-                                CHECK_INT(idf.class_mask, pf.device_class_mask);
-                        CHECK_INT(idf.prog_if, pf.prog_if);
+                                ok &= same("id", s, "class mask", idf.class_mask, pf.device_class_mask);
+                        ok &= same("id", s, "prog-if", idf.prog_if, pf.prog_if);
                 }
         }
         pci_cleanup(a);
-        (*compared)++;
+        return ok;
 }
 
-static void test_against_libpci(void)
+TEST(against_libpci)
 {
         static const char alphabet[] = "0123456789abcdefABCFxX*:.:..-g 01f7";
-        unsigned compared = 0;
+        unsigned disagree = 0;
         uint64_t seed = 0x9e3779b97f4a7c15ull;
+        const int n_random = 20000;
 
         for (size_t i = 0; i < sizeof(slot_cases) / sizeof(slot_cases[0]); i++)
-                compare_with_libpci(slot_cases[i].s, &compared);
+                CHECK(agrees_with_libpci(slot_cases[i].s), "libpci agrees on \"%s\"", slot_cases[i].s);
         for (size_t i = 0; i < sizeof(id_cases) / sizeof(id_cases[0]); i++)
-                compare_with_libpci(id_cases[i].s, &compared);
-        for (int i = 0; i < 20000; i++) {
+                CHECK(agrees_with_libpci(id_cases[i].s), "libpci agrees on \"%s\"", id_cases[i].s);
+        for (int i = 0; i < n_random; i++) {
                 char s[24];
                 size_t n;
 
@@ -273,22 +291,17 @@ static void test_against_libpci(void)
                         s[j] = alphabet[seed % (sizeof(alphabet) - 1)];
                 }
                 s[n] = 0;
-                compare_with_libpci(s, &compared);
+                if (!agrees_with_libpci(s))
+                        disagree++;
         }
-        printf("compared %u selector strings with libpci %x\n", compared, PCI_LIB_VERSION);
+        CHECK(disagree == 0, "libpci agrees on %d random strings (%u disagree; libpci %x)", n_random, disagree,
+              PCI_LIB_VERSION);
 }
 #endif
 
-int main(void)
+#if !HAVE_LIBPCI
+TEST(against_libpci)
 {
-        test_slot_table();
-        test_id_table();
-        test_subsys();
-        test_match();
-#if HAVE_LIBPCI
-        test_against_libpci();
-#else
-        printf("libpci not available: selector strings only checked against the table\n");
-#endif
-        return tests_finish("test-selector");
+        t_skip("libpci not available: selector strings only checked against the table");
 }
+#endif
