@@ -199,6 +199,66 @@ TEST(match)
 }
 
 #if HAVE_LIBPCI
+static bool agrees_with_libpci(const char *s);
+#endif
+
+/* n characters: zeros, then tail ("1:00.0" is bus 1, slot 0, function 0 with a long run of leading zeros). */
+static void padded(char *buf, size_t n, const char *tail)
+{
+        size_t k = strlen(tail);
+
+        memset(buf, '0', n - k);
+        strcpy(buf + n - k, tail);
+}
+
+/* lspci copies an expression into a 64-byte buffer: 63 characters fit, 64 are "Expression too long". */
+TEST(length_cap)
+{
+        char buf[80];
+
+        for (size_t n = 63; n <= 64; n++) {
+                struct vc_slot_filter sf;
+                struct vc_id_filter idf;
+                struct vc_subsys_filter ssf;
+                const char *reason = NULL;
+                int r;
+
+                padded(buf, n, "1:00.0");
+                r = vc_slot_filter_parse(buf, &sf, &reason);
+                if (n < 64)
+                        CHECK(r >= 0 && sf.bus == 1 && sf.slot == 0 && sf.func == 0,
+                              "a %zu-character address is bus 1, slot 0, function 0", n);
+                else
+                        CHECK(r < 0 && reason && strcmp(reason, "Expression too long") == 0,
+                              "a %zu-character address is refused: Expression too long (%s)", n, r < 0 ? reason : "ok");
+#if HAVE_LIBPCI
+                CHECK(agrees_with_libpci(buf), "libpci agrees on the %zu-character address", n);
+#endif
+                padded(buf, n, "10de:1b80");
+                reason = NULL;
+                r = vc_id_filter_parse(buf, &idf, &reason);
+                if (n < 64)
+                        CHECK(r >= 0 && idf.vendor == 0x10de && idf.device == 0x1b80,
+                              "a %zu-character id is 10de:1b80", n);
+                else
+                        CHECK(r < 0 && reason && strcmp(reason, "Expression too long") == 0,
+                              "a %zu-character id is refused: Expression too long (%s)", n, r < 0 ? reason : "ok");
+#if HAVE_LIBPCI
+                CHECK(agrees_with_libpci(buf), "libpci agrees on the %zu-character id", n);
+#endif
+                reason = NULL;
+                r = vc_subsys_filter_parse(buf, &ssf, &reason);
+                if (n < 64)
+                        CHECK(r >= 0 && ssf.vendor == 0x10de && ssf.device == 0x1b80,
+                              "a %zu-character subsystem is 10de:1b80", n);
+                else
+                        CHECK(r < 0 && reason && strcmp(reason, "Expression too long") == 0,
+                              "a %zu-character subsystem is refused: Expression too long (%s)", n,
+                              r < 0 ? reason : "ok");
+        }
+}
+
+#if HAVE_LIBPCI
 static bool has_0x_prefix(const char *s)
 {
         /* pciutils 3.9 (Debian 12) predates the 0x prefix; newer versions take it, as we do. */
