@@ -754,6 +754,69 @@ TEST(uevent_garbage)
         tenv_free(e);
 }
 
+/* PCI_ID without PCI_CLASS: refused with a message, never read as class 0. */
+TEST(uevent_no_class)
+{
+        struct tenv *e = machine();
+        char *m = uevent_msg(e, "0000:00:03.0", "no PCI_ID or PCI_CLASS");
+        char *err = no_match(e, 1, "address 00:03.0", true), *err2 = no_match(e, 2, "id ::0000", true);
+
+        SETUP(fakesys_write(e->fs, "bus/pci/devices/0000:00:03.0/uevent",
+                            "DRIVER=ahci\nPCI_ID=8086:2922\nPCI_SUBSYS_ID=1AF4:1100\nPCI_SLOT_NAME=0000:00:03.0\n"));
+        /* "id ::0000" is class 00, subclass 00: what a missing class read as 0 would match. */
+        tenv_config(e, "address 00:03.0\nid ::0000\n");
+        ROUND(e, .what = "uevent without PCI_CLASS", .changes = NONE, .apply_msgs = LIST(m), .check_code = 1,
+              .check_msgs = LIST(m, err, err2));
+        free(m);
+        free(err);
+        free(err2);
+        tenv_free(e);
+}
+
+/* A name of n 'd's: "dddd...". */
+static char *driver_name(size_t n)
+{
+        char *s = malloc(n + 1);
+
+        if (!s)
+                t_fatal(__FILE__, __LINE__, "malloc", -ENOMEM);
+        memset(s, 'd', n);
+        s[n] = 0;
+        return s;
+}
+
+/*
+ * DRIVER= at the cap: a driver name of 63 characters fits the 64-byte field
+ * with its NUL and is used (the device is unbound from it); 64 characters
+ * are refused as unexpected contents and the device is left alone. Under
+ * ASan a write past the field would end the run.
+ */
+TEST(uevent_driver_cap)
+{
+        struct tenv *e = machine();
+        char *d63 = driver_name(63), *d64 = driver_name(64);
+        char *unbind63 = xasprintf("bus/pci/drivers/%s/unbind", d63);
+        char *said63 = xasprintf("0000:00:03.0 [8086:2922]: unbinding from %s", d63);
+        char *m = uevent_msg(e, "0000:00:03.0", "unexpected contents");
+
+        tenv_config(e, GOOD_RULE);
+        SETUP(fakesys_set_driver(e->fs, "0000:00:03.0", d63));
+        CHECK(contains(tattr(e, "0000:00:03.0", "uevent"), d63), "the fixture put the 63-character name in uevent");
+        ROUND(e, .what = "DRIVER= of 63 characters", .changes = LIST(OVR("0000:00:03.0"), unbind63, VFIO_BIND),
+              .apply_msgs = LIST(said63), .check_code = 0);
+        SETUP(fakesys_write(e->fs, OVR("0000:00:03.0"), "(null)\n"));
+        SETUP(fakesys_set_driver(e->fs, "0000:00:03.0", d64));
+        CHECK(contains(tattr(e, "0000:00:03.0", "uevent"), d64), "the fixture put the 64-character name in uevent");
+        ROUND(e, .what = "DRIVER= of 64 characters", .changes = NONE, .apply_msgs = LIST(m), .check_code = 1,
+              .check_msgs = LIST(m));
+        free(d63);
+        free(d64);
+        free(unbind63);
+        free(said63);
+        free(m);
+        tenv_free(e);
+}
+
 TEST(override_surprises)
 {
         struct tenv *e = machine();
@@ -832,6 +895,39 @@ TEST(iommu_group_dangling)
               .changes = LIST(OVR("0000:00:04.0"), "bus/pci/drivers/xhci_hcd/unbind", VFIO_BIND),
               .apply_msgs = LIST("0000:00:04.0 [1b36:000d]: cannot read its IOMMU group: No such file or directory"),
               .check_code = 0);
+        free(link);
+        tenv_free(e);
+}
+
+/*
+ * An iommu_group link whose name is not a number: refused with a message,
+ * never read as group 0. An endpoint shares group 0 with the host bridge
+ * here, so 'group' on a misread device would pull it in.
+ */
+TEST(iommu_group_not_a_number)
+{
+        struct tenv *e = machine();
+        char *link = dev_file(e, "0000:00:04.0", "iommu_group"), *dir = tree_file(e, "kernel/iommu_groups/abc");
+
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:05.0",
+                                       .vendor = 0x8086,
+                                       .device = 0x10d3,
+                                       .subvendor = 0x1af4,
+                                       .subdevice = 0x1100,
+                                       .class = 0x020000,
+                                       .driver = "e1000e",
+                                       .group = "0"});
+        SETUP(mkdir(dir, 0755) < 0 ? -errno : 0);
+        SETUP(unlink(link) < 0 ? -errno : 0);
+        SETUP(symlink("../../../kernel/iommu_groups/abc", link) < 0 ? -errno : 0);
+        tenv_config(e, "address 00:04.0 group\n");
+        ROUND(e, .what = "iommu_group link named 'abc'",
+              .changes = LIST(OVR("0000:00:04.0"), "bus/pci/drivers/xhci_hcd/unbind", VFIO_BIND),
+              .apply_msgs = LIST("0000:00:04.0 [1b36:000d]: cannot read its IOMMU group: Invalid argument"),
+              .check_code = 0);
+        CHECK(strcmp(tattr(e, "0000:00:05.0", "driver_override"), "(null)\n") == 0,
+              "group 0's endpoint is not pulled in: its override is '%s'", tattr(e, "0000:00:05.0", "driver_override"));
+        free(dir);
         free(link);
         tenv_free(e);
 }
