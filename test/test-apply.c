@@ -555,6 +555,81 @@ TEST(target_not_registered)
         done(e, &r, &before, &after);
 }
 
+/* The number of the first (or last) line of text containing needle, counting from 1; 0 when none does. */
+static size_t line_of(const char *text, const char *needle, bool last)
+{
+        size_t n = 0, found = 0;
+
+        for (const char *p = text; p && *p;) {
+                size_t len = strcspn(p, "\n");
+
+                n++;
+                if (memmem(p, len, needle, strlen(needle))) {
+                        found = n;
+                        if (!last)
+                                break;
+                }
+                p += len;
+                if (*p)
+                        p++;
+        }
+        return found;
+}
+
+/*
+ * The order of the phases, from the boot log (which has every priority): the
+ * overrides on every selected device, then the target driver's module, then
+ * the moves. A module loaded before an override is written would let the
+ * driver probe a device still without one; here the module's line must come
+ * after the last override, both when the driver still needs its module and
+ * when it is registered already.
+ */
+TEST(module_after_overrides)
+{
+        static const char *const twins[] = {"0000:00:03.0", "0000:02:00.0"};
+
+        for (int registered = 0; registered <= 1; registered++) {
+                struct fakesys_snapshot before = {0}, after = {0};
+                struct result r = {0};
+                struct tenv *e = tenv_new();
+                const char *module = registered ? "driver vfio-pci is registered already"
+                                                : "would load the module for driver vfio-pci";
+                size_t last_override, module_line, first_move;
+                char *log;
+
+                for (size_t i = 0; i < 2; i++)
+                        tenv_dev(e, &(struct fake_dev){.addr = twins[i],
+                                                       .vendor = 0x8086,
+                                                       .device = 0x2922,
+                                                       .subvendor = 0x1af4,
+                                                       .subdevice = 0x1100,
+                                                       .class = 0x010601,
+                                                       .driver = "ahci",
+                                                       .group = i ? "7" : "4"});
+                if (registered)
+                        SETUP(fakesys_add_driver(e->fs, "vfio-pci"));
+                tenv_config(e, "id 8086:2922\n");
+                tsnap(e, &before);
+                tenv_run(e, &r, "apply", NULL);
+                tsnap(e, &after);
+                log = t_slurp(e->boot_log);
+                last_override = line_of(log, "driver_override set to vfio-pci", true);
+                module_line = line_of(log, module, false);
+                first_move = line_of(log, "unbinding from ahci", false);
+                CHECK_RUN(&r, r.code == 0 && count_lines_with(log, "driver_override set to vfio-pci", NULL) == 2,
+                          "%s: both overrides are written", module);
+                if (!CHECK(module_line > last_override && last_override > 0,
+                           "%s: the module's line (%zu) comes after the last override (%zu)", module, module_line,
+                           last_override))
+                        t_diag_text("boot log", log);
+                if (registered && !CHECK(first_move > module_line, "%s: the moves (line %zu) come after it (%zu)",
+                                         module, first_move, module_line))
+                        t_diag_text("boot log", log);
+                free(log);
+                done(e, &r, &before, &after);
+        }
+}
+
 TEST(write_failures)
 {
         struct fakesys_snapshot before = {0}, after = {0};
