@@ -29,7 +29,7 @@ static struct {
 
 /* ---- TAP ---- */
 
-static void vdiag(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void vdiag(const char *fmt, va_list ap)
 {
         char *s, *save = NULL;
 
@@ -64,7 +64,8 @@ void t_diag_text(const char *label, const char *text)
         }
 }
 
-static bool vcheck(bool ok, const char *file, int line, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static bool vcheck(bool ok, const char *file, int line, const char *fmt,
+                                                          va_list ap)
 {
         char *msg;
 

@@ -16,7 +16,7 @@
 static char last_msg[1024];
 static unsigned n_errors;
 
-static void capture(void *data, int prio, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void capture(void *data, int prio, const char *fmt, va_list ap)
 {
         if (prio > LOG_ERR)
                 return;

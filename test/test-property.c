@@ -868,8 +868,7 @@ static void gen_malformed(struct rng *g, struct buf *o)
                 "id 8086:2922:01xx:00:00",
                 "address 00:03.0\x01",
                 "address 00:03.0\r id 8086:",
-                "id\x0b"
-                "8086:",
+                "id\v8086:",
         };
         unsigned k = rn(g, sizeof(bad) / sizeof(bad[0]) + 2);
 
