@@ -65,7 +65,7 @@ void t_diag_text(const char *label, const char *text)
 }
 
 __attribute__((format(printf, 4, 0))) static bool vcheck(bool ok, const char *file, int line, const char *fmt,
-                                                          va_list ap)
+                                                         va_list ap)
 {
         char *msg;
 
@@ -590,8 +590,7 @@ void t_spawn(struct result *r, const char *const *argv, const struct t_spawn *ho
                 k = posix_spawnattr_setpgroup(&attr, 0);
         t0 = t_now();
         if (k == 0)
-                k = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv,
-                                how->env ? how->env : child_environ());
+                k = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, how->env ? how->env : child_environ());
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
         if (k != 0)

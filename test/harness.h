@@ -90,12 +90,12 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 char **child_environ(void);
 
 #define T_CHECK_PICK_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, name, ...) name
-#define T_CHECK_BARE_(cond)     t_check(!!(cond), __FILE__, __LINE__, "%s", #cond)
-#define T_CHECK_MSG_(cond, ...) t_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+#define T_CHECK_BARE_(cond)                                                                             t_check(!!(cond), __FILE__, __LINE__, "%s", #cond)
+#define T_CHECK_MSG_(cond, ...)                                                                         t_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define CHECK(...)                                                                                                     \
-        T_CHECK_PICK_(__VA_ARGS__, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_,              \
+        T_CHECK_PICK_(__VA_ARGS__, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, \
                       T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_,              \
-                      T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_BARE_, _)                        \
+                      T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_BARE_, _)                                      \
         (__VA_ARGS__)
 #define CHECK_INT(a, b) t_check_int((long long)(a), (long long)(b), __FILE__, __LINE__, #a " == " #b)
 #define CHECK_STR(a, b) t_check_str((a), (b), __FILE__, __LINE__, #a " == " #b)

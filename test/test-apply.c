@@ -270,8 +270,10 @@ TEST(group_expansion)
         tsnap(e, &after);
         CHECK_CHANGES(e, &before, &after, "group 3: 1f.2 and 1f.3, not the LPC bridge 1f.0", OVR("0000:00:1f.2"),
                       OVR("0000:00:1f.3"), AHCI_UNBIND, "bus/pci/drivers/i801_smbus/unbind", VFIO_BIND, NULL);
-        CHECK_RUN(&r, contains(r.err, "0000:00:1f.0 [8086:2918] (class 060100) shares IOMMU group 3 but is a chipset bridge"),
-                  "says why the LPC bridge was left out");
+        CHECK_RUN(
+                &r,
+                contains(r.err, "0000:00:1f.0 [8086:2918] (class 060100) shares IOMMU group 3 but is a chipset bridge"),
+                "says why the LPC bridge was left out");
         done(e, &r, &before, &after);
 
         /* Named in a rule of its own, it is taken: the admin decided. */

@@ -229,18 +229,24 @@ TEST(group_viability)
         CHECK_RUN(&x.r, x.r.code == 0, "a group that would not be viable is a warning, exit 0");
         /* Which of the two blockers is named depends on the order of the group's directory. */
         m = at(&x, 1, "): IOMMU group 3 would not be viable: ");
-        CHECK_RUN(&x.r,
-                  contains(x.r.err, m) && (contains(x.r.err, "the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)") ||
-                                           contains(x.r.err, "0000:00:1f.3 [8086:2930] stays on i801_smbus")),
-                  "names the group and an endpoint that keeps its host driver");
+        CHECK_RUN(
+                &x.r,
+                contains(x.r.err, m) &&
+                        (contains(x.r.err, "the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)") ||
+                         contains(x.r.err, "0000:00:1f.3 [8086:2930] stays on i801_smbus")),
+                "names the group and an endpoint that keeps its host driver");
         CHECK_RUN(&x.r, contains(x.r.out, "0 error(s), 1 warning(s)"), "counts one warning");
         free(m);
 
         tenv_config(x.e, "address 00:1f.2 group\n");
         check_run(&x, NULL, NULL, NULL);
-        CHECK_RUN(&x.r,
-                  x.r.code == 0 && contains(x.r.err, "IOMMU group 3 would not be viable: it shares the group with the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)"),
-                  "with 'group': the LPC bridge is left to the host, and named as what spoils the group");
+        CHECK_RUN(
+                &x.r,
+                x.r.code == 0 &&
+                        contains(
+                                x.r.err,
+                                "IOMMU group 3 would not be viable: it shares the group with the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)"),
+                "with 'group': the LPC bridge is left to the host, and named as what spoils the group");
         CHECK_RUN(&x.r,
                   !contains(x.r.out, "\t0000:00:1f.0") &&
                           contains(x.r.out, "\t0000:00:1f.3 [8086:2930] now on i801_smbus (same IOMMU group)\n"),

@@ -187,8 +187,9 @@ TEST(claim_refusals)
         CHECK_CHANGES(x.e, &x.before, &x.after, "refused: nothing written", NULL);
         RUN(&x, "--force", "claim", "00:03.0");
         CHECK_RUN(&x.r,
-                  contains(x.r.err, "warning: 0000:00:03.0 [8086:2922] carries the filesystem mounted on /srv; claiming "
-                                    "it anyway (--force)"),
+                  contains(x.r.err,
+                           "warning: 0000:00:03.0 [8086:2922] carries the filesystem mounted on /srv; claiming "
+                           "it anyway (--force)"),
                   "--force: warns and claims");
         CHECK_CHANGES(x.e, &x.before, &x.after, "--force: the usual three files", OVR("0000:00:03.0"), AHCI_UNBIND,
                       VFIO_BIND, NULL);
@@ -294,7 +295,8 @@ TEST(release_unheld)
         CHECK_RUN(&x.r, x.r.code == 0, "release '*' exits 0");
         CHECK_CHANGES(x.e, &x.before, &x.after, "release '*': the held functions, nothing else", OVR("0000:01:00.0"),
                       OVR("0000:01:00.1"), VFIO_UNBIND, PROBE, NULL);
-        CHECK_RUN(&x.r, contains(x.r.err, "0000:00:03.0 [8086:2922]: not held (no driver_override, on ahci); left alone"),
+        CHECK_RUN(&x.r,
+                  contains(x.r.err, "0000:00:03.0 [8086:2922]: not held (no driver_override, on ahci); left alone"),
                   "-v: says which devices it left alone");
         finish(&x);
 }

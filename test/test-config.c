@@ -37,14 +37,14 @@ static void reset(struct vc_config *cfg)
 TEST(bad_rules)
 {
         static const char *const bad[] = {
-                "address",                 /* no value */
+                "address", /* no value */
                 "address 01:00.0 address 02:00.0",
-                "id 10de",                 /* one field */
+                "id 10de", /* one field */
                 "id 10de:1b80 id 10de:1b81",
                 "subsystem 1458",
                 "subsystem 1458:3702:1",
-                "group",                   /* no selector */
-                "driver vfio-pci",         /* no selector */
+                "group",           /* no selector */
+                "driver vfio-pci", /* no selector */
                 "address 01:00.0 group group",
                 "address 01:00.0 driver",
                 "address 01:00.0 driver vfio/pci",
@@ -52,21 +52,21 @@ TEST(bad_rules)
                 "address 01:00.0 driver vfio-pci driver pci-stub",
                 "address 01:00.0 frobnicate",
                 "adress 01:00.0",
-                "ADDRESS 01:00.0",         /* keywords are lower case */
+                "ADDRESS 01:00.0", /* keywords are lower case */
                 "address 01:20.0",
                 "address 01:00.8",
                 "address 1:2:3:4",
                 "id 10de:1b80:0300:00:00",
                 "id zzzz:1b80",
-                "address *",               /* selects everything */
+                "address *", /* selects everything */
                 "id :",
                 "id *:*:*",
                 "address ::*.*",
-                "address 0000:*:*.*",      /* a domain alone: every device of most machines */
+                "address 0000:*:*.*", /* a domain alone: every device of most machines */
                 "address 1::",
-                "id ::xxxx",               /* a class of wildcards constrains nothing */
+                "id ::xxxx", /* a class of wildcards constrains nothing */
                 "id *:*:XXXX:",
-                "01:00.0",                 /* no keyword */
+                "01:00.0", /* no keyword */
                 "address 01:00.0 id",
                 "address 01:00.0 driver aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         };
@@ -130,7 +130,7 @@ TEST(good_rules)
 
 TEST(lines)
 {
-        struct vc_config cfg = { 0 };
+        struct vc_config cfg = {0};
 
         CHECK_INT(vc_config_add_line(ctx, &cfg, "t:1", "   # just a comment"), 0);
         CHECK_INT(vc_config_add_line(ctx, &cfg, "t:2", ""), 0);
@@ -171,7 +171,7 @@ static void write_file(const char *name, const char *content, size_t len)
 
 TEST(files)
 {
-        struct vc_config cfg = { 0 };
+        struct vc_config cfg = {0};
         char main_file[512], dir[512], cmd[600];
         static const char with_nul[] = "address 01:00.0\nid 10\0de:1\naddress 02:00.0\n";
 
@@ -215,7 +215,10 @@ TEST(files)
         reset(&cfg);
 
         /* A UTF-8 byte order mark (Windows editors) before the first rule. */
-        write_file("vfio-claim.conf", "\xef\xbb\xbf" "address 01:00.0\r\n", 20);
+        write_file("vfio-claim.conf",
+                   "\xef\xbb\xbf"
+                   "address 01:00.0\r\n",
+                   20);
         CHECK_INT(vc_config_load_file(ctx, &cfg, main_file), 0);
         CHECK_INT(cfg.n_rules, 1);
         CHECK_INT(cfg.n_errors, 0);
@@ -267,7 +270,7 @@ TEST(files)
 
 TEST(cmdline)
 {
-        struct vc_config cfg = { 0 };
+        struct vc_config cfg = {0};
 
         CHECK_INT(vc_cmdline_parse(ctx, &cfg, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet\n", "c"), 0);
         CHECK(!cfg.off && !cfg.dry_run);

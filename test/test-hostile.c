@@ -58,7 +58,6 @@ TEST_NEEDS_BINARY()
 #define GOOD_RULE    "address 00:03.0\n"
 #define GOOD_CHANGES OVR("0000:00:03.0"), AHCI_UNBIND, VFIO_BIND
 
-
 static double slowest_run;
 static unsigned n_runs;
 

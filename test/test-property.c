@@ -1090,9 +1090,10 @@ static void oracle(struct tree *t, struct ruleset *rs)
 
                         /* Its own direct picks, and devices it matches that an
                          * earlier rule took for the same driver. */
-                        bool from = d->rule == (int)ri ? !d->via
-                                                       : d->rule >= 0 && strcmp(rs->r[d->rule].driver, r->driver) == 0 &&
-                                                                 o_match(r, d);
+                        bool from = d->rule == (int)ri
+                                            ? !d->via
+                                            : d->rule >= 0 && strcmp(rs->r[d->rule].driver, r->driver) == 0 &&
+                                                      o_match(r, d);
 
                         if (!from || d->group < 0)
                                 continue;

@@ -19,10 +19,9 @@ static void count_msgs(void *data, int prio, const char *fmt, va_list ap)
                 n_warnings++;
 }
 
-#define DEV(a, b, s, f, v, d, c)                                                                   \
-        {                                                                                          \
-                .addr = a, .bus = b, .slot = s, .func = f, .vendor = v, .device = d, .class = c,  \
-                .group = -1                                                                        \
+#define DEV(a, b, s, f, v, d, c)                                                                                       \
+        {                                                                                                              \
+                .addr = a, .bus = b, .slot = s, .func = f, .vendor = v, .device = d, .class = c, .group = -1           \
         }
 
 static struct vc_dev machine[] = {
@@ -39,8 +38,8 @@ static struct vc_ctx *ctx;
 static const char *resolve(const char *text, enum vc_rule_state *state)
 {
         static char out[256];
-        struct vc_config cfg = { 0 };
-        struct vc_devlist devs = { machine, sizeof(machine) / sizeof(machine[0]) };
+        struct vc_config cfg = {0};
+        struct vc_devlist devs = {machine, sizeof(machine) / sizeof(machine[0])};
         char *copy = strdup(text), *save = NULL;
 
         n_errors = n_warnings = 0;

@@ -27,39 +27,39 @@ struct slot_case {
 };
 
 static const struct slot_case slot_cases[] = {
-        { "0000:01:00.0", 1, 0, 1, 0, 0 },
-        { "01:00.0", 1, ANY, 1, 0, 0 },
-        { "01:00", 1, ANY, 1, 0, ANY },
-        { "1f.2", 1, ANY, ANY, 0x1f, 2 },
-        { "00:1f.2", 1, ANY, 0, 0x1f, 2 },
-        { "1:0.0", 1, ANY, 1, 0, 0 },
-        { "0001:02:03.4", 1, 1, 2, 3, 4 },
-        { "10000:00:00.0", 1, 0x10000, 0, 0, 0 },
-        { "7fffffff:ff:1f.7", 1, 0x7fffffff, 0xff, 0x1f, 7 },
-        { "80000000:00:00.0", 0, 0, 0, 0, 0 },
-        { "*:*.*", 1, ANY, ANY, ANY, ANY },
-        { "*:01:*.*", 1, ANY, 1, ANY, ANY },
-        { ":01:00.0", 1, ANY, 1, 0, 0 },
-        { "::", 1, ANY, ANY, ANY, ANY },
-        { ".", 1, ANY, ANY, ANY, ANY },
-        { "", 1, ANY, ANY, ANY, ANY },
-        { ".3", 1, ANY, ANY, ANY, 3 },
-        { "02:", 1, ANY, 2, ANY, ANY },
-        { "0:1:2:3", 0, 0, 0, 0, 0 },      /* too many fields */
-        { "01:00.0.1", 0, 0, 0, 0, 0 },    /* too many dots */
-        { "01:20.0", 0, 0, 0, 0, 0 },      /* slot > 1f */
-        { "01:00.8", 0, 0, 0, 0, 0 },      /* func > 7 */
-        { "100:00.0", 0, 0, 0, 0, 0 },     /* bus > ff */
-        { "001:00.0", 1, ANY, 1, 0, 0 },   /* leading zeros count for nothing */
-        { "0100:00.0", 0, 0, 0, 0, 0 },    /* but the bound is on the digits written */
-        { "g1:00.0", 0, 0, 0, 0, 0 },
-        { "01:0x.0", 1, ANY, 1, 0, 0 },    /* a bare "0x" prefix is 0 (pciutils >= 3.10) */
-        { "01:x.0", 0, 0, 0, 0, 0 },       /* 'x' digits only in the class field */
-        { "0x01:00.0", 1, ANY, 1, 0, 0 },  /* newer pciutils take a 0x prefix */
-        { "-1:00.0", 0, 0, 0, 0, 0 },
-        { " 01:00.0", 0, 0, 0, 0, 0 },
-        { "01:00.0 ", 0, 0, 0, 0, 0 },
-        { "0000000000000000000000000000000000000000000000000000000000000:00.0", 0, 0, 0, 0, 0 }, /* too long */
+        {"0000:01:00.0", 1, 0, 1, 0, 0},
+        {"01:00.0", 1, ANY, 1, 0, 0},
+        {"01:00", 1, ANY, 1, 0, ANY},
+        {"1f.2", 1, ANY, ANY, 0x1f, 2},
+        {"00:1f.2", 1, ANY, 0, 0x1f, 2},
+        {"1:0.0", 1, ANY, 1, 0, 0},
+        {"0001:02:03.4", 1, 1, 2, 3, 4},
+        {"10000:00:00.0", 1, 0x10000, 0, 0, 0},
+        {"7fffffff:ff:1f.7", 1, 0x7fffffff, 0xff, 0x1f, 7},
+        {"80000000:00:00.0", 0, 0, 0, 0, 0},
+        {"*:*.*", 1, ANY, ANY, ANY, ANY},
+        {"*:01:*.*", 1, ANY, 1, ANY, ANY},
+        {":01:00.0", 1, ANY, 1, 0, 0},
+        {"::", 1, ANY, ANY, ANY, ANY},
+        {".", 1, ANY, ANY, ANY, ANY},
+        {"", 1, ANY, ANY, ANY, ANY},
+        {".3", 1, ANY, ANY, ANY, 3},
+        {"02:", 1, ANY, 2, ANY, ANY},
+        {"0:1:2:3", 0, 0, 0, 0, 0},    /* too many fields */
+        {"01:00.0.1", 0, 0, 0, 0, 0},  /* too many dots */
+        {"01:20.0", 0, 0, 0, 0, 0},    /* slot > 1f */
+        {"01:00.8", 0, 0, 0, 0, 0},    /* func > 7 */
+        {"100:00.0", 0, 0, 0, 0, 0},   /* bus > ff */
+        {"001:00.0", 1, ANY, 1, 0, 0}, /* leading zeros count for nothing */
+        {"0100:00.0", 0, 0, 0, 0, 0},  /* but the bound is on the digits written */
+        {"g1:00.0", 0, 0, 0, 0, 0},
+        {"01:0x.0", 1, ANY, 1, 0, 0},   /* a bare "0x" prefix is 0 (pciutils >= 3.10) */
+        {"01:x.0", 0, 0, 0, 0, 0},      /* 'x' digits only in the class field */
+        {"0x01:00.0", 1, ANY, 1, 0, 0}, /* newer pciutils take a 0x prefix */
+        {"-1:00.0", 0, 0, 0, 0, 0},
+        {" 01:00.0", 0, 0, 0, 0, 0},
+        {"01:00.0 ", 0, 0, 0, 0, 0},
+        {"0000000000000000000000000000000000000000000000000000000000000:00.0", 0, 0, 0, 0, 0}, /* too long */
 };
 
 struct id_case {
@@ -71,34 +71,35 @@ struct id_case {
 };
 
 static const struct id_case id_cases[] = {
-        { "10de:1b80", 1, 0x10de, 0x1b80, ANY, ~0u, ANY },
-        { "10de:", 1, 0x10de, ANY, ANY, ~0u, ANY },
-        { ":1b80", 1, ANY, 0x1b80, ANY, ~0u, ANY },
-        { "::0106", 1, ANY, ANY, 0x0106, ~0u, ANY },
-        { "::0106:01", 1, ANY, ANY, 0x0106, ~0u, 1 },
-        { "8086::0c03:30", 1, 0x8086, ANY, 0x0c03, ~0u, 0x30 },
-        { "::01xx", 1, ANY, ANY, 0x0100, 0xffffff00u, ANY },
-        { "::x1xx", 1, ANY, ANY, 0x0100, 0xffff0f00u, ANY },
-        { "*:*", 1, ANY, ANY, ANY, ~0u, ANY },
-        { ":", 1, ANY, ANY, ANY, ~0u, ANY },
-        { "10DE:1B80", 1, 0x10de, 0x1b80, ANY, ~0u, ANY },
-        { "0x10de:0x1b80", 1, 0x10de, 0x1b80, ANY, ~0u, ANY },
-        { "10de", 0, 0, 0, 0, 0, 0 },        /* at least two fields */
-        { "", 0, 0, 0, 0, 0, 0 },
-        { "10de:1b80:0300:00:1", 0, 0, 0, 0, 0, 0 },
-        { "110de:1b80", 0, 0, 0, 0, 0, 0 },
-        { "10de:1b80:10000", 0, 0, 0, 0, 0, 0 },
-        { "10de:1b80:0300:100", 0, 0, 0, 0, 0, 0 },
-        { "10de:1b8g", 0, 0, 0, 0, 0, 0 },
-        { "10de:xx", 0, 0, 0, 0, 0, 0 },
-        { "10de:1b80:0x03", 1, 0x10de, 0x1b80, 0x0003, 0xfffff0ffu, ANY }, /* no 0x prefix on the class: x is a wildcard */
+        {"10de:1b80", 1, 0x10de, 0x1b80, ANY, ~0u, ANY},
+        {"10de:", 1, 0x10de, ANY, ANY, ~0u, ANY},
+        {":1b80", 1, ANY, 0x1b80, ANY, ~0u, ANY},
+        {"::0106", 1, ANY, ANY, 0x0106, ~0u, ANY},
+        {"::0106:01", 1, ANY, ANY, 0x0106, ~0u, 1},
+        {"8086::0c03:30", 1, 0x8086, ANY, 0x0c03, ~0u, 0x30},
+        {"::01xx", 1, ANY, ANY, 0x0100, 0xffffff00u, ANY},
+        {"::x1xx", 1, ANY, ANY, 0x0100, 0xffff0f00u, ANY},
+        {"*:*", 1, ANY, ANY, ANY, ~0u, ANY},
+        {":", 1, ANY, ANY, ANY, ~0u, ANY},
+        {"10DE:1B80", 1, 0x10de, 0x1b80, ANY, ~0u, ANY},
+        {"0x10de:0x1b80", 1, 0x10de, 0x1b80, ANY, ~0u, ANY},
+        {"10de", 0, 0, 0, 0, 0, 0}, /* at least two fields */
+        {"", 0, 0, 0, 0, 0, 0},
+        {"10de:1b80:0300:00:1", 0, 0, 0, 0, 0, 0},
+        {"110de:1b80", 0, 0, 0, 0, 0, 0},
+        {"10de:1b80:10000", 0, 0, 0, 0, 0, 0},
+        {"10de:1b80:0300:100", 0, 0, 0, 0, 0, 0},
+        {"10de:1b8g", 0, 0, 0, 0, 0, 0},
+        {"10de:xx", 0, 0, 0, 0, 0, 0},
+        {"10de:1b80:0x03", 1, 0x10de, 0x1b80, 0x0003, 0xfffff0ffu,
+         ANY}, /* no 0x prefix on the class: x is a wildcard */
 };
 
 TEST(slot_table)
 {
         for (size_t i = 0; i < sizeof(slot_cases) / sizeof(slot_cases[0]); i++) {
                 const struct slot_case *c = &slot_cases[i];
-                struct vc_slot_filter f = { 9, 9, 9, 9 };
+                struct vc_slot_filter f = {9, 9, 9, 9};
                 const char *reason = NULL;
                 int r = vc_slot_filter_parse(c->s, &f, &reason);
 
@@ -165,12 +166,26 @@ TEST(subsys)
 
 TEST(match)
 {
-        struct vc_dev ahci = { .addr = "0000:00:1f.2", .domain = 0, .bus = 0, .slot = 0x1f, .func = 2,
-                               .vendor = 0x8086, .device = 0x2922, .subvendor = 0x1af4, .subdevice = 0x1100,
-                               .class = 0x010601 };
-        struct vc_dev gpu = { .addr = "0001:01:00.0", .domain = 1, .bus = 1, .slot = 0, .func = 0,
-                              .vendor = 0x10de, .device = 0x1b80, .subvendor = 0x1458, .subdevice = 0x3702,
-                              .class = 0x030000 };
+        struct vc_dev ahci = {.addr = "0000:00:1f.2",
+                              .domain = 0,
+                              .bus = 0,
+                              .slot = 0x1f,
+                              .func = 2,
+                              .vendor = 0x8086,
+                              .device = 0x2922,
+                              .subvendor = 0x1af4,
+                              .subdevice = 0x1100,
+                              .class = 0x010601};
+        struct vc_dev gpu = {.addr = "0001:01:00.0",
+                             .domain = 1,
+                             .bus = 1,
+                             .slot = 0,
+                             .func = 0,
+                             .vendor = 0x10de,
+                             .device = 0x1b80,
+                             .subvendor = 0x1458,
+                             .subdevice = 0x3702,
+                             .class = 0x030000};
         struct vc_slot_filter s;
         struct vc_id_filter id;
         struct vc_subsys_filter ss;
@@ -238,8 +253,8 @@ TEST(length_cap)
                 reason = NULL;
                 r = vc_id_filter_parse(buf, &idf, &reason);
                 if (n < 64)
-                        CHECK(r >= 0 && idf.vendor == 0x10de && idf.device == 0x1b80,
-                              "a %zu-character id is 10de:1b80", n);
+                        CHECK(r >= 0 && idf.vendor == 0x10de && idf.device == 0x1b80, "a %zu-character id is 10de:1b80",
+                              n);
                 else
                         CHECK(r < 0 && reason && strcmp(reason, "Expression too long") == 0,
                               "a %zu-character id is refused: Expression too long (%s)", n, r < 0 ? reason : "ok");

@@ -55,7 +55,7 @@ static const char *tree(int *ret_fd)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        struct vc_devlist devs = { 0 };
+        struct vc_devlist devs = {0};
         struct vc_ctx *ctx;
         const char *root;
         int fd;
