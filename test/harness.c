@@ -488,24 +488,47 @@ char *t_slurp(const char *path)
 
 extern char **environ;
 
+static bool same_name(const char *a, const char *b)
+{
+        size_t n = strcspn(a, "=");
+
+        return strncmp(a, b, n + 1) == 0;
+}
+
+char **t_environ(const char *const *vars)
+{
+        size_t n = 0, k = 0, j = 0;
+        char **env;
+
+        while (environ[n])
+                n++;
+        while (vars && vars[k])
+                k++;
+        env = calloc(n + k + 2, sizeof(char *));
+        if (!env)
+                t_fatal(__FILE__, __LINE__, "calloc", -ENOMEM);
+        for (size_t i = 0; i < n; i++) {
+                bool replaced = same_name("LC_ALL=", environ[i]);
+
+                for (size_t v = 0; v < k && !replaced; v++)
+                        replaced = same_name(vars[v], environ[i]);
+                if (!replaced)
+                        env[j++] = environ[i];
+        }
+        env[j++] = (char *)"LC_ALL=C";
+        for (size_t v = 0; v < k; v++)
+                env[j++] = (char *)vars[v];
+        env[j] = NULL;
+        return env;
+}
+
 /* This process's environment with LC_ALL=C: messages in a fixed language. */
 char **child_environ(void)
 {
         static char **env;
-        size_t n = 0, j = 0;
 
-        if (env)
-                return env;
-        while (environ[n])
-                n++;
-        env = calloc(n + 2, sizeof(char *));
         if (!env)
-                t_fatal(__FILE__, __LINE__, "calloc", -ENOMEM);
-        for (size_t i = 0; i < n; i++)
-                if (strncmp(environ[i], "LC_ALL=", 7) != 0)
-                        env[j++] = environ[i];
-        env[j++] = (char *)"LC_ALL=C";
-        env[j] = NULL;
+                env = t_environ(NULL);
         return env;
 }
 

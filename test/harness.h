@@ -88,6 +88,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* This process's environment with LC_ALL=C, for the binary under test. */
 char **child_environ(void);
+/* The same with each NAME=VALUE of the NULL-terminated vars in place of NAME; malloc'd
+ * (free() the array only: the strings are this process's and the caller's). */
+char **t_environ(const char *const *vars);
 
 #define T_CHECK_PICK_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, name, ...) name
 #define T_CHECK_BARE_(cond)                                                                             t_check(!!(cond), __FILE__, __LINE__, "%s", #cond)

@@ -527,6 +527,19 @@ TEST(malformed_line)
         done(e, &r, &before, &after);
 }
 
+/* One of the machine's AHCI controllers (8086:2922, subsystem 1af4:1100) on ahci, alone in its group. */
+static void add_ahci(struct tenv *e, const char *addr, const char *group)
+{
+        tenv_dev(e, &(struct fake_dev){.addr = addr,
+                                       .vendor = 0x8086,
+                                       .device = 0x2922,
+                                       .subvendor = 0x1af4,
+                                       .subdevice = 0x1100,
+                                       .class = 0x010601,
+                                       .driver = "ahci",
+                                       .group = group});
+}
+
 TEST(target_not_registered)
 {
         struct fakesys_snapshot before = {0}, after = {0};
@@ -534,14 +547,7 @@ TEST(target_not_registered)
         struct tenv *e = tenv_new();
 
         /* A machine without vfio-pci registered: apply may not load modules into a fake tree. */
-        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:03.0",
-                                       .vendor = 0x8086,
-                                       .device = 0x2922,
-                                       .subvendor = 0x1af4,
-                                       .subdevice = 0x1100,
-                                       .class = 0x010601,
-                                       .driver = "ahci",
-                                       .group = "4"});
+        add_ahci(e, "0000:00:03.0", "4");
         tenv_config(e, "address 00:03.0\n");
         tsnap(e, &before);
         tenv_run(e, &r, "apply", NULL);
@@ -588,8 +594,6 @@ static size_t line_of(const char *text, const char *needle, bool last)
  */
 TEST(module_after_overrides)
 {
-        static const char *const twins[] = {"0000:00:03.0", "0000:02:00.0"};
-
         for (int registered = 0; registered <= 1; registered++) {
                 struct fakesys_snapshot before = {0}, after = {0};
                 struct result r = {0};
@@ -599,15 +603,8 @@ TEST(module_after_overrides)
                 size_t last_override, module_line, first_move;
                 char *log;
 
-                for (size_t i = 0; i < 2; i++)
-                        tenv_dev(e, &(struct fake_dev){.addr = twins[i],
-                                                       .vendor = 0x8086,
-                                                       .device = 0x2922,
-                                                       .subvendor = 0x1af4,
-                                                       .subdevice = 0x1100,
-                                                       .class = 0x010601,
-                                                       .driver = "ahci",
-                                                       .group = i ? "7" : "4"});
+                add_ahci(e, "0000:00:03.0", "4");
+                add_ahci(e, "0000:02:00.0", "7");
                 if (registered)
                         SETUP(fakesys_add_driver(e->fs, "vfio-pci"));
                 tenv_config(e, "id 8086:2922\n");

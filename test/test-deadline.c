@@ -19,27 +19,6 @@ TEST_NEEDS_BINARY()
 /* Far above the 500 ms deadline, far below a stuck run. */
 #define RUN_LIMIT_S 20.0
 
-/* child_environ() plus the shim; ASan accepts a library loaded before its runtime. */
-static char **shim_environ(const char *shim)
-{
-        char **base = child_environ(), **env;
-        size_t n = 0, j = 0;
-        const char *asan = getenv("ASAN_OPTIONS");
-
-        while (base[n])
-                n++;
-        env = calloc(n + 3, sizeof(char *));
-        if (!env)
-                t_fatal(__FILE__, __LINE__, "calloc", -ENOMEM);
-        for (size_t i = 0; i < n; i++)
-                if (strncmp(base[i], "LD_PRELOAD=", 11) != 0 && strncmp(base[i], "ASAN_OPTIONS=", 13) != 0)
-                        env[j++] = base[i];
-        env[j++] = xasprintf("LD_PRELOAD=%s", shim);
-        env[j++] = xasprintf("ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
-        env[j] = NULL;
-        return env;
-}
-
 TEST(blocked_bind)
 {
         const char *shim = getenv("BLOCK_BIND_SHIM");
@@ -47,7 +26,8 @@ TEST(blocked_bind)
         struct result r = {0};
         const char *argv[32];
         size_t n;
-        char **env;
+        const char *asan = getenv("ASAN_OPTIONS");
+        char *preload, *asan_options, **env;
         double t0, took;
 
         if (!shim || !*shim) {
@@ -57,7 +37,11 @@ TEST(blocked_bind)
         e = tenv_new();
         tenv_machine(e);
         tenv_config(e, "deadline 500ms\naddress 00:03.0\n");
-        env = shim_environ(shim);
+        /* ASan must accept a library loaded before its runtime. */
+        preload = xasprintf("LD_PRELOAD=%s", shim);
+        asan_options =
+                xasprintf("ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
+        env = t_environ((const char *const[]){preload, asan_options, NULL});
         n = tenv_argv(e, argv);
         argv[n++] = "apply";
         argv[n] = NULL;
@@ -71,9 +55,8 @@ TEST(blocked_bind)
         CHECK_RUN(&r, contains(r.err, "the boot goes on"), "it says the boot goes on");
         CHECK(strcmp(tattr(e, "0000:00:03.0", "driver_override"), "vfio-pci\n") == 0,
               "the steps before the stuck bind were done: the override is vfio-pci");
-        for (n = 0; env[n]; n++)
-                if (strncmp(env[n], "LD_PRELOAD=", 11) == 0 || strncmp(env[n], "ASAN_OPTIONS=", 13) == 0)
-                        free(env[n]);
+        free(preload);
+        free(asan_options);
         free(env);
         result_clear(&r);
         tenv_free(e);
