@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -9,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -25,7 +29,7 @@ static struct {
 
 /* ---- TAP ---- */
 
-static void vdiag(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void vdiag(const char *fmt, va_list ap)
 {
         char *s, *save = NULL;
 
@@ -60,7 +64,8 @@ void t_diag_text(const char *label, const char *text)
         }
 }
 
-static bool vcheck(bool ok, const char *file, int line, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static bool vcheck(bool ok, const char *file, int line, const char *fmt,
+                                                         va_list ap)
 {
         char *msg;
 
@@ -100,6 +105,23 @@ bool t_check(bool ok, const char *file, int line, const char *fmt, ...)
         return ok;
 }
 
+bool t_check_int(long long a, long long b, const char *file, int line, const char *what)
+{
+        if (t_check(a == b, file, line, "%s", what))
+                return true;
+        printf("#   got %lld, want %lld\n", a, b);
+        return false;
+}
+
+bool t_check_str(const char *a, const char *b, const char *file, int line, const char *what)
+{
+        if (t_check(a && b && strcmp(a, b) == 0, file, line, "%s", what))
+                return true;
+        t_diag_text("got", a ? a : "(null)");
+        t_diag_text("want", b ? b : "(null)");
+        return false;
+}
+
 void t_skip(const char *why)
 {
         T.n++;
@@ -111,6 +133,42 @@ _Noreturn void t_fatal(const char *file, int line, const char *what, int err)
         printf("Bail out! %s:%d: fixture: %s: %s\n", file, line, what, strerror(err < 0 ? -err : err));
         fflush(stdout);
         exit(99);
+}
+
+/* ---- registration and main ---- */
+
+#define MAX_CASES 256
+static const struct t_case *cases[MAX_CASES];
+static size_t n_cases;
+bool t_needs_binary;
+
+void t_register(const struct t_case *c)
+{
+        if (n_cases == MAX_CASES) {
+                printf("Bail out! more than %d test cases in one file\n", MAX_CASES);
+                exit(99);
+        }
+        cases[n_cases++] = c;
+}
+
+static int cmp_case(const void *a, const void *b)
+{
+        const struct t_case *x = *(const struct t_case *const *)a, *y = *(const struct t_case *const *)b;
+
+        return (x->line > y->line) - (x->line < y->line);
+}
+
+/* "twins_by_address" is "twins-by-address" on the TAP lines and in $T_ONLY. */
+static char *display_name(const char *id)
+{
+        char *s = strdup(id);
+
+        if (!s)
+                t_fatal(__FILE__, __LINE__, "strdup", -ENOMEM);
+        for (char *p = s; *p; p++)
+                if (*p == '_')
+                        *p = '-';
+        return s;
 }
 
 static bool selected(const char *name)
@@ -139,20 +197,28 @@ static bool executable_file(const char *path)
         return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-static int run_cases(const struct t_case *cases, size_t n)
+static int run_cases(void)
 {
         unsigned failed_cases = 0, ran = 0;
 
-        for (size_t i = 0; i < n; i++) {
-                if (!selected(cases[i].name))
+        /* Constructors run in no promised order: the file's order is the line order. */
+        qsort(cases, n_cases, sizeof(cases[0]), cmp_case);
+        for (size_t i = 0; i < n_cases; i++) {
+                char *name = display_name(cases[i]->name);
+
+                if (!selected(name)) {
+                        free(name);
                         continue;
-                T.case_name = cases[i].name;
+                }
+                T.case_name = name;
                 T.case_failed = 0;
-                printf("# -- %s\n", cases[i].name);
-                cases[i].fn();
+                printf("# -- %s\n", name);
+                cases[i]->fn();
                 ran++;
                 if (T.case_failed)
                         failed_cases++;
+                T.case_name = NULL;
+                free(name);
         }
         printf("1..%u\n", T.n);
         printf("# %u case(s), %u check(s), %u failed check(s) in %u case(s)\n", ran, T.n, T.failed, failed_cases);
@@ -166,31 +232,23 @@ static const char *arg_or_env(int argc, char *argv[], int i, const char *env)
         return s && *s ? s : NULL;
 }
 
-int t_main(int argc, char *argv[], const struct t_case *cases, size_t n)
+/* argv[1] (or $VFIO_CLAIM): the vfio-claim binary; argv[2] (or $MKFAKESYS): mkfakesys, optional. */
+int main(int argc, char *argv[])
 {
         setvbuf(stdout, NULL, _IOLBF, 0);
         t_binary = arg_or_env(argc, argv, 1, "VFIO_CLAIM");
         t_mkfakesys = arg_or_env(argc, argv, 2, "MKFAKESYS");
-        if (!t_binary) {
-                printf("1..0 # SKIP no vfio-claim binary: pass its path as the first argument or in $VFIO_CLAIM\n");
-                return 77;
-        }
-        if (!executable_file(t_binary)) {
+        if (t_binary && !executable_file(t_binary)) {
                 printf("1..0 # SKIP %s: not an executable\n", t_binary);
                 return 77;
         }
+        if (!t_binary && t_needs_binary) {
+                printf("1..0 # SKIP no vfio-claim binary: pass its path as the first argument or in $VFIO_CLAIM\n");
+                return 77;
+        }
         if (t_mkfakesys && !executable_file(t_mkfakesys))
                 t_mkfakesys = NULL;
-        return run_cases(cases, n);
-}
-
-int t_main_fixture(int argc, char *argv[], const struct t_case *cases, size_t n)
-{
-        setvbuf(stdout, NULL, _IOLBF, 0);
-        t_mkfakesys = arg_or_env(argc, argv, 1, "MKFAKESYS");
-        if (t_mkfakesys && !executable_file(t_mkfakesys))
-                t_mkfakesys = NULL;
-        return run_cases(cases, n);
+        return run_cases();
 }
 
 /* ---- scratch environment ---- */
@@ -430,24 +488,47 @@ char *t_slurp(const char *path)
 
 extern char **environ;
 
+static bool same_name(const char *a, const char *b)
+{
+        size_t n = strcspn(a, "=");
+
+        return strncmp(a, b, n + 1) == 0;
+}
+
+char **t_environ(const char *const *vars)
+{
+        size_t n = 0, k = 0, j = 0;
+        char **env;
+
+        while (environ[n])
+                n++;
+        while (vars && vars[k])
+                k++;
+        env = calloc(n + k + 2, sizeof(char *));
+        if (!env)
+                t_fatal(__FILE__, __LINE__, "calloc", -ENOMEM);
+        for (size_t i = 0; i < n; i++) {
+                bool replaced = same_name("LC_ALL=", environ[i]);
+
+                for (size_t v = 0; v < k && !replaced; v++)
+                        replaced = same_name(vars[v], environ[i]);
+                if (!replaced)
+                        env[j++] = environ[i];
+        }
+        env[j++] = (char *)"LC_ALL=C";
+        for (size_t v = 0; v < k; v++)
+                env[j++] = (char *)vars[v];
+        env[j] = NULL;
+        return env;
+}
+
 /* This process's environment with LC_ALL=C: messages in a fixed language. */
 char **child_environ(void)
 {
         static char **env;
-        size_t n = 0, j = 0;
 
-        if (env)
-                return env;
-        while (environ[n])
-                n++;
-        env = calloc(n + 2, sizeof(char *));
         if (!env)
-                t_fatal(__FILE__, __LINE__, "calloc", -ENOMEM);
-        for (size_t i = 0; i < n; i++)
-                if (strncmp(environ[i], "LC_ALL=", 7) != 0)
-                        env[j++] = environ[i];
-        env[j++] = (char *)"LC_ALL=C";
-        env[j] = NULL;
+                env = t_environ(NULL);
         return env;
 }
 
@@ -491,14 +572,25 @@ void result_start(struct result *r, const char *const *argv)
         }
 }
 
-static void run(const char *dir, struct result *r, const char *const *argv, const char *input)
+double t_now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void t_spawn(struct result *r, const char *const *argv, const struct t_spawn *how)
 {
         char *out_path, *err_path, *in_path = NULL;
-        int out = temp_file(dir, "stdout", NULL, &out_path), err = temp_file(dir, "stderr", NULL, &err_path);
-        int in = input ? temp_file(dir, "stdin", input, &in_path) : open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int out = temp_file(how->dir, "stdout", NULL, &out_path), err = temp_file(how->dir, "stderr", NULL, &err_path);
+        int in = how->input ? temp_file(how->dir, "stdin", how->input, &in_path)
+                            : open("/dev/null", O_RDONLY | O_CLOEXEC);
         posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        double t0;
         pid_t pid;
-        int status, k;
+        int status = 0, k;
 
         if (in < 0)
                 t_fatal(__FILE__, __LINE__, "/dev/null", -errno);
@@ -514,14 +606,46 @@ static void run(const char *dir, struct result *r, const char *const *argv, cons
         if (k == 0)
                 k = posix_spawn_file_actions_adddup2(&fa, err, 2);
         if (k == 0)
-                k = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, child_environ());
+                k = posix_spawnattr_init(&attr);
+        if (k == 0)
+                k = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+        if (k == 0)
+                k = posix_spawnattr_setpgroup(&attr, 0);
+        t0 = t_now();
+        if (k == 0)
+                k = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, how->env ? how->env : child_environ());
         posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
         if (k != 0)
                 t_fatal(__FILE__, __LINE__, argv[0], -k);
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
+        r->code = INT_MIN;
+        while (how->timeout > 0 || how->tick) {
+                pid_t w = waitpid(pid, &status, WNOHANG);
+
+                if (w < 0 && errno != EINTR)
                         t_fatal(__FILE__, __LINE__, "waitpid", -errno);
-        r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+                if (w == pid)
+                        break;
+                if (how->timeout > 0 && t_now() - t0 > how->timeout) {
+                        (void)kill(-pid, SIGKILL);
+                        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                                ;
+                        r->code = -1;
+                        break;
+                }
+                if (how->tick)
+                        how->tick(how->userdata);
+                else
+                        (void)poll(NULL, 0, 2);
+        }
+        if (r->code == INT_MIN && !(how->timeout > 0 || how->tick))
+                while (waitpid(pid, &status, 0) < 0)
+                        if (errno != EINTR)
+                                t_fatal(__FILE__, __LINE__, "waitpid", -errno);
+        if (r->code == INT_MIN)
+                r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        /* A background child left in the group (apply's past its deadline) goes too. */
+        (void)kill(-pid, SIGKILL);
         r->out = t_slurp(out_path);
         r->err = t_slurp(err_path);
         close(in);
@@ -569,7 +693,7 @@ void tenv_run(struct tenv *e, struct result *r, ...)
         va_end(ap);
         argv[n] = NULL;
         e->runs++;
-        run(e->dir, r, argv, NULL);
+        t_spawn(r, argv, &(struct t_spawn){.dir = e->dir});
 }
 
 void t_run_prog(struct result *r, const char *prog, const char *const *args, const char *input)
@@ -582,7 +706,7 @@ void t_run_prog(struct result *r, const char *prog, const char *const *args, con
         for (size_t i = 0; args[i] && n < 63; i++)
                 argv[n++] = args[i];
         argv[n] = NULL;
-        run(tmp && *tmp ? tmp : "/tmp", r, argv, input);
+        t_spawn(r, argv, &(struct t_spawn){.dir = tmp && *tmp ? tmp : "/tmp", .input = input});
 }
 
 bool t_check_run(const struct result *r, bool ok, const char *file, int line, const char *fmt, ...)

@@ -4,6 +4,9 @@
  * environment around a fake sysfs tree, running the real vfio-claim binary,
  * snapshot expectations and a small strict JSON parser.
  *
+ * One harness for every C test: the unit tests use its registration and
+ * checks only. Usage: test-NAME [VFIO-CLAIM [MKFAKESYS]].
+ *
  * Exit codes: 0 all passed, 1 a check failed, 77 skipped (no binary), 99 the
  * fixture itself could not be set up. Output is TAP: "ok N - case: what",
  * diagnostics as "# ..." lines (a failed check on a run shows the command,
@@ -23,21 +26,59 @@
 
 #include "fakesys.h"
 
-/* ---- TAP ---- */
+/* ---- registration and TAP ---- */
 
+/*
+ * A test file is a list of cases, each registered where it is defined:
+ *
+ *   TEST(twins_by_address)
+ *   {
+ *           CHECK(..., "what it means");
+ *   }
+ *
+ * The harness's main() runs them in the order of the file (a case may not
+ * rely on another having run, but a closing summary case may come last) and
+ * prints TAP. Its name on the TAP lines and in $T_ONLY has dashes for the
+ * underscores: "twins-by-address". A file whose cases run the vfio-claim
+ * binary says TEST_NEEDS_BINARY() once: without argv[1] (or $VFIO_CLAIM) the
+ * whole file is skipped.
+ */
 struct t_case {
-        const char *name;
+        const char *name; /* the identifier, "twins_by_address" */
         void (*fn)(void);
+        int line; /* runs in line order */
 };
 
-/* Runs every case (or only those named in $T_ONLY, comma-separated); returns the exit code.
- * argv[1] (or $VFIO_CLAIM) is the vfio-claim binary, required; argv[2] (or $MKFAKESYS)
- * the mkfakesys tool, optional. */
-int t_main(int argc, char *argv[], const struct t_case *cases, size_t n);
-/* The same for tests of the fixture alone: argv[1] (or $MKFAKESYS) is mkfakesys, optional. */
-int t_main_fixture(int argc, char *argv[], const struct t_case *cases, size_t n);
+void t_register(const struct t_case *c);
+extern bool t_needs_binary;
 
+#define TEST(n)                                                                                                        \
+        static void test_##n(void);                                                                                    \
+        static const struct t_case t_case_##n = {#n, test_##n, __LINE__};                                              \
+        __attribute__((constructor)) static void t_register_##n(void)                                                  \
+        {                                                                                                              \
+                t_register(&t_case_##n);                                                                               \
+        }                                                                                                              \
+        static void test_##n(void)
+
+#define TEST_NEEDS_BINARY()                                                                                            \
+        __attribute__((constructor)) static void t_needs_binary_set(void)                                              \
+        {                                                                                                              \
+                t_needs_binary = true;                                                                                 \
+        }
+
+/*
+ * The checks, one TAP line each ("ok N - case: message"); a failure adds
+ * "#   at file:line" and, for CHECK_INT and CHECK_STR, both values.
+ *   CHECK(cond)                 the message is the condition's text
+ *   CHECK(cond, fmt, ...)       a message of its own
+ *   CHECK_INT(a, b), CHECK_STR(a, b)   "a == b", as integers or strings (NULL never equals)
+ *   CHECK_RUN(r, cond, fmt, ...)       a check on a run of a program (below)
+ * Each returns whether it passed.
+ */
 bool t_check(bool ok, const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+bool t_check_int(long long a, long long b, const char *file, int line, const char *what);
+bool t_check_str(const char *a, const char *b, const char *file, int line, const char *what);
 void t_skip(const char *why);
 void t_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void t_diag_text(const char *label, const char *text);
@@ -47,8 +88,20 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 /* This process's environment with LC_ALL=C, for the binary under test. */
 char **child_environ(void);
+/* The same with each NAME=VALUE of the NULL-terminated vars in place of NAME; malloc'd
+ * (free() the array only: the strings are this process's and the caller's). */
+char **t_environ(const char *const *vars);
 
-#define CHECK(cond, ...) t_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+#define T_CHECK_PICK_(a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, name, ...) name
+#define T_CHECK_BARE_(cond)                                                                             t_check(!!(cond), __FILE__, __LINE__, "%s", #cond)
+#define T_CHECK_MSG_(cond, ...)                                                                         t_check(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+#define CHECK(...)                                                                                                     \
+        T_CHECK_PICK_(__VA_ARGS__, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, \
+                      T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_,              \
+                      T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_MSG_, T_CHECK_BARE_, _)                                      \
+        (__VA_ARGS__)
+#define CHECK_INT(a, b) t_check_int((long long)(a), (long long)(b), __FILE__, __LINE__, #a " == " #b)
+#define CHECK_STR(a, b) t_check_str((a), (b), __FILE__, __LINE__, #a " == " #b)
 /* A fixture step that must work; a failure is the harness's problem (exit 99). */
 #define SETUP(expr)                                                                                                    \
         do {                                                                                                           \
@@ -120,6 +173,27 @@ size_t tenv_argv(const struct tenv *e, const char **argv);
 void tenv_run(struct tenv *e, struct result *r, ...) __attribute__((sentinel));
 /* Runs prog with the NULL-terminated arguments and input on stdin (NULL: /dev/null). */
 void t_run_prog(struct result *r, const char *prog, const char *const *args, const char *input);
+
+/*
+ * How t_spawn runs a program: stdout and stderr into files in dir, input on
+ * stdin (NULL: /dev/null), env as its environment (NULL: child_environ()),
+ * in a process group of its own. Past timeout seconds (0: none) the group is
+ * killed and r->code is -1; tick, when set, is called about every 2 ms while
+ * the program runs. Whatever the group left behind when the program exits
+ * (a background child) is killed too.
+ */
+struct t_spawn {
+        const char *dir;
+        const char *input;
+        char *const *env;
+        double timeout;
+        void (*tick)(void *userdata);
+        void *userdata;
+};
+
+void t_spawn(struct result *r, const char *const *argv, const struct t_spawn *how);
+/* Monotonic seconds. */
+double t_now(void);
 
 /* A check on a run: on failure the command, its exit code and output are shown. */
 bool t_check_run(const struct result *r, bool ok, const char *file, int line, const char *fmt, ...)

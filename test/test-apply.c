@@ -13,6 +13,8 @@
 
 #include "harness.h"
 
+TEST_NEEDS_BINARY()
+
 #define AHCI_UNBIND "bus/pci/drivers/ahci/unbind"
 #define VFIO_BIND   "bus/pci/drivers/vfio-pci/bind"
 #define VFIO_NEW_ID "bus/pci/drivers/vfio-pci/new_id"
@@ -38,7 +40,7 @@ static void done(struct tenv *e, struct result *r, struct fakesys_snapshot *a, s
         tenv_free(e);
 }
 
-static void test_twins_by_address(void)
+TEST(twins_by_address)
 {
         /* Both spellings of the address: lspci -s takes the domain or leaves it out. */
         static const char *const configs[] = {"address 00:03.0\n", "address 0000:00:03.0\n"};
@@ -76,7 +78,7 @@ static void test_twins_by_address(void)
         }
 }
 
-static void test_id_rule(void)
+TEST(id_rule)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -102,7 +104,7 @@ static void test_id_rule(void)
         done(e, &r, &before, &after);
 }
 
-static void test_guarded_address_no_new_id(void)
+TEST(guarded_address_no_new_id)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -117,7 +119,7 @@ static void test_guarded_address_no_new_id(void)
         done(e, &r, &before, &after);
 }
 
-static void test_subsystem(void)
+TEST(subsystem)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -158,7 +160,7 @@ static void test_subsystem(void)
         done(e, &r, &before, &after);
 }
 
-static void test_class(void)
+TEST(class)
 {
         static const struct {
                 const char *rule, *new_id;
@@ -211,7 +213,7 @@ static void test_class(void)
         }
 }
 
-static void test_wildcard_slot(void)
+TEST(wildcard_slot)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -231,7 +233,7 @@ static void test_wildcard_slot(void)
         done(e, &r, &before, &after);
 }
 
-static void test_group_expansion(void)
+TEST(group_expansion)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -268,8 +270,10 @@ static void test_group_expansion(void)
         tsnap(e, &after);
         CHECK_CHANGES(e, &before, &after, "group 3: 1f.2 and 1f.3, not the LPC bridge 1f.0", OVR("0000:00:1f.2"),
                       OVR("0000:00:1f.3"), AHCI_UNBIND, "bus/pci/drivers/i801_smbus/unbind", VFIO_BIND, NULL);
-        CHECK_RUN(&r, contains(r.err, "0000:00:1f.0 [8086:2918] (class 060100) shares IOMMU group 3 but is a chipset bridge"),
-                  "says why the LPC bridge was left out");
+        CHECK_RUN(
+                &r,
+                contains(r.err, "0000:00:1f.0 [8086:2918] (class 060100) shares IOMMU group 3 but is a chipset bridge"),
+                "says why the LPC bridge was left out");
         done(e, &r, &before, &after);
 
         /* Named in a rule of its own, it is taken: the admin decided. */
@@ -282,7 +286,7 @@ static void test_group_expansion(void)
         done(e, &r, &before, &after);
 }
 
-static void test_bridge_never(void)
+TEST(bridge_never)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -297,7 +301,7 @@ static void test_bridge_never(void)
         done(e, &r, &before, &after);
 }
 
-static void test_guard_mismatch(void)
+TEST(guard_mismatch)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -317,7 +321,7 @@ static void test_guard_mismatch(void)
         done(e, &r, &before, &after);
 }
 
-static void test_already_on_target(void)
+TEST(already_on_target)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -340,7 +344,7 @@ static void test_already_on_target(void)
         done(e, &r, &before, &after);
 }
 
-static void test_unbound_device(void)
+TEST(unbound_device)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -359,7 +363,7 @@ static void test_unbound_device(void)
         done(e, &r, &before, &after);
 }
 
-static void test_override_replaced(void)
+TEST(override_replaced)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -378,7 +382,7 @@ static void test_override_replaced(void)
         done(e, &r, &before, &after);
 }
 
-static void test_other_driver(void)
+TEST(other_driver)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -404,7 +408,7 @@ static void test_other_driver(void)
         done(e, &r, &before, &after);
 }
 
-static void test_cmdline_off(void)
+TEST(cmdline_off)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -420,7 +424,7 @@ static void test_cmdline_off(void)
         done(e, &r, &before, &after);
 }
 
-static void test_cmdline_rules(void)
+TEST(cmdline_rules)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -453,7 +457,7 @@ static void test_cmdline_rules(void)
         done(e, &r, &before, &after);
 }
 
-static void test_dry_run(void)
+TEST(dry_run)
 {
         static const char config[] = "id 8086:2922\naddress 01:00 group\nid 1b36:000d driver pci-stub\n";
         struct fakesys_snapshot before = {0}, after = {0};
@@ -490,7 +494,7 @@ static void test_dry_run(void)
         }
 }
 
-static void test_malformed_line(void)
+TEST(malformed_line)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -523,21 +527,27 @@ static void test_malformed_line(void)
         done(e, &r, &before, &after);
 }
 
-static void test_target_not_registered(void)
+/* One of the machine's AHCI controllers (8086:2922, subsystem 1af4:1100) on ahci, alone in its group. */
+static void add_ahci(struct tenv *e, const char *addr, const char *group)
 {
-        struct fakesys_snapshot before = {0}, after = {0};
-        struct result r = {0};
-        struct tenv *e = tenv_new();
-
-        /* A machine without vfio-pci registered: apply may not load modules into a fake tree. */
-        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:03.0",
+        tenv_dev(e, &(struct fake_dev){.addr = addr,
                                        .vendor = 0x8086,
                                        .device = 0x2922,
                                        .subvendor = 0x1af4,
                                        .subdevice = 0x1100,
                                        .class = 0x010601,
                                        .driver = "ahci",
-                                       .group = "4"});
+                                       .group = group});
+}
+
+TEST(target_not_registered)
+{
+        struct fakesys_snapshot before = {0}, after = {0};
+        struct result r = {0};
+        struct tenv *e = tenv_new();
+
+        /* A machine without vfio-pci registered: apply may not load modules into a fake tree. */
+        add_ahci(e, "0000:00:03.0", "4");
         tenv_config(e, "address 00:03.0\n");
         tsnap(e, &before);
         tenv_run(e, &r, "apply", NULL);
@@ -553,7 +563,73 @@ static void test_target_not_registered(void)
         done(e, &r, &before, &after);
 }
 
-static void test_write_failures(void)
+/* The number of the first (or last) line of text containing needle, counting from 1; 0 when none does. */
+static size_t line_of(const char *text, const char *needle, bool last)
+{
+        size_t n = 0, found = 0;
+
+        for (const char *p = text; p && *p;) {
+                size_t len = strcspn(p, "\n");
+
+                n++;
+                if (memmem(p, len, needle, strlen(needle))) {
+                        found = n;
+                        if (!last)
+                                break;
+                }
+                p += len;
+                if (*p)
+                        p++;
+        }
+        return found;
+}
+
+/*
+ * The order of the phases, from the boot log (which has every priority): the
+ * overrides on every selected device, then the target driver's module, then
+ * the moves. A module loaded before an override is written would let the
+ * driver probe a device still without one; here the module's line must come
+ * after the last override, both when the driver still needs its module and
+ * when it is registered already.
+ */
+TEST(module_after_overrides)
+{
+        for (int registered = 0; registered <= 1; registered++) {
+                struct fakesys_snapshot before = {0}, after = {0};
+                struct result r = {0};
+                struct tenv *e = tenv_new();
+                const char *module = registered ? "driver vfio-pci is registered already"
+                                                : "would load the module for driver vfio-pci";
+                size_t last_override, module_line, first_move;
+                char *log;
+
+                add_ahci(e, "0000:00:03.0", "4");
+                add_ahci(e, "0000:02:00.0", "7");
+                if (registered)
+                        SETUP(fakesys_add_driver(e->fs, "vfio-pci"));
+                tenv_config(e, "id 8086:2922\n");
+                tsnap(e, &before);
+                tenv_run(e, &r, "apply", NULL);
+                tsnap(e, &after);
+                log = t_slurp(e->boot_log);
+                last_override = line_of(log, "driver_override set to vfio-pci", true);
+                module_line = line_of(log, module, false);
+                first_move = line_of(log, "unbinding from ahci", false);
+                CHECK_RUN(&r, r.code == 0 && count_lines_with(log, "driver_override set to vfio-pci", NULL) == 2,
+                          "%s: both overrides are written", module);
+                if (!CHECK(module_line > last_override && last_override > 0,
+                           "%s: the module's line (%zu) comes after the last override (%zu)", module, module_line,
+                           last_override))
+                        t_diag_text("boot log", log);
+                if (registered && !CHECK(first_move > module_line, "%s: the moves (line %zu) come after it (%zu)",
+                                         module, first_move, module_line))
+                        t_diag_text("boot log", log);
+                free(log);
+                done(e, &r, &before, &after);
+        }
+}
+
+TEST(write_failures)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -589,7 +665,7 @@ static void test_write_failures(void)
         done(e, &r, &before, &after);
 }
 
-static void test_boot_log(void)
+TEST(boot_log)
 {
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
@@ -617,7 +693,7 @@ static void test_boot_log(void)
         done(e, &r, &before, &after);
 }
 
-static void test_never_fails(void)
+TEST(never_fails)
 {
         struct result r = {0};
         struct tenv *e = tenv_new();
@@ -642,33 +718,4 @@ static void test_never_fails(void)
         CHECK_RUN(&r, r.code == 0 && contains(r.err, "no rules: nothing to claim"), "apply exits 0 on garbage");
         result_clear(&r);
         tenv_free(e);
-}
-
-int main(int argc, char *argv[])
-{
-        static const struct t_case cases[] = {
-                {"twins-by-address", test_twins_by_address},
-                {"id-rule", test_id_rule},
-                {"guarded-address-no-new-id", test_guarded_address_no_new_id},
-                {"subsystem", test_subsystem},
-                {"class", test_class},
-                {"wildcard-slot", test_wildcard_slot},
-                {"group-expansion", test_group_expansion},
-                {"bridge-never", test_bridge_never},
-                {"guard-mismatch", test_guard_mismatch},
-                {"already-on-target", test_already_on_target},
-                {"unbound-device", test_unbound_device},
-                {"override-replaced", test_override_replaced},
-                {"other-driver", test_other_driver},
-                {"cmdline-off", test_cmdline_off},
-                {"cmdline-rules", test_cmdline_rules},
-                {"dry-run", test_dry_run},
-                {"malformed-line", test_malformed_line},
-                {"target-not-registered", test_target_not_registered},
-                {"write-failures", test_write_failures},
-                {"boot-log", test_boot_log},
-                {"never-fails", test_never_fails},
-        };
-
-        return t_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -15,6 +15,8 @@
 
 #include "harness.h"
 
+TEST_NEEDS_BINARY()
+
 struct run {
         struct tenv *e;
         struct fakesys_snapshot before, after;
@@ -64,7 +66,7 @@ static char *at(struct run *x, unsigned line, const char *suffix)
         return s;
 }
 
-static void test_clean(void)
+TEST(clean)
 {
         struct run x;
         char *want;
@@ -80,7 +82,7 @@ static void test_clean(void)
         finish(&x);
 }
 
-static void test_no_config(void)
+TEST(no_config)
 {
         struct run x;
         char *dir;
@@ -120,7 +122,7 @@ static void test_no_config(void)
 }
 
 /* Overlapping rules are redundant, not errors: check stays clean. */
-static void test_redundant(void)
+TEST(redundant)
 {
         struct run x;
         char *m;
@@ -135,7 +137,7 @@ static void test_redundant(void)
         finish(&x);
 }
 
-static void test_errors(void)
+TEST(errors)
 {
         struct run x;
         char *m;
@@ -175,7 +177,7 @@ static void test_errors(void)
         finish(&x);
 }
 
-static void test_iommu_off(void)
+TEST(iommu_off)
 {
         for (int variant = 0; variant < 2; variant++) {
                 struct run x = {.e = tenv_new()};
@@ -217,7 +219,7 @@ static void test_iommu_off(void)
         }
 }
 
-static void test_group_viability(void)
+TEST(group_viability)
 {
         struct run x;
         char *m;
@@ -227,18 +229,24 @@ static void test_group_viability(void)
         CHECK_RUN(&x.r, x.r.code == 0, "a group that would not be viable is a warning, exit 0");
         /* Which of the two blockers is named depends on the order of the group's directory. */
         m = at(&x, 1, "): IOMMU group 3 would not be viable: ");
-        CHECK_RUN(&x.r,
-                  contains(x.r.err, m) && (contains(x.r.err, "the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)") ||
-                                           contains(x.r.err, "0000:00:1f.3 [8086:2930] stays on i801_smbus")),
-                  "names the group and an endpoint that keeps its host driver");
+        CHECK_RUN(
+                &x.r,
+                contains(x.r.err, m) &&
+                        (contains(x.r.err, "the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)") ||
+                         contains(x.r.err, "0000:00:1f.3 [8086:2930] stays on i801_smbus")),
+                "names the group and an endpoint that keeps its host driver");
         CHECK_RUN(&x.r, contains(x.r.out, "0 error(s), 1 warning(s)"), "counts one warning");
         free(m);
 
         tenv_config(x.e, "address 00:1f.2 group\n");
         check_run(&x, NULL, NULL, NULL);
-        CHECK_RUN(&x.r,
-                  x.r.code == 0 && contains(x.r.err, "IOMMU group 3 would not be viable: it shares the group with the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)"),
-                  "with 'group': the LPC bridge is left to the host, and named as what spoils the group");
+        CHECK_RUN(
+                &x.r,
+                x.r.code == 0 &&
+                        contains(
+                                x.r.err,
+                                "IOMMU group 3 would not be viable: it shares the group with the chipset bridge 0000:00:1f.0 [8086:2918] (class 060100, on lpc_ich)"),
+                "with 'group': the LPC bridge is left to the host, and named as what spoils the group");
         CHECK_RUN(&x.r,
                   !contains(x.r.out, "\t0000:00:1f.0") &&
                           contains(x.r.out, "\t0000:00:1f.3 [8086:2930] now on i801_smbus (same IOMMU group)\n"),
@@ -271,7 +279,7 @@ static void test_group_viability(void)
         finish(&x);
 }
 
-static void test_boot_vga(void)
+TEST(boot_vga)
 {
         struct run x;
         char *m;
@@ -289,7 +297,7 @@ static void test_boot_vga(void)
         finish(&x);
 }
 
-static void test_busy(void)
+TEST(busy)
 {
         struct run x;
         char *mountinfo, *m;
@@ -357,7 +365,7 @@ static void test_busy(void)
         finish(&x);
 }
 
-static void test_swap(void)
+TEST(swap)
 {
         struct run x;
         char *swapfile, *swaps, *m;
@@ -382,7 +390,7 @@ static void test_swap(void)
         finish(&x);
 }
 
-static void test_module(void)
+TEST(module)
 {
         struct run x;
 
@@ -397,7 +405,7 @@ static void test_module(void)
         finish(&x);
 }
 
-static void test_cmdline(void)
+TEST(cmdline)
 {
         struct run x;
         char *m;
@@ -426,7 +434,7 @@ static void test_cmdline(void)
         finish(&x);
 }
 
-static void test_json(void)
+TEST(json)
 {
         struct run x;
         const char *err = NULL;
@@ -505,24 +513,4 @@ static void test_json(void)
         CHECK_RUN(&x.r, j != NULL, "JSON stays valid with odd bytes in the config (%s)", j ? "ok" : err);
         json_free(j);
         finish(&x);
-}
-
-int main(int argc, char *argv[])
-{
-        static const struct t_case cases[] = {
-                {"clean", test_clean},
-                {"no-config", test_no_config},
-                {"errors", test_errors},
-                {"redundant", test_redundant},
-                {"iommu-off", test_iommu_off},
-                {"group-viability", test_group_viability},
-                {"boot-vga", test_boot_vga},
-                {"busy", test_busy},
-                {"swap", test_swap},
-                {"module", test_module},
-                {"cmdline", test_cmdline},
-                {"json", test_json},
-        };
-
-        return t_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -13,6 +13,8 @@
 
 #include "harness.h"
 
+TEST_NEEDS_BINARY()
+
 #define AHCI_UNBIND    "bus/pci/drivers/ahci/unbind"
 #define VFIO_BIND      "bus/pci/drivers/vfio-pci/bind"
 #define VFIO_UNBIND    "bus/pci/drivers/vfio-pci/unbind"
@@ -61,7 +63,7 @@ static void claimed(struct run *x, const char *addr)
         SETUP(fakesys_set_driver(x->e->fs, addr, "vfio-pci"));
 }
 
-static void test_claim_address(void)
+TEST(claim_address)
 {
         struct run x;
 
@@ -99,7 +101,7 @@ static void test_claim_address(void)
         finish(&x);
 }
 
-static void test_claim_rule(void)
+TEST(claim_rule)
 {
         struct run x;
 
@@ -127,7 +129,7 @@ static void test_claim_rule(void)
         finish(&x);
 }
 
-static void test_claim_dry_run(void)
+TEST(claim_dry_run)
 {
         struct run x;
 
@@ -142,7 +144,7 @@ static void test_claim_dry_run(void)
         finish(&x);
 }
 
-static void test_claim_refusals(void)
+TEST(claim_refusals)
 {
         struct run x;
         char *mi;
@@ -185,15 +187,16 @@ static void test_claim_refusals(void)
         CHECK_CHANGES(x.e, &x.before, &x.after, "refused: nothing written", NULL);
         RUN(&x, "--force", "claim", "00:03.0");
         CHECK_RUN(&x.r,
-                  contains(x.r.err, "warning: 0000:00:03.0 [8086:2922] carries the filesystem mounted on /srv; claiming "
-                                    "it anyway (--force)"),
+                  contains(x.r.err,
+                           "warning: 0000:00:03.0 [8086:2922] carries the filesystem mounted on /srv; claiming "
+                           "it anyway (--force)"),
                   "--force: warns and claims");
         CHECK_CHANGES(x.e, &x.before, &x.after, "--force: the usual three files", OVR("0000:00:03.0"), AHCI_UNBIND,
                       VFIO_BIND, NULL);
         finish(&x);
 }
 
-static void test_release(void)
+TEST(release)
 {
         struct run x;
 
@@ -258,7 +261,7 @@ static void test_release(void)
 }
 
 /* Release gives back what is held for a VM, and never bounces a host driver. */
-static void test_release_unheld(void)
+TEST(release_unheld)
 {
         struct run x;
 
@@ -292,12 +295,13 @@ static void test_release_unheld(void)
         CHECK_RUN(&x.r, x.r.code == 0, "release '*' exits 0");
         CHECK_CHANGES(x.e, &x.before, &x.after, "release '*': the held functions, nothing else", OVR("0000:01:00.0"),
                       OVR("0000:01:00.1"), VFIO_UNBIND, PROBE, NULL);
-        CHECK_RUN(&x.r, contains(x.r.err, "0000:00:03.0 [8086:2922]: not held (no driver_override, on ahci); left alone"),
+        CHECK_RUN(&x.r,
+                  contains(x.r.err, "0000:00:03.0 [8086:2922]: not held (no driver_override, on ahci); left alone"),
                   "-v: says which devices it left alone");
         finish(&x);
 }
 
-static void test_release_refusals(void)
+TEST(release_refusals)
 {
         struct run x;
 
@@ -316,7 +320,7 @@ static void test_release_refusals(void)
         finish(&x);
 }
 
-static void test_release_busy_host_device(void)
+TEST(release_busy_host_device)
 {
         struct run x;
         char *mi;
@@ -337,20 +341,4 @@ static void test_release_busy_host_device(void)
               "(ahci/unbind: '%s')",
               tread(x.e, AHCI_UNBIND));
         finish(&x);
-}
-
-int main(int argc, char *argv[])
-{
-        static const struct t_case cases[] = {
-                {"claim-address", test_claim_address},
-                {"claim-rule", test_claim_rule},
-                {"claim-dry-run", test_claim_dry_run},
-                {"claim-refusals", test_claim_refusals},
-                {"release", test_release},
-                {"release-unheld", test_release_unheld},
-                {"release-refusals", test_release_refusals},
-                {"release-busy-host-device", test_release_busy_host_device},
-        };
-
-        return t_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

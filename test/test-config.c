@@ -6,13 +6,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
 #include "vfio-claim.h"
 
 static char last_msg[1024];
 static unsigned n_errors;
 
-static void capture(void *data, int prio, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void capture(void *data, int prio, const char *fmt, va_list ap)
 {
         if (prio > LOG_ERR)
                 return;
@@ -30,17 +34,17 @@ static void reset(struct vc_config *cfg)
 }
 
 /* Every malformed rule must be refused, with a reason. */
-static void test_bad_rules(void)
+TEST(bad_rules)
 {
         static const char *const bad[] = {
-                "address",                 /* no value */
+                "address", /* no value */
                 "address 01:00.0 address 02:00.0",
-                "id 10de",                 /* one field */
+                "id 10de", /* one field */
                 "id 10de:1b80 id 10de:1b81",
                 "subsystem 1458",
                 "subsystem 1458:3702:1",
-                "group",                   /* no selector */
-                "driver vfio-pci",         /* no selector */
+                "group",           /* no selector */
+                "driver vfio-pci", /* no selector */
                 "address 01:00.0 group group",
                 "address 01:00.0 driver",
                 "address 01:00.0 driver vfio/pci",
@@ -48,21 +52,21 @@ static void test_bad_rules(void)
                 "address 01:00.0 driver vfio-pci driver pci-stub",
                 "address 01:00.0 frobnicate",
                 "adress 01:00.0",
-                "ADDRESS 01:00.0",         /* keywords are lower case */
+                "ADDRESS 01:00.0", /* keywords are lower case */
                 "address 01:20.0",
                 "address 01:00.8",
                 "address 1:2:3:4",
                 "id 10de:1b80:0300:00:00",
                 "id zzzz:1b80",
-                "address *",               /* selects everything */
+                "address *", /* selects everything */
                 "id :",
                 "id *:*:*",
                 "address ::*.*",
-                "address 0000:*:*.*",      /* a domain alone: every device of most machines */
+                "address 0000:*:*.*", /* a domain alone: every device of most machines */
                 "address 1::",
-                "id ::xxxx",               /* a class of wildcards constrains nothing */
+                "id ::xxxx", /* a class of wildcards constrains nothing */
                 "id *:*:XXXX:",
-                "01:00.0",                 /* no keyword */
+                "01:00.0", /* no keyword */
                 "address 01:00.0 id",
                 "address 01:00.0 driver aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         };
@@ -73,14 +77,14 @@ static void test_bad_rules(void)
 
                 CHECK(k == -EINVAL && error && *error);
                 if (k >= 0) {
-                        fprintf(stderr, "  accepted: \"%s\"\n", bad[i]);
+                        t_diag("accepted: \"%s\"", bad[i]);
                         vc_rule_clear(&r);
                 }
                 free(error);
         }
 }
 
-static void test_good_rules(void)
+TEST(good_rules)
 {
         struct vc_rule r;
         char *error = NULL;
@@ -124,9 +128,9 @@ static void test_good_rules(void)
         vc_rule_clear(&r);
 }
 
-static void test_lines(void)
+TEST(lines)
 {
-        struct vc_config cfg = { 0 };
+        struct vc_config cfg = {0};
 
         CHECK_INT(vc_config_add_line(ctx, &cfg, "t:1", "   # just a comment"), 0);
         CHECK_INT(vc_config_add_line(ctx, &cfg, "t:2", ""), 0);
@@ -165,12 +169,13 @@ static void write_file(const char *name, const char *content, size_t len)
         close(fd);
 }
 
-static void test_files(void)
+TEST(files)
 {
-        struct vc_config cfg = { 0 };
-        char main_file[512], dir[512];
+        struct vc_config cfg = {0};
+        char main_file[512], dir[512], cmd[600];
         static const char with_nul[] = "address 01:00.0\nid 10\0de:1\naddress 02:00.0\n";
 
+        CHECK(mkdtemp(tmpdir) != NULL);
         snprintf(main_file, sizeof(main_file), "%s/vfio-claim.conf", tmpdir);
         snprintf(dir, sizeof(dir), "%s/vfio-claim.d", tmpdir);
         CHECK_INT(mkdir(dir, 0755), 0);
@@ -210,7 +215,10 @@ static void test_files(void)
         reset(&cfg);
 
         /* A UTF-8 byte order mark (Windows editors) before the first rule. */
-        write_file("vfio-claim.conf", "\xef\xbb\xbf" "address 01:00.0\r\n", 20);
+        write_file("vfio-claim.conf",
+                   "\xef\xbb\xbf"
+                   "address 01:00.0\r\n",
+                   20);
         CHECK_INT(vc_config_load_file(ctx, &cfg, main_file), 0);
         CHECK_INT(cfg.n_rules, 1);
         CHECK_INT(cfg.n_errors, 0);
@@ -254,11 +262,15 @@ static void test_files(void)
                 CHECK_INT(cfg.n_errors, 1);
         }
         reset(&cfg);
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0)
+                t_diag("could not remove %s", tmpdir);
 }
 
-static void test_cmdline(void)
+TEST(cmdline)
 {
-        struct vc_config cfg = { 0 };
+        struct vc_config cfg = {0};
 
         CHECK_INT(vc_cmdline_parse(ctx, &cfg, "BOOT_IMAGE=/vmlinuz root=/dev/sda1 quiet\n", "c"), 0);
         CHECK(!cfg.off && !cfg.dry_run);
@@ -361,21 +373,14 @@ static void test_cmdline(void)
         reset(&cfg);
 }
 
-int main(void)
+/* Every case uses one context whose log lands in last_msg. */
+__attribute__((constructor)) static void setup(void)
 {
-        char cmd[600];
-
-        CHECK(mkdtemp(tmpdir) != NULL);
-        CHECK_INT(vc_ctx_new("/nonexistent", &ctx), 0);
+        SETUP(vc_ctx_new("/nonexistent", &ctx));
         vc_ctx_set_log_fn(ctx, capture, NULL);
-        test_bad_rules();
-        test_good_rules();
-        test_lines();
-        test_files();
-        test_cmdline();
+}
+
+__attribute__((destructor)) static void teardown(void)
+{
         vc_ctx_free(ctx);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0)
-                fprintf(stderr, "could not remove %s\n", tmpdir);
-        return tests_finish("test-config");
 }

@@ -90,7 +90,7 @@ static void add_machine(struct fakesys *fs)
                                                         .parent = "0000:00:01.0"}));
 }
 
-static void test_layout(void)
+TEST(layout)
 {
         struct fakesys *fs = new_tree();
 
@@ -170,7 +170,7 @@ static void test_layout(void)
         fakesys_free(fs);
 }
 
-static void test_root_buses_and_errors(void)
+TEST(root_buses_and_errors)
 {
         struct fakesys *fs = new_tree();
 
@@ -197,7 +197,7 @@ static void test_root_buses_and_errors(void)
         fakesys_free(fs);
 }
 
-static void test_set_driver(void)
+TEST(set_driver)
 {
         struct fakesys *fs = new_tree();
 
@@ -225,7 +225,7 @@ static void test_set_driver(void)
         fakesys_free(fs);
 }
 
-static void test_block(void)
+TEST(block)
 {
         struct fakesys *fs = new_tree();
         char path[PATH_MAX], *real;
@@ -250,7 +250,7 @@ static void test_block(void)
         fakesys_free(fs);
 }
 
-static void test_snapshot_diff(void)
+TEST(snapshot_diff)
 {
         struct fakesys *fs = new_tree();
         struct fakesys_snapshot a, b;
@@ -306,7 +306,7 @@ static void test_snapshot_diff(void)
         fakesys_free(fs);
 }
 
-static void test_canon_and_free(void)
+TEST(canon_and_free)
 {
         struct fakesys *fs = new_tree();
         char *root = strdup(fakesys_root(fs)), *c;
@@ -344,7 +344,7 @@ static const char spec[] = "# a q35 machine with a second AHCI controller\n"
                            "block - sda/sda1 8:1\n"
                            "write bus/pci/devices/0000:00:1f.2/sriov_numvfs 0\n";
 
-static void test_spec(void)
+TEST(spec)
 {
         struct fakesys *fs = new_tree(), *fs2 = new_tree();
         unsigned line = 0;
@@ -377,7 +377,7 @@ static void test_spec(void)
         fakesys_free(fs2);
 }
 
-static void test_mkfakesys(void)
+TEST(mkfakesys)
 {
         struct fakesys *fs = new_tree();
         char dir[PATH_MAX], specfile[PATH_MAX];
@@ -418,7 +418,7 @@ static void test_mkfakesys(void)
 }
 
 /* The JSON checker the integration tests lean on: it must reject what is not JSON. */
-static void test_json_parser(void)
+TEST(json_parser)
 {
         static const char *const good[] = {
                 "{}",
@@ -470,21 +470,4 @@ static void test_json_parser(void)
         CHECK(j && !json_path(j, "d.2") && !json_path(j, "d.0.b") && !json_path_str(j, "d.1.n"),
               "absent paths and wrong types give NULL");
         json_free(j);
-}
-
-int main(int argc, char *argv[])
-{
-        static const struct t_case cases[] = {
-                {"layout", test_layout},
-                {"root-buses-and-errors", test_root_buses_and_errors},
-                {"set-driver", test_set_driver},
-                {"block", test_block},
-                {"snapshot-diff", test_snapshot_diff},
-                {"canon-and-free", test_canon_and_free},
-                {"spec", test_spec},
-                {"mkfakesys", test_mkfakesys},
-                {"json-parser", test_json_parser},
-        };
-
-        return t_main_fixture(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -43,6 +43,8 @@
 
 #include "harness.h"
 
+TEST_NEEDS_BINARY()
+
 #define TIMEOUT_S   10.0
 #define CAP_CONFIG  (1024 * 1024)
 #define CAP_LINE    4096
@@ -56,19 +58,10 @@
 #define GOOD_RULE    "address 00:03.0\n"
 #define GOOD_CHANGES OVR("0000:00:03.0"), AHCI_UNBIND, VFIO_BIND
 
-
 static double slowest_run;
 static unsigned n_runs;
 
 /* ---- helpers ---- */
-
-static double now(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Removes whatever is at path: file, link, FIFO or (empty) directory. */
 static void clear_path(const char *path)
@@ -161,81 +154,16 @@ static void show_escaped(const char *label, const char *s)
 /* Called while the program runs, about every 2 ms; may wait that long itself. */
 typedef void (*tick_fn)(void *userdata);
 
-/*
- * Runs argv with stdin from /dev/null and stdout and stderr into files in dir,
- * in a process group of its own; past timeout the group is killed and r->code
- * is -1. r->argv is the command for messages.
- */
+/* argv with the harness's t_spawn and the deadline; counts the runs and keeps the slowest time. */
 static void spawn_timed(const char *dir, const char *const *argv, struct result *r, double timeout, tick_fn tick,
                         void *userdata)
 {
-        char *out_path = xasprintf("%s/.out.XXXXXX", dir), *err_path = xasprintf("%s/.err.XXXXXX", dir);
-        int out = mkostemp(out_path, O_CLOEXEC), err = mkostemp(err_path, O_CLOEXEC);
-        int in = open("/dev/null", O_RDONLY | O_CLOEXEC), k, status = 0;
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        double t0;
-        pid_t pid;
-        bool done = false;
+        double t0 = t_now();
 
-        if (out < 0 || err < 0 || in < 0)
-                t_fatal(__FILE__, __LINE__, "mkostemp", -errno);
-        result_start(r, argv);
-        fflush(stdout);
-        k = posix_spawn_file_actions_init(&fa);
-        if (k == 0)
-                k = posix_spawn_file_actions_adddup2(&fa, in, 0);
-        if (k == 0)
-                k = posix_spawn_file_actions_adddup2(&fa, out, 1);
-        if (k == 0)
-                k = posix_spawn_file_actions_adddup2(&fa, err, 2);
-        if (k == 0)
-                k = posix_spawnattr_init(&attr);
-        if (k == 0)
-                k = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-        if (k == 0)
-                k = posix_spawnattr_setpgroup(&attr, 0);
-        t0 = now();
-        if (k == 0)
-                k = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, child_environ());
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        if (k != 0)
-                t_fatal(__FILE__, __LINE__, argv[0], -k);
-        while (!done) {
-                pid_t w = waitpid(pid, &status, WNOHANG);
-
-                if (w < 0 && errno != EINTR)
-                        t_fatal(__FILE__, __LINE__, "waitpid", -errno);
-                if (w == pid)
-                        break;
-                if (now() - t0 > timeout) {
-                        (void)kill(-pid, SIGKILL);
-                        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                                ;
-                        done = true;
-                        r->code = -1;
-                        break;
-                }
-                if (tick)
-                        tick(userdata);
-                else
-                        (void)poll(NULL, 0, 2);
-        }
-        if (!done)
-                r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        t_spawn(r, argv, &(struct t_spawn){.dir = dir, .timeout = timeout, .tick = tick, .userdata = userdata});
         n_runs++;
-        if (now() - t0 > slowest_run)
-                slowest_run = now() - t0;
-        r->out = t_slurp(out_path);
-        r->err = t_slurp(err_path);
-        close(in);
-        close(out);
-        close(err);
-        unlink(out_path);
-        unlink(err_path);
-        free(out_path);
-        free(err_path);
+        if (t_now() - t0 > slowest_run)
+                slowest_run = t_now() - t0;
 }
 
 /* vfio-claim with the environment's roots (as tenv_run), the NULL-terminated args, and the deadline. */
@@ -392,7 +320,7 @@ static char *at_line(struct tenv *e, unsigned line, const char *msg)
 
 /* ---- the configuration file ---- */
 
-static void test_config_fifo(void)
+TEST(config_fifo)
 {
         struct tenv *e = machine();
         char *msg = cannot_read(e, "not a regular file");
@@ -416,7 +344,7 @@ static void test_config_fifo(void)
         tenv_free(e);
 }
 
-static void test_config_not_a_file(void)
+TEST(config_not_a_file)
 {
         struct tenv *e = machine();
         char *other = xasprintf("%s/other.conf", e->dir);
@@ -458,7 +386,7 @@ static void test_config_not_a_file(void)
         tenv_free(e);
 }
 
-static void test_config_huge(void)
+TEST(config_huge)
 {
         struct tenv *e = machine();
         char *msg = cannot_read(e, "too large");
@@ -475,7 +403,7 @@ static void test_config_huge(void)
         tenv_free(e);
 }
 
-static void test_config_size_cap(void)
+TEST(config_size_cap)
 {
         struct tenv *e = machine();
         char *msg = cannot_read(e, "too large");
@@ -495,7 +423,7 @@ static void test_config_size_cap(void)
         tenv_free(e);
 }
 
-static void test_config_nul_bytes(void)
+TEST(config_nul_bytes)
 {
         static const char text[] = "address 00:04.0\0 id 1b36:000d\n"
                                    "\0\0\0\0\n"
@@ -514,7 +442,7 @@ static void test_config_nul_bytes(void)
         tenv_free(e);
 }
 
-static void test_config_invalid_utf8(void)
+TEST(config_invalid_utf8)
 {
         static const char text[] = "\xff\xfe address 00:04.0\n"
                                    "address 00:04.0 id \xc0\xaf:000d\n"
@@ -533,7 +461,7 @@ static void test_config_invalid_utf8(void)
         tenv_free(e);
 }
 
-static void test_config_long_lines(void)
+TEST(config_long_lines)
 {
         struct tenv *e = machine();
         size_t n = CAP_CONFIG - 64, k;
@@ -569,7 +497,7 @@ static void test_config_long_lines(void)
         tenv_free(e);
 }
 
-static void test_config_cr_only(void)
+TEST(config_cr_only)
 {
         static const char rules[] = "address 00:04.0\raddress 00:01.0\r";
         static const char header[] = "# vfio-claim rules for this box\raddress 00:04.0\r";
@@ -621,7 +549,7 @@ static char *cmdline_of(size_t size, const char *rule, bool rule_first, size_t *
         return s;
 }
 
-static void test_cmdline_cap(void)
+TEST(cmdline_cap)
 {
         struct tenv *e = machine();
         const char *rule = "vfio_claim.rule=\"address 00:03.0\"";
@@ -653,7 +581,7 @@ static void test_cmdline_cap(void)
         tenv_free(e);
 }
 
-static void test_cmdline_not_a_file(void)
+TEST(cmdline_not_a_file)
 {
         static const char nul[] = "ro vfio_claim=off\0 vfio_claim.rule=\"address 00:04.0\"\n";
         struct tenv *e = machine();
@@ -698,7 +626,7 @@ static char *no_match(struct tenv *e, unsigned line, const char *rule, bool erro
         return xasprintf("%s: %s:%u (%s): matches no PCI device", error ? "error" : "warning", e->config, line, rule);
 }
 
-static void test_uevent_missing(void)
+TEST(uevent_missing)
 {
         struct tenv *e = machine();
         char *p = dev_file(e, "0000:00:03.0", "uevent"), *q = dev_file(e, "0000:00:04.0", "uevent");
@@ -720,7 +648,7 @@ static void test_uevent_missing(void)
         tenv_free(e);
 }
 
-static void test_uevent_unreadable(void)
+TEST(uevent_unreadable)
 {
         struct tenv *e = machine();
         char *p = dev_file(e, "0000:00:03.0", "uevent");
@@ -756,7 +684,7 @@ static void test_uevent_unreadable(void)
         tenv_free(e);
 }
 
-static void test_uevent_garbage(void)
+TEST(uevent_garbage)
 {
         static const char binary[] = "\x00\xff\xfe\x01garbage\nPCI_ID=8086:2922\nPCI_CLASS=010601\n";
         struct tenv *e = machine();
@@ -825,7 +753,70 @@ static void test_uevent_garbage(void)
         tenv_free(e);
 }
 
-static void test_override_surprises(void)
+/* PCI_ID without PCI_CLASS: refused with a message, never read as class 0. */
+TEST(uevent_no_class)
+{
+        struct tenv *e = machine();
+        char *m = uevent_msg(e, "0000:00:03.0", "no PCI_ID or PCI_CLASS");
+        char *err = no_match(e, 1, "address 00:03.0", true), *err2 = no_match(e, 2, "id ::0000", true);
+
+        SETUP(fakesys_write(e->fs, "bus/pci/devices/0000:00:03.0/uevent",
+                            "DRIVER=ahci\nPCI_ID=8086:2922\nPCI_SUBSYS_ID=1AF4:1100\nPCI_SLOT_NAME=0000:00:03.0\n"));
+        /* "id ::0000" is class 00, subclass 00: what a missing class read as 0 would match. */
+        tenv_config(e, "address 00:03.0\nid ::0000\n");
+        ROUND(e, .what = "uevent without PCI_CLASS", .changes = NONE, .apply_msgs = LIST(m), .check_code = 1,
+              .check_msgs = LIST(m, err, err2));
+        free(m);
+        free(err);
+        free(err2);
+        tenv_free(e);
+}
+
+/* A name of n 'd's: "dddd...". */
+static char *driver_name(size_t n)
+{
+        char *s = malloc(n + 1);
+
+        if (!s)
+                t_fatal(__FILE__, __LINE__, "malloc", -ENOMEM);
+        memset(s, 'd', n);
+        s[n] = 0;
+        return s;
+}
+
+/*
+ * DRIVER= at the cap: a driver name of 63 characters fits the 64-byte field
+ * with its NUL and is used (the device is unbound from it); 64 characters
+ * are refused as unexpected contents and the device is left alone. Under
+ * ASan a write past the field would end the run.
+ */
+TEST(uevent_driver_cap)
+{
+        struct tenv *e = machine();
+        char *d63 = driver_name(63), *d64 = driver_name(64);
+        char *unbind63 = xasprintf("bus/pci/drivers/%s/unbind", d63);
+        char *said63 = xasprintf("0000:00:03.0 [8086:2922]: unbinding from %s", d63);
+        char *m = uevent_msg(e, "0000:00:03.0", "unexpected contents");
+
+        tenv_config(e, GOOD_RULE);
+        SETUP(fakesys_set_driver(e->fs, "0000:00:03.0", d63));
+        CHECK(contains(tattr(e, "0000:00:03.0", "uevent"), d63), "the fixture put the 63-character name in uevent");
+        ROUND(e, .what = "DRIVER= of 63 characters", .changes = LIST(OVR("0000:00:03.0"), unbind63, VFIO_BIND),
+              .apply_msgs = LIST(said63), .check_code = 0);
+        SETUP(fakesys_write(e->fs, OVR("0000:00:03.0"), "(null)\n"));
+        SETUP(fakesys_set_driver(e->fs, "0000:00:03.0", d64));
+        CHECK(contains(tattr(e, "0000:00:03.0", "uevent"), d64), "the fixture put the 64-character name in uevent");
+        ROUND(e, .what = "DRIVER= of 64 characters", .changes = NONE, .apply_msgs = LIST(m), .check_code = 1,
+              .check_msgs = LIST(m));
+        free(d63);
+        free(d64);
+        free(unbind63);
+        free(said63);
+        free(m);
+        tenv_free(e);
+}
+
+TEST(override_surprises)
 {
         struct tenv *e = machine();
         char *p = dev_file(e, "0000:00:03.0", "driver_override");
@@ -857,7 +848,7 @@ static void test_override_surprises(void)
         tenv_free(e);
 }
 
-static void test_driver_link_surprises(void)
+TEST(driver_link_surprises)
 {
         struct tenv *e = machine();
         char *link = dev_file(e, "0000:00:03.0", "driver"), *unbind = tree_file(e, "bus/pci/unbind");
@@ -891,7 +882,7 @@ static void test_driver_link_surprises(void)
         tenv_free(e);
 }
 
-static void test_iommu_group_dangling(void)
+TEST(iommu_group_dangling)
 {
         struct tenv *e = machine();
         char *link = dev_file(e, "0000:00:04.0", "iommu_group");
@@ -907,7 +898,40 @@ static void test_iommu_group_dangling(void)
         tenv_free(e);
 }
 
-static void test_sysfs_not_a_tree(void)
+/*
+ * An iommu_group link whose name is not a number: refused with a message,
+ * never read as group 0. An endpoint shares group 0 with the host bridge
+ * here, so 'group' on a misread device would pull it in.
+ */
+TEST(iommu_group_not_a_number)
+{
+        struct tenv *e = machine();
+        char *link = dev_file(e, "0000:00:04.0", "iommu_group"), *dir = tree_file(e, "kernel/iommu_groups/abc");
+
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:05.0",
+                                       .vendor = 0x8086,
+                                       .device = 0x10d3,
+                                       .subvendor = 0x1af4,
+                                       .subdevice = 0x1100,
+                                       .class = 0x020000,
+                                       .driver = "e1000e",
+                                       .group = "0"});
+        SETUP(mkdir(dir, 0755) < 0 ? -errno : 0);
+        SETUP(unlink(link) < 0 ? -errno : 0);
+        SETUP(symlink("../../../kernel/iommu_groups/abc", link) < 0 ? -errno : 0);
+        tenv_config(e, "address 00:04.0 group\n");
+        ROUND(e, .what = "iommu_group link named 'abc'",
+              .changes = LIST(OVR("0000:00:04.0"), "bus/pci/drivers/xhci_hcd/unbind", VFIO_BIND),
+              .apply_msgs = LIST("0000:00:04.0 [1b36:000d]: cannot read its IOMMU group: Invalid argument"),
+              .check_code = 0);
+        CHECK(strcmp(tattr(e, "0000:00:05.0", "driver_override"), "(null)\n") == 0,
+              "group 0's endpoint is not pulled in: its override is '%s'", tattr(e, "0000:00:05.0", "driver_override"));
+        free(dir);
+        free(link);
+        tenv_free(e);
+}
+
+TEST(sysfs_not_a_tree)
 {
         struct tenv *e = machine();
         char *file = xasprintf("%s/not-sysfs", e->dir), *msg;
@@ -939,7 +963,7 @@ static void test_sysfs_not_a_tree(void)
 
 /* ---- a device that disappears ---- */
 
-static void test_device_gone_link(void)
+TEST(device_gone_link)
 {
         struct tenv *e = machine();
         char *dir = tree_file(e, fakesys_dev_dir(e->fs, "0000:00:03.0"));
@@ -978,7 +1002,7 @@ static void vanish_tick(void *userdata)
                 v->moved = true;
 }
 
-static void test_device_gone_race(void)
+TEST(device_gone_race)
 {
         struct tenv *e = machine();
         char *dir = tree_file(e, fakesys_dev_dir(e->fs, "0000:00:03.0")),
@@ -1050,36 +1074,8 @@ static void test_device_gone_race(void)
         tenv_free(e);
 }
 
-static void test_summary(void)
+TEST(summary)
 {
         t_diag("%u runs of vfio-claim, the slowest %.2f s (the limit is %.0f s)", n_runs, slowest_run, TIMEOUT_S);
         CHECK(n_runs > 0 && slowest_run < TIMEOUT_S, "no run came near the time limit");
-}
-
-int main(int argc, char *argv[])
-{
-        static const struct t_case cases[] = {
-                {"config-fifo", test_config_fifo},
-                {"config-not-a-file", test_config_not_a_file},
-                {"config-huge", test_config_huge},
-                {"config-size-cap", test_config_size_cap},
-                {"config-nul-bytes", test_config_nul_bytes},
-                {"config-invalid-utf8", test_config_invalid_utf8},
-                {"config-long-lines", test_config_long_lines},
-                {"config-cr-only", test_config_cr_only},
-                {"cmdline-cap", test_cmdline_cap},
-                {"cmdline-not-a-file", test_cmdline_not_a_file},
-                {"uevent-missing", test_uevent_missing},
-                {"uevent-unreadable", test_uevent_unreadable},
-                {"uevent-garbage", test_uevent_garbage},
-                {"override-surprises", test_override_surprises},
-                {"driver-link-surprises", test_driver_link_surprises},
-                {"iommu-group-dangling", test_iommu_group_dangling},
-                {"sysfs-not-a-tree", test_sysfs_not_a_tree},
-                {"device-gone-link", test_device_gone_link},
-                {"device-gone-race", test_device_gone_race},
-                {"summary", test_summary},
-        };
-
-        return t_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

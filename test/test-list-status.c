@@ -13,6 +13,8 @@
 
 #include "harness.h"
 
+TEST_NEEDS_BINARY()
+
 /* Runs a read-only verb and checks that it wrote nothing to the tree. */
 static void ro_run(struct tenv *e, struct result *r, const char *verb, const char *opt)
 {
@@ -49,7 +51,7 @@ static char *block_of(const char *out, const char *addr)
         return strdup("");
 }
 
-static void test_list_human(void)
+TEST(list_human)
 {
         struct tenv *e = tenv_new();
         struct result r = {0};
@@ -109,7 +111,7 @@ static void test_list_human(void)
         tenv_free(e);
 }
 
-static void test_list_json(void)
+TEST(list_json)
 {
         struct tenv *e = tenv_new();
         struct result r = {0};
@@ -185,7 +187,7 @@ static void test_list_json(void)
         tenv_free(e);
 }
 
-static void test_status(void)
+TEST(status)
 {
         struct tenv *e = tenv_new();
         struct result r = {0};
@@ -266,7 +268,7 @@ static void test_status(void)
         tenv_free(e);
 }
 
-static void test_status_json(void)
+TEST(status_json)
 {
         struct tenv *e = tenv_new();
         struct result r = {0};
@@ -318,7 +320,7 @@ static void test_status_json(void)
         tenv_free(e);
 }
 
-static void test_status_iommu_off_and_off_switch(void)
+TEST(status_iommu_off_and_off_switch)
 {
         struct tenv *e = tenv_new();
         struct result r = {0};
@@ -339,7 +341,7 @@ static void test_status_iommu_off_and_off_switch(void)
         tenv_free(e);
 }
 
-static void test_mkfakesys_tree(void)
+TEST(mkfakesys_tree)
 {
         struct tenv *e = tenv_new();
         struct result r = {0};
@@ -368,18 +370,4 @@ static void test_mkfakesys_tree(void)
         free(dir);
         result_clear(&r);
         tenv_free(e);
-}
-
-int main(int argc, char *argv[])
-{
-        static const struct t_case cases[] = {
-                {"list-human", test_list_human},
-                {"list-json", test_list_json},
-                {"status", test_status},
-                {"status-json", test_status_json},
-                {"status-iommu-off-and-off-switch", test_status_iommu_off_and_off_switch},
-                {"mkfakesys-tree", test_mkfakesys_tree},
-        };
-
-        return t_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

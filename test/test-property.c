@@ -98,6 +98,8 @@
 
 #include "harness.h"
 
+TEST_NEEDS_BINARY()
+
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
 #elif defined(__has_feature)
@@ -866,8 +868,7 @@ static void gen_malformed(struct rng *g, struct buf *o)
                 "id 8086:2922:01xx:00:00",
                 "address 00:03.0\x01",
                 "address 00:03.0\r id 8086:",
-                "id\x0b"
-                "8086:",
+                "id\v8086:",
         };
         unsigned k = rn(g, sizeof(bad) / sizeof(bad[0]) + 2);
 
@@ -1089,9 +1090,10 @@ static void oracle(struct tree *t, struct ruleset *rs)
 
                         /* Its own direct picks, and devices it matches that an
                          * earlier rule took for the same driver. */
-                        bool from = d->rule == (int)ri ? !d->via
-                                                       : d->rule >= 0 && strcmp(rs->r[d->rule].driver, r->driver) == 0 &&
-                                                                 o_match(r, d);
+                        bool from = d->rule == (int)ri
+                                            ? !d->via
+                                            : d->rule >= 0 && strcmp(rs->r[d->rule].driver, r->driver) == 0 &&
+                                                      o_match(r, d);
 
                         if (!from || d->group < 0)
                                 continue;
@@ -1769,7 +1771,7 @@ static int worker_main(uint64_t seed, unsigned first, unsigned jobs, unsigned n_
         return w.failed ? 1 : 0;
 }
 
-static void test_property(void)
+TEST(property)
 {
         uint64_t seed;
         unsigned long n_cases = env_ulong("PROPERTY_CASES", 2000);
@@ -1873,15 +1875,4 @@ static void test_property(void)
         CHECK(tot[1] == 0 && failed_workers == 0, "%lu of %lu random cases as the oracle says (seed %" PRIu64 ")",
               tot[0] - tot[1], tot[0], seed);
         CHECK(tot[0] > 0, "at least one case ran");
-}
-
-int main(int argc, char *argv[])
-{
-        static const struct t_case cases[] = {
-                {"property", test_property},
-        };
-
-        if (argc > 0)
-                argv0 = argv[0];
-        return t_main(argc, argv, cases, sizeof(cases) / sizeof(cases[0]));
 }

@@ -2,12 +2,16 @@
 /* Rule resolution on devices in memory: guards, bridges, conflicts. */
 #include <stdarg.h>
 
-#include "tests.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
 #include "vfio-claim.h"
 
 static unsigned n_errors, n_warnings;
 
-static void count(void *data, int prio, const char *fmt, va_list ap)
+static void count_msgs(void *data, int prio, const char *fmt, va_list ap)
 {
         if (prio <= LOG_ERR)
                 n_errors++;
@@ -15,10 +19,9 @@ static void count(void *data, int prio, const char *fmt, va_list ap)
                 n_warnings++;
 }
 
-#define DEV(a, b, s, f, v, d, c)                                                                   \
-        {                                                                                          \
-                .addr = a, .bus = b, .slot = s, .func = f, .vendor = v, .device = d, .class = c,  \
-                .group = -1                                                                        \
+#define DEV(a, b, s, f, v, d, c)                                                                                       \
+        {                                                                                                              \
+                .addr = a, .bus = b, .slot = s, .func = f, .vendor = v, .device = d, .class = c, .group = -1           \
         }
 
 static struct vc_dev machine[] = {
@@ -35,8 +38,8 @@ static struct vc_ctx *ctx;
 static const char *resolve(const char *text, enum vc_rule_state *state)
 {
         static char out[256];
-        struct vc_config cfg = { 0 };
-        struct vc_devlist devs = { machine, sizeof(machine) / sizeof(machine[0]) };
+        struct vc_config cfg = {0};
+        struct vc_devlist devs = {machine, sizeof(machine) / sizeof(machine[0])};
         char *copy = strdup(text), *save = NULL;
 
         n_errors = n_warnings = 0;
@@ -61,12 +64,21 @@ static const char *resolve(const char *text, enum vc_rule_state *state)
         return out;
 }
 
-int main(void)
+/* Every case resolves on the machine above with one context that counts the messages. */
+__attribute__((constructor)) static void setup(void)
+{
+        SETUP(vc_ctx_new("/nonexistent", &ctx));
+        vc_ctx_set_log_fn(ctx, count_msgs, NULL);
+}
+
+__attribute__((destructor)) static void teardown(void)
+{
+        vc_ctx_free(ctx);
+}
+
+TEST(address_and_id)
 {
         enum vc_rule_state st;
-
-        CHECK_INT(vc_ctx_new("/nonexistent", &ctx), 0);
-        vc_ctx_set_log_fn(ctx, count, NULL);
 
         /* Twins by address: only the addressed one. */
         CHECK_STR(resolve("address 03:00.0", &st), "03:00.0");
@@ -75,6 +87,12 @@ int main(void)
         CHECK_STR(resolve("id 8086:2922", NULL), "00:1f.2 03:00.0");
         /* Wildcard slot: both functions. */
         CHECK_STR(resolve("address 01:00", NULL), "01:00.0 01:00.1");
+}
+
+TEST(guards)
+{
+        enum vc_rule_state st;
+
         /* Guard as lspci -s -d: the matching function only. */
         CHECK_STR(resolve("address 01:00 id 10de:1b80", &st), "01:00.0");
         CHECK_INT(st, VC_RULE_OK);
@@ -88,6 +106,12 @@ int main(void)
         CHECK_STR(resolve("address 05:00.0 id 8086:1c02", &st), "");
         CHECK_INT(st, VC_RULE_NO_MATCH);
         CHECK_INT(n_errors, 0);
+}
+
+TEST(classes_and_bridges)
+{
+        enum vc_rule_state st;
+
         /* Class selectors. */
         CHECK_STR(resolve("id ::0106", NULL), "00:1f.2 03:00.0");
         CHECK_STR(resolve("id ::04xx", NULL), "01:00.1");
@@ -96,6 +120,12 @@ int main(void)
         CHECK_INT(st, VC_RULE_NO_MATCH);
         CHECK_INT(n_warnings, 1);
         CHECK_STR(resolve("id 8086:", NULL), "00:1f.2 03:00.0");
+}
+
+TEST(conflicts_and_redundancy)
+{
+        enum vc_rule_state st;
+
         /* Two rules, two drivers: the first wins, the second is warned about. */
         CHECK_STR(resolve("address 03:00.0 driver pci-stub\nid 8086:2922", NULL), "00:1f.2 03:00.0=pci-stub");
         CHECK_INT(n_warnings, 1);
@@ -115,7 +145,4 @@ int main(void)
         /* But a rule that matches only a bridge still matches nothing. */
         CHECK_STR(resolve("address 03:00.0\naddress 00:01.0", &st), "03:00.0");
         CHECK_INT(st, VC_RULE_NO_MATCH);
-
-        vc_ctx_free(ctx);
-        return tests_finish("test-resolve");
 }

@@ -15,7 +15,7 @@ static void quiet(void *data, int prio, const char *fmt, va_list ap)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         struct vc_ctx *ctx;
-        struct vc_config cfg = { 0 };
+        struct vc_config cfg = {0};
         char *s;
 
         if (size > VC_CMDLINE_MAX)

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static char path[] = "/tmp/fuzz-config-XXXXXX";
         static int fd = -1;
         struct vc_ctx *ctx;
-        struct vc_config cfg = { 0 };
+        struct vc_config cfg = {0};
 
         if (fd < 0) {
                 fd = mkstemp(path);
