@@ -17,9 +17,12 @@
 #   vm_copy_libs STAGE BINARY
 #                             copy a dynamic BINARY's loader and libraries
 #                             into STAGE (nothing for a static one)
+#   vm_copy_qemu STAGE        copy this machine's qemu-system-x86_64 into
+#                             STAGE with what it needs to run a TCG guest
 #   vm_boot LOG INITRD APPEND [QEMU ARG...]
 #                             boot with the q35 + intel-iommu machine (unless
-#                             VM_NO_IOMMU=1), serial console into LOG
+#                             VM_NO_IOMMU=1) and VM_MEM MiB (default 512),
+#                             serial console into LOG
 
 VM_MODULES=${VM_MODULES:-"vfio-pci vfio_iommu_type1 ahci e1000e"}
 VM_TIMEOUT=${VM_TIMEOUT:-120}
@@ -120,6 +123,38 @@ vm_copy_libs() {
         done
 }
 
+# The guest side of a real VFIO client: the host's qemu-system-x86_64 at
+# the same path, its libraries and loader, the accelerator module and the
+# firmware, found where QEMU itself looks (its -L help list is relative to
+# the binary, so they keep their host paths). Debian builds TCG as a module,
+# and QEMU refuses to start without it. What it opens was read off strace
+# (QEMU 7.2, -machine q35 -nodefaults, no -kernel): bios-256k.bin and
+# kvmvapic.bin, nothing else; the other option ROMs belong to devices and
+# options (-kernel, NICs, VGA) the tests do not use. About 50 MB.
+vm_copy_qemu() {
+        _vm_q=$(command -v qemu-system-x86_64) || return 1
+        mkdir -p "$1${_vm_q%/*}"
+        cp -L "$_vm_q" "$1$_vm_q"
+        vm_copy_libs "$1" "$_vm_q"
+        _vm_a=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+        if [ -f "$_vm_a" ]; then
+                mkdir -p "$1${_vm_a%/*}"
+                cp "$_vm_a" "$1$_vm_a"
+                vm_copy_libs "$1" "$_vm_a"
+        fi
+        for _vm_f in bios-256k.bin kvmvapic.bin; do
+                _vm_found=
+                for _vm_d in $("$_vm_q" -L help); do
+                        [ -f "$_vm_d/$_vm_f" ] || continue
+                        mkdir -p "$1$_vm_d"
+                        cp -L "$_vm_d/$_vm_f" "$1$_vm_d/$_vm_f"
+                        _vm_found=1
+                        break
+                done
+                [ -n "$_vm_found" ] || { vm_log "vm_copy_qemu: no $_vm_f in $("$_vm_q" -L help | tr '\n' ' ')"; return 1; }
+        done
+}
+
 vm_boot() {
         _vm_log=$1 _vm_initrd=$2 _vm_append=$3
         shift 3
@@ -137,7 +172,7 @@ vm_boot() {
         # shellcheck disable=SC2086 # $_vm_iommu is empty or one option pair
         timeout "$VM_TIMEOUT" qemu-system-x86_64 \
                 -machine q35,kernel-irqchip=split -accel tcg $_vm_iommu \
-                -nodefaults -display none -serial stdio -m 512 -no-reboot \
+                -nodefaults -display none -serial stdio -m "${VM_MEM:-512}" -no-reboot \
                 -kernel "$VM_KIMG" -initrd "$_vm_initrd" \
                 -append "console=ttyS0 $_vm_iommu_arg panic=-1 no_timer_check loglevel=1 $_vm_append" \
                 "$@" </dev/null >"$_vm_log" 2>&1
