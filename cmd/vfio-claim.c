@@ -474,8 +474,8 @@ static int verb_apply(int argc, char *argv[])
                 log_msg(LOG_NOTICE, "vfio_claim=off on the kernel command line: claiming nothing");
                 return 0;
         }
-        r.ctx->dry_run = arg.dry_run || r.cfg.dry_run;
-        if (r.ctx->dry_run)
+        vc_ctx_set_dry_run(r.ctx, arg.dry_run || r.cfg.dry_run);
+        if (vc_ctx_get_dry_run(r.ctx))
                 log_msg(LOG_NOTICE, "dry run%s: nothing will be written",
                         r.cfg.dry_run ? " (vfio_claim.dry_run on the kernel command line)" : "");
         if (r.cfg.n_rules == 0) {
@@ -978,7 +978,7 @@ static int runtime_prepare(struct run *r, const char *verb)
         }
         if (run_init(r) < 0)
                 return -ENOMEM;
-        r->ctx->dry_run = arg.dry_run;
+        vc_ctx_set_dry_run(r->ctx, arg.dry_run);
         return 0;
 }
 

@@ -10,8 +10,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "util.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 #define DEV_FMT "%s [%04x:%04x]"
 #define DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device
@@ -102,7 +101,7 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
         vc_strv_free(members, n);
 }
 
-int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs)
+int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *devs)
 {
         for (size_t i = 0; i < devs->n; i++) {
                 devs->devs[i].rule = NULL;

@@ -12,8 +12,7 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "util.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 /* DDDD:BB:DD.F exactly as the kernel names a PCI device (domain may be longer). */
 bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func)

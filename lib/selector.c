@@ -8,8 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "util.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 /* lspci copies the expression into a 64-byte buffer first. */
 #define FILTER_EXPR_MAX 64

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "util.h"
+#include "internal.h"
 
 int vc_path(char *buf, size_t size, const char *fmt, ...)
 {

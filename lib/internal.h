@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the library's files share and its callers never see: the context's
+ * fields, the log call, and the small helpers for sysfs paths and
+ * attributes. Every function here follows the rules of vfio-claim.h:
+ * negative errno, out-parameters untouched on failure, nothing printed.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vfio-claim.h"
+
+struct vc_ctx {
+        char *sysfs;       /* sysfs root without trailing '/', "/sys" on a live system */
+        bool live;         /* sysfs is the real /sys: modules may be loaded */
+        bool dry_run;      /* log every write instead of doing it */
+        char *modules_dir; /* /lib/modules/RELEASE for module look-ups, NULL: running kernel */
+        vc_log_fn log_fn;
+        void *log_data;
+        struct kmod_ctx *kmod;
+};
+
+/* Through the caller's log function (vc_ctx_set_log_fn); errno is kept for %m. */
+void vc_log(struct vc_ctx *ctx, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* snprintf into a fixed buffer; -ENAMETOOLONG instead of silent truncation. */
+int vc_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+int vc_write_attr(const char *path, const char *value, bool append);
+int vc_read_attr(const char *path, char *buf, size_t size);
+int vc_read_attr_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len);
+int vc_readlink_basename(const char *path, char *buf, size_t size);
+
+/* 0..15 for a hex digit, -1 for anything else. */
+static inline int vc_hexval(char c)
+{
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+bool vc_parse_hex_u32(const char *s, size_t len, uint32_t max, uint32_t *ret);
+bool vc_is_driver_name(const char *s);
+int vc_strv_push(char ***v, size_t *n, char *s);
+void vc_strv_free(char **v, size_t n);
+
+/* The addresses in IOMMU group N, sorted. */
+int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
