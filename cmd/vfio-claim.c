@@ -547,44 +547,34 @@ static void check_modules(struct run *r)
         }
 }
 
-static void check_devices(struct run *r)
+static void on_problem(void *userdata, const struct vc_problem *p)
 {
-        int iommu = vc_iommu_enabled(r->ctx);
-        bool wants_vfio = false;
+        const struct vc_dev *d = p->dev, *b = p->blocker;
 
-        for (size_t i = 0; i < r->devs.n; i++) {
-                struct vc_dev *d = &r->devs.devs[i];
-                const struct vc_dev *blocker = NULL;
-
-                if (!d->rule)
-                        continue;
-                /* vfio-pci and its variants (mlx5_vfio_pci, ...) all need the IOMMU. */
-                if (strstr(d->rule->driver, "vfio"))
-                        wants_vfio = true;
-                if (vc_dev_boot_vga(r->ctx, d) > 0)
-                        log_msg(LOG_WARNING,
-                                "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider video=efifb:off)",
-                                d->addr, d->vendor, d->device, d->rule->origin);
-                if (vc_dev_read_group(r->ctx, d) < 0 || d->group < 0)
-                        continue;
-                if (vc_group_check(r->ctx, &r->devs, d, true, &blocker) < 0 || !blocker)
-                        continue;
-                if (vc_dev_is_chipset_bridge(blocker))
-                        log_msg(LOG_WARNING,
-                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: it shares the group with the chipset bridge %s [%04x:%04x] (class %06x, on %s), which the host needs; without ACS isolation between them this device cannot be passed through on its own (a rule naming the bridge takes it, if the host can do without it)",
-                                d->addr, d->vendor, d->device, d->rule->origin, d->group, blocker->addr,
-                                blocker->vendor, blocker->device, blocker->class,
-                                blocker->driver[0] ? blocker->driver : "no driver");
-                else
-                        log_msg(LOG_WARNING,
-                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (add it, or use 'group')",
-                                d->addr, d->vendor, d->device, d->rule->origin, d->group, blocker->addr,
-                                blocker->vendor, blocker->device, blocker->driver[0] ? blocker->driver : "no driver");
-        }
-        if (wants_vfio && iommu == 0)
+        switch (p->kind) {
+        case VC_PROBLEM_BOOT_VGA:
+                log_msg(LOG_WARNING,
+                        "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider video=efifb:off)",
+                        d->addr, d->vendor, d->device, d->rule->origin);
+                break;
+        case VC_PROBLEM_GROUP_CHIPSET:
+                log_msg(LOG_WARNING,
+                        "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: it shares the group with the chipset bridge %s [%04x:%04x] (class %06x, on %s), which the host needs; without ACS isolation between them this device cannot be passed through on its own (a rule naming the bridge takes it, if the host can do without it)",
+                        d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor, b->device,
+                        b->class, b->driver[0] ? b->driver : "no driver");
+                break;
+        case VC_PROBLEM_GROUP_DRIVER:
+                log_msg(LOG_WARNING,
+                        "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (add it, or use 'group')",
+                        d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor, b->device,
+                        b->driver[0] ? b->driver : "no driver");
+                break;
+        case VC_PROBLEM_NO_IOMMU:
                 log_msg(LOG_WARNING,
                         "the IOMMU is not enabled (no %s/kernel/iommu_groups): vfio-pci will not bind; enable VT-d/AMD-Vi and add intel_iommu=on or amd_iommu=on",
                         arg.sysfs);
+                break;
+        }
 }
 
 static void print_check_human(const struct run *r)
@@ -686,7 +676,7 @@ static int verb_check(int argc, char *argv[])
         }
         (void)vc_resolve(r.ctx, &r.cfg, &r.devs);
         log_rule_results(&r, LOG_ERR);
-        check_devices(&r);
+        (void)vc_find_problems(r.ctx, &r.devs, on_problem, NULL);
         cs.busy_seen = calloc(r.devs.n + 1, sizeof(bool));
         k = cs.busy_seen ? vc_find_busy(r.ctx, arg.proc, &r.devs, on_busy, &cs) : -ENOMEM;
         free(cs.busy_seen);
@@ -818,28 +808,13 @@ static int verb_list(int argc, char *argv[])
 
 /* ---- status ---- */
 
-struct dev_status {
-        bool on_target;
-        bool viable;
-        bool have_group;
-        const struct vc_dev *blocker;
-        bool vfio_node;
-};
-
-static void get_status(struct run *r, struct vc_dev *d, struct dev_status *s)
+static bool vfio_node_exists(const struct vc_dev *d)
 {
         char path[4096];
         struct stat st;
 
-        *s = (struct dev_status){ 0 };
-        (void)vc_dev_read_driver(r->ctx, d);
-        s->on_target = strcmp(d->driver, d->rule->driver) == 0;
-        if (vc_dev_read_group(r->ctx, d) >= 0 && d->group >= 0) {
-                s->have_group = true;
-                s->viable = vc_group_check(r->ctx, &r->devs, d, false, &s->blocker) >= 0 && !s->blocker;
-                snprintf(path, sizeof(path), "%s/vfio/%d", arg.dev, d->group);
-                s->vfio_node = stat(path, &st) == 0;
-        }
+        snprintf(path, sizeof(path), "%s/vfio/%d", arg.dev, d->group);
+        return stat(path, &st) == 0;
 }
 
 static int verb_status(int argc, char *argv[])
@@ -878,12 +853,13 @@ finish:
         }
         for (size_t i = 0; i < r.devs.n; i++) {
                 struct vc_dev *d = &r.devs.devs[i];
-                struct dev_status s;
+                struct vc_dev_status s;
+                bool vfio_node;
 
-                if (!d->rule)
-                        continue;
+                if (vc_dev_status(r.ctx, &r.devs, d, &s) < 0)
+                        continue; /* not selected */
                 selected++;
-                get_status(&r, d, &s);
+                vfio_node = s.have_group && vfio_node_exists(d);
                 if (!s.on_target)
                         bad++;
                 if (arg.json) {
@@ -911,7 +887,7 @@ finish:
                         else
                                 json_null();
                         json_key("vfio_device_node");
-                        json_bool(s.vfio_node);
+                        json_bool(vfio_node);
                         json_end_object();
                         continue;
                 }
@@ -924,7 +900,7 @@ finish:
                                 printf(": %s stays on %s", s.blocker->addr,
                                        s.blocker->driver[0] ? s.blocker->driver : "no driver");
                         if (strcmp(d->rule->driver, "vfio-pci") == 0)
-                                printf(", %s/vfio/%d %s", arg.dev, d->group, s.vfio_node ? "present" : "MISSING");
+                                printf(", %s/vfio/%d %s", arg.dev, d->group, vfio_node ? "present" : "MISSING");
                         printf("\n");
                 } else
                         printf("\tno IOMMU group (IOMMU off?)\n");
@@ -1106,17 +1082,13 @@ static int verb_release(int argc, char *argv[])
                         if (!vc_slot_match(&f, d))
                                 continue;
                         n++;
-                        k = vc_dev_held(r.ctx, d);
+                        k = vc_release_wanted(r.ctx, d, &f);
                         if (k < 0) {
                                 log_msg(LOG_ERR, "%s: cannot read its driver or driver_override: %s", d->addr,
                                         strerror(-k));
                                 result = EXIT_PROBLEMS;
                                 continue;
                         }
-                        /* A driverless device named exactly (unbound by hand, say)
-                         * gets the re-probe that hands it to its host driver. */
-                        if (k == 0 && !d->driver[0] && f.bus >= 0 && f.slot >= 0 && f.func >= 0)
-                                k = 1;
                         if (k == 0) {
                                 /* "release *" gives back what is held, and leaves the rest alone. */
                                 log_msg(LOG_INFO, "%s [%04x:%04x]: not held (no driver_override, on %s); left alone",

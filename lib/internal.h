@@ -45,3 +45,17 @@ void vc_strv_free(char **v, size_t n);
 
 /* The addresses in IOMMU group N, sorted. */
 int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
+/* No driver, vfio-pci or a variant, pci-stub: a device that keeps its IOMMU group viable. */
+bool vc_driver_keeps_group_viable(const char *driver);
+/* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it. */
+void vc_format_new_id(const struct vc_rule *rule, char *buf, size_t size);
+/*
+ * Writes "value\n" to SYSFS/REL, as echo does. Outside the live /sys the tree
+ * is a capture or a test fixture: there the command files (bind, unbind,
+ * new_id, remove_id, drivers_probe) keep every line written, so that what
+ * was asked of the kernel can be read back in order.
+ */
+int vc_sysfs_write(struct vc_ctx *ctx, const char *value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#define VC_DEV_FMT "%s [%04x:%04x]"
+#define VC_DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device

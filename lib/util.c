@@ -108,6 +108,25 @@ int vc_write_attr(const char *path, const char *value, bool append)
         return 0;
 }
 
+int vc_sysfs_write(struct vc_ctx *ctx, const char *value, const char *fmt, ...)
+{
+        char path[4096], rel[512], line[256];
+        const char *base;
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(rel, sizeof(rel), fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= sizeof(rel))
+                return -ENAMETOOLONG;
+        if (vc_path(path, sizeof(path), "%s/%s", ctx->sysfs, rel) < 0 ||
+            vc_path(line, sizeof(line), "%s\n", value) < 0)
+                return -ENAMETOOLONG;
+        base = strrchr(rel, '/');
+        return vc_write_attr(path, line, !ctx->live && strcmp(base ? base + 1 : rel, "driver_override") != 0);
+}
+
 int vc_read_attr_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len)
 {
         _cleanup_close_ int fd = -1;

@@ -13,10 +13,12 @@
  *     does), a device whose sysfs entry it cannot use; and libkmod's own
  *     messages, passed on;
  *   - the engine's account, device by device, of what it decided and did
- *     (vc_resolve, vc_apply, vc_release: lib/engine.c). At boot that account
+ *     (vc_resolve, vc_apply, vc_release: lib/engine.c, lib/release.c). At boot that account
  *     is the admin's only report, and each step must be logged before the
  *     next write, which may hang in a driver's probe: the caller's watchdog
  *     names the last step it received (cmd/watchdog.c).
+ * Everything else (what check warns about, what status shows, whether release
+ * has anything to give back) is returned as data for the caller to word.
  */
 #pragma once
 
@@ -134,6 +136,8 @@ bool vc_dev_is_chipset_bridge(const struct vc_dev *dev);
 bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev);
 int vc_iommu_enabled(struct vc_ctx *ctx);
 bool vc_driver_loaded(struct vc_ctx *ctx, const char *driver);
+/* vfio-pci and its variants (mlx5_vfio_pci, ...): they bind only with an IOMMU. */
+bool vc_driver_needs_iommu(const char *driver);
 
 bool vc_slot_match(const struct vc_slot_filter *f, const struct vc_dev *dev);
 bool vc_id_match(const struct vc_id_filter *f, const struct vc_dev *dev);
@@ -219,8 +223,15 @@ struct vc_apply_stats {
 int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, unsigned flags,
              struct vc_apply_stats *ret);
 
-/* 1 when release has something to give back on dev (see lib/engine.c). */
-int vc_dev_held(struct vc_ctx *ctx, struct vc_dev *dev);
+/*
+ * Whether release has anything to give back on dev: 1 when a driver_override
+ * is set, or the device is on vfio-pci (or a variant), pci-stub, or the
+ * driver its rule names, or it has no driver and named (the argument it was
+ * found by) names exactly it: a device unbound by hand gets the re-probe
+ * that hands it to its host driver. 0: it is on its host driver; unbinding
+ * it would only bounce that driver (or cut off what sits behind a bridge).
+ */
+int vc_release_wanted(struct vc_ctx *ctx, struct vc_dev *dev, const struct vc_slot_filter *named);
 /* Clears the override, takes back the dynamic ids of cfg's id rules that
  * match dev, unbinds it and asks the kernel to probe it again. */
 int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev);
@@ -229,6 +240,37 @@ int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *d
  * predict: count each selected member as on its target driver already. */
 int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *dev, bool predict,
                    const struct vc_dev **ret_blocker);
+
+/* ---- what check warns about and status shows ---- */
+
+enum vc_problem_kind {
+        VC_PROBLEM_BOOT_VGA,      /* dev is the boot VGA device: the host console uses it */
+        VC_PROBLEM_GROUP_CHIPSET, /* dev's group would keep blocker, a chipset bridge the host needs */
+        VC_PROBLEM_GROUP_DRIVER,  /* dev's group would keep blocker on its host driver */
+        VC_PROBLEM_NO_IOMMU,      /* a rule wants vfio-pci but the kernel made no IOMMU groups (dev NULL) */
+};
+
+struct vc_problem {
+        enum vc_problem_kind kind;
+        const struct vc_dev *dev;
+        const struct vc_dev *blocker;
+};
+
+typedef void (*vc_problem_fn)(void *userdata, const struct vc_problem *p);
+
+/* For each selected device (after vc_resolve), what would keep apply's result
+ * from being usable, in device order, then the IOMMU. */
+int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn fn, void *userdata);
+
+struct vc_dev_status {
+        bool on_target;   /* bound to the driver its rule names */
+        bool have_group;  /* in an IOMMU group */
+        bool viable;      /* ... and every other endpoint there is free for a VM */
+        const struct vc_dev *blocker; /* when not viable: the first that is not */
+};
+
+/* Where a selected device is now (reads its driver and group again). */
+int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_status *ret);
 
 /* ---- modules ---- */
 
