@@ -182,7 +182,7 @@ static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": dry run: would set driver_override to %s", VC_DEV_ARGS(dev), target);
                 return;
         }
-        r = vc_sysfs_write(ctx, target, "bus/pci/devices/%s/driver_override", dev->addr);
+        r = vc_sysfs_write(ctx, target, VC_ATTR_VALUE, "bus/pci/devices/%s/driver_override", dev->addr);
         if (r < 0) {
                 dev->outcome_errno = -r;
                 if (!vc_dev_exists(ctx, dev)) {
@@ -269,7 +269,7 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
                         vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": dry run: would unbind from %s", VC_DEV_ARGS(dev), dev->driver);
                 else {
                         vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": unbinding from %s", VC_DEV_ARGS(dev), dev->driver);
-                        r = vc_sysfs_write(ctx, dev->addr, "bus/pci/drivers/%s/unbind", dev->driver);
+                        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/unbind", dev->driver);
                         if (r < 0 && r != -ENODEV) {
                                 dev->outcome = VC_OUT_FAILED;
                                 dev->outcome_errno = -r;
@@ -290,7 +290,7 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
                        VC_DEV_ARGS(dev), target);
                 return;
         }
-        r = vc_sysfs_write(ctx, dev->addr, "bus/pci/drivers/%s/bind", target);
+        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/bind", target);
         /* The kernel's answer is not the whole truth (drivers_probe never fails, bind
          * can race with the module's own probe): the driver link decides. */
         if (vc_dev_read_driver(ctx, dev) >= 0 && strcmp(dev->driver, target) == 0) {
@@ -363,7 +363,7 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
         }
         if (!vc_driver_loaded(ctx, rule->driver))
                 return;
-        r = vc_sysfs_write(ctx, id, "bus/pci/drivers/%s/new_id", rule->driver);
+        r = vc_sysfs_write(ctx, id, VC_ATTR_COMMAND, "bus/pci/drivers/%s/new_id", rule->driver);
         if (r == -EEXIST)
                 vc_log(ctx, LOG_DEBUG, "%s: id %s already registered with %s", rule->origin, id, rule->driver);
         else if (r < 0)

@@ -28,7 +28,21 @@ void vc_log(struct vc_ctx *ctx, int priority, const char *fmt, ...) __attribute_
 /* snprintf into a fixed buffer; -ENAMETOOLONG instead of silent truncation. */
 int vc_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-int vc_write_attr(const char *path, const char *value, bool append);
+/*
+ * How a sysfs attribute takes a write. The same on the live /sys and on a
+ * fake tree, so that the tested write is the one the boot does: a command
+ * attribute (bind, unbind, new_id, remove_id, drivers_probe) is opened for
+ * appending, a value attribute (driver_override) is replaced. sysfs ignores
+ * both flags (every write() goes to the attribute's store(), whatever the
+ * file position); a plain file then keeps every command in order and only
+ * the last value, which is what the kernel would have seen.
+ */
+enum vc_attr_kind {
+        VC_ATTR_COMMAND,
+        VC_ATTR_VALUE,
+};
+
+int vc_write_attr(const char *path, const char *value, enum vc_attr_kind kind);
 int vc_read_attr(const char *path, char *buf, size_t size);
 int vc_read_attr_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len);
 int vc_readlink_basename(const char *path, char *buf, size_t size);
@@ -49,13 +63,9 @@ int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
 bool vc_driver_keeps_group_viable(const char *driver);
 /* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it. */
 void vc_format_new_id(const struct vc_rule *rule, char *buf, size_t size);
-/*
- * Writes "value\n" to SYSFS/REL, as echo does. Outside the live /sys the tree
- * is a capture or a test fixture: there the command files (bind, unbind,
- * new_id, remove_id, drivers_probe) keep every line written, so that what
- * was asked of the kernel can be read back in order.
- */
-int vc_sysfs_write(struct vc_ctx *ctx, const char *value, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Writes "value\n" to the attribute SYSFS/REL. */
+int vc_sysfs_write(struct vc_ctx *ctx, const char *value, enum vc_attr_kind kind, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 #define VC_DEV_FMT "%s [%04x:%04x]"
 #define VC_DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device

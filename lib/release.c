@@ -49,7 +49,7 @@ int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *d
         if (r < 0)
                 return r;
         if (cur[0]) {
-                r = vc_sysfs_write(ctx, "", "bus/pci/devices/%s/driver_override", dev->addr);
+                r = vc_sysfs_write(ctx, "", VC_ATTR_VALUE, "bus/pci/devices/%s/driver_override", dev->addr);
                 if (r < 0)
                         return r;
                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": driver_override %s cleared", VC_DEV_ARGS(dev), cur);
@@ -66,17 +66,17 @@ int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *d
                     !vc_driver_loaded(ctx, rule->driver))
                         continue;
                 vc_format_new_id(rule, id, sizeof(id));
-                if (vc_sysfs_write(ctx, id, "bus/pci/drivers/%s/remove_id", rule->driver) >= 0)
+                if (vc_sysfs_write(ctx, id, VC_ATTR_COMMAND, "bus/pci/drivers/%s/remove_id", rule->driver) >= 0)
                         vc_log(ctx, LOG_INFO, "%s: id %s removed from %s (remove_id)", rule->origin, id,
                                rule->driver);
         }
         if (dev->driver[0]) {
                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": unbinding from %s", VC_DEV_ARGS(dev), dev->driver);
-                r = vc_sysfs_write(ctx, dev->addr, "bus/pci/drivers/%s/unbind", dev->driver);
+                r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/unbind", dev->driver);
                 if (r < 0 && r != -ENODEV)
                         return r;
         }
-        r = vc_sysfs_write(ctx, dev->addr, "bus/pci/drivers_probe");
+        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers_probe");
         if (r < 0)
                 return r;
         r = vc_dev_read_driver(ctx, dev);
