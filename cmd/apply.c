@@ -17,7 +17,8 @@ static void apply_devices(struct session *s, const struct timespec *t0)
 {
         struct vc_apply_stats st;
 
-        if (session_resolve(s, LOG_WARNING) < 0)
+        /* Only devices a rule can select need their uevent read. */
+        if (session_resolve(s, LOG_WARNING, true) < 0)
                 return;
         (void)vc_apply(s->ctx, &s->cfg, &s->devs, VC_APPLY_NEW_ID, &st);
         for (size_t i = 0; i < s->devs.n; i++) {

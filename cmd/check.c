@@ -198,7 +198,7 @@ static int check(int argc, char *argv[])
         }
         if (s.cfg.off)
                 log_msg(LOG_WARNING, "vfio_claim=off is on the running kernel's command line");
-        if (session_resolve(&s, LOG_ERR) < 0) {
+        if (session_resolve(&s, LOG_ERR, false) < 0) {
                 result = EXIT_PROBLEMS;
                 goto finish;
         }

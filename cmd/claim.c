@@ -111,7 +111,7 @@ static int claim(int argc, char *argv[])
         add_rules(&s, argc, argv);
         if (s.cfg.n_errors > 0 || s.cfg.n_rules == 0)
                 return EXIT_USAGE;
-        if (session_resolve(&s, LOG_ERR) < 0)
+        if (session_resolve(&s, LOG_ERR, false) < 0)
                 return EXIT_PROBLEMS;
         if (vc_find_busy(s.ctx, arg.proc, &s.devs, on_busy_refuse, &busy) < 0)
                 log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
@@ -226,7 +226,7 @@ static int release(int argc, char *argv[])
         /* The configuration names the dynamic ids that would take the device back. */
         if (open_runtime(&s, "release", NEED_NONE) < 0)
                 return EXIT_PROBLEMS;
-        if (session_resolve(&s, -1) < 0)
+        if (session_resolve(&s, -1, false) < 0)
                 return EXIT_PROBLEMS;
         /* Unbinding the controller under / is as fatal as claiming it. */
         busy.what = calloc(s.devs.n + 1, sizeof(char *));

@@ -76,8 +76,8 @@ enum session_need {
 
 int session_open(struct session *s, enum session_need need);
 /* Enumerates and resolves; the rules that select nothing are logged at
- * no_match_priority (-1: not at all). */
-int session_resolve(struct session *s, int no_match_priority);
+ * no_match_priority (-1: not at all). only_selectable: see vc_pci_enumerate(). */
+int session_resolve(struct session *s, int no_match_priority, bool only_selectable);
 void session_close(struct session *s);
 
 /* ---- the deadline watchdog (cmd/watchdog.c) ---- */

@@ -113,7 +113,7 @@ static int list(int argc, char *argv[])
         (void)log_open(&lc);
         if (session_open(&s, NEED_NONE) < 0)
                 return EXIT_PROBLEMS;
-        if (session_resolve(&s, -1) < 0)
+        if (session_resolve(&s, -1, false) < 0)
                 result = EXIT_PROBLEMS;
         if (arg.json)
                 print_json(&s);

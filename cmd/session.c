@@ -109,11 +109,11 @@ int session_open(struct session *s, enum session_need need)
         return 0;
 }
 
-int session_resolve(struct session *s, int no_match_priority)
+int session_resolve(struct session *s, int no_match_priority, bool only_selectable)
 {
         int k;
 
-        k = vc_pci_enumerate(s->ctx, &s->devs);
+        k = vc_pci_enumerate(s->ctx, only_selectable ? &s->cfg : NULL, &s->devs);
         if (k < 0) {
                 log_msg(LOG_ERR, "%s/bus/pci/devices: cannot list PCI devices: %s", arg.sysfs, strerror(-k));
                 return k;

@@ -111,7 +111,7 @@ static int status(int argc, char *argv[])
         }
         if (s.cfg.off)
                 log_msg(LOG_WARNING, "vfio_claim=off is on this boot's kernel command line: nothing was claimed");
-        if (session_resolve(&s, LOG_WARNING) < 0)
+        if (session_resolve(&s, LOG_WARNING, false) < 0)
                 result = EXIT_PROBLEMS;
 finish:
         k = vc_read_file(boot_log, VC_CONFIG_MAX, &boot_log_text, NULL);

@@ -88,7 +88,8 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
         for (size_t i = 0; i < n; i++) {
                 struct vc_dev *m = vc_devlist_find(devs, members[i]);
 
-                if (m && m != dev) {
+                /* A member enumeration left unread (no rule names its address) is read now. */
+                if (m && m != dev && vc_dev_identify(ctx, m) >= 0) {
                         select_dev(ctx, rule, m, dev);
                         if (m->rule == rule && m->via == dev)
                                 vc_log(ctx, LOG_DEBUG, "%s: " VC_DEV_FMT " added: IOMMU group %d of %s", rule->origin,

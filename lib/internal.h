@@ -59,6 +59,8 @@ void vc_strv_free(char **v, size_t n);
 
 /* The addresses in IOMMU group N, sorted. */
 int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
+/* Reads the uevent of a device vc_pci_enumerate() left unread; -EIO when that failed before. */
+int vc_dev_identify(struct vc_ctx *ctx, struct vc_dev *dev);
 /* No driver, vfio-pci or a variant, pci-stub: a device that keeps its IOMMU group viable. */
 bool vc_driver_keeps_group_viable(const char *driver);
 /* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it. */

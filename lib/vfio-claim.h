@@ -88,6 +88,7 @@ int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const ch
 /* ---- devices ---- */
 
 struct vc_rule;
+struct vc_config;
 
 /* What vc_apply() did to a device. */
 enum vc_outcome {
@@ -109,6 +110,10 @@ struct vc_dev {
         char driver[VC_DRIVER_MAX]; /* "" when no driver is bound */
         int group;      /* IOMMU group, -1 when none; valid when group_read */
         bool group_read;
+        /* Only the address is known: vc_pci_enumerate() was told that no rule can
+         * select the device, and the library reads its uevent when it needs to. */
+        bool unread;
+        bool unreadable; /* ... and reading it later failed: treated as absent */
 
         /* Filled by vc_resolve(). */
         const struct vc_rule *rule; /* the rule that selects it, NULL: untouched */
@@ -123,7 +128,15 @@ struct vc_devlist {
 };
 
 bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func);
-int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret);
+/*
+ * Every PCI device under SYSFS/bus/pci/devices, sorted by address, each with
+ * the IDs, class and driver of its uevent (a device whose uevent cannot be
+ * read or parsed is left out, with a warning naming the file). With cfg, and
+ * only when every rule of cfg has an address, a device whose address no
+ * rule's can match is listed with just its address (unread): its uevent is
+ * read only if the library needs it (an IOMMU group a rule takes whole).
+ */
+int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *ret);
 void vc_devlist_clear(struct vc_devlist *l);
 struct vc_dev *vc_devlist_find(const struct vc_devlist *l, const char *addr);
 int vc_dev_read_driver(struct vc_ctx *ctx, struct vc_dev *dev);
