@@ -33,7 +33,7 @@ static void apply_devices(struct session *s, const struct timespec *t0)
                 (long long)elapsed_ms(t0), st.selected, st.claimed, st.already, st.held, st.failed);
 }
 
-static int apply(int argc, char *argv[])
+int verb_apply(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = { 0 };
         struct timespec t0;
@@ -75,11 +75,3 @@ static int apply(int argc, char *argv[])
         apply_devices(&s, &t0);
         return 0;
 }
-
-const struct verb verb_apply = {
-        .name = "apply",
-        .usage = "apply",
-        .fn = apply,
-        .help = "claim the devices the configuration selects (the boot action)",
-        .dry_run = true,
-};

@@ -182,37 +182,34 @@ static void print_json(const struct session *s, const struct check_state *cs, in
         json_end();
 }
 
-static int check(int argc, char *argv[])
+/* The findings beyond the rules: devices, mounts, modules. Returns the exit code. */
+static int check_devices(struct session *s, struct check_state *cs)
 {
-        _cleanup_(session_close) struct session s = { 0 };
-        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
-        struct check_state cs = { .s = &s };
-        int result = 0, k;
+        int k;
 
-        (void)log_open(&lc);
-        if (session_open(&s, NEED_FILES) < 0)
-                return EXIT_PROBLEMS;
-        if (s.no_config) {
-                result = EXIT_NO_CONFIG;
-                goto finish;
-        }
-        if (s.cfg.off)
-                log_msg(LOG_WARNING, "vfio_claim=off is on the running kernel's command line");
-        if (session_resolve(&s, LOG_ERR, false) < 0) {
-                result = EXIT_PROBLEMS;
-                goto finish;
-        }
-        (void)vc_find_problems(s.ctx, &s.devs, on_problem, NULL);
-        cs.busy_seen = calloc(s.devs.n + 1, sizeof(bool));
-        k = cs.busy_seen ? vc_find_busy(s.ctx, arg.proc, &s.devs, on_busy, &cs) : -ENOMEM;
-        free(cs.busy_seen);
-        cs.busy_seen = NULL;
+        (void)vc_find_problems(s->ctx, &s->devs, on_problem, NULL);
+        cs->busy_seen = calloc(s->devs.n + 1, sizeof(bool));
+        k = cs->busy_seen ? vc_find_busy(s->ctx, arg.proc, &s->devs, on_busy, cs) : -ENOMEM;
+        free(cs->busy_seen);
+        cs->busy_seen = NULL;
         if (k < 0)
                 log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read: %s; mounted filesystems not checked",
                         arg.proc, strerror(-k));
-        check_modules(&s);
-        result = arg.fail_busy && cs.busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
-finish:
+        check_modules(s);
+        return arg.fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
+}
+
+int verb_check(int argc, char *argv[])
+{
+        _cleanup_(session_close) struct session s = { 0 };
+        struct check_state cs = { .s = &s };
+        int result;
+
+        result = session_report(&s, NEED_FILES);
+        if (result < 0)
+                return EXIT_PROBLEMS;
+        if (result == 0)
+                result = check_devices(&s, &cs);
         if (arg.json)
                 print_json(&s, &cs, result);
         else
@@ -220,10 +217,3 @@ finish:
         log_close();
         return result;
 }
-
-const struct verb verb_check = {
-        .name = "check",
-        .usage = "check",
-        .fn = check,
-        .help = "validate the configuration and predict what apply would do",
-};

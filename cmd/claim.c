@@ -95,17 +95,13 @@ static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char 
         log_busy(dev, what, "claiming");
 }
 
-static int claim(int argc, char *argv[])
+int verb_claim(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = { 0 };
         struct vc_apply_stats st;
         unsigned busy = 0;
         int result = 0;
 
-        if (argc < 2) {
-                fprintf(stderr, "vfio-claim: claim needs a selector: an address, or a rule such as 'id 10de:1b80'\n");
-                return EXIT_USAGE;
-        }
         if (open_runtime(&s, "claim", NEED_ARGS) < 0)
                 return EXIT_PROBLEMS;
         add_rules(&s, argc, argv);
@@ -125,15 +121,6 @@ static int claim(int argc, char *argv[])
                 result = EXIT_PROBLEMS;
         return result;
 }
-
-const struct verb verb_claim = {
-        .name = "claim",
-        .usage = "claim SELECTOR...",
-        .fn = claim,
-        .help = "claim devices now (addresses, or one rule: claim id 10de:1b80)",
-        .takes_args = true,
-        .dry_run = true,
-};
 
 /* ---- release ---- */
 
@@ -213,16 +200,12 @@ static int release_one(struct session *s, const struct busy_marks *busy, const c
         return result;
 }
 
-static int release(int argc, char *argv[])
+int verb_release(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = { 0 };
         _cleanup_(busy_marks_done) struct busy_marks busy = { &s.devs, NULL };
         int result = 0;
 
-        if (argc < 2) {
-                fprintf(stderr, "vfio-claim: release needs one or more addresses\n");
-                return EXIT_USAGE;
-        }
         /* The configuration names the dynamic ids that would take the device back. */
         if (open_runtime(&s, "release", NEED_NONE) < 0)
                 return EXIT_PROBLEMS;
@@ -242,11 +225,3 @@ static int release(int argc, char *argv[])
         }
         return result;
 }
-
-const struct verb verb_release = {
-        .name = "release",
-        .usage = "release ADDRESS...",
-        .fn = release,
-        .help = "give devices back to their host driver",
-        .takes_args = true,
-};

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the verbs of vfio-claim share: the global options main() parsed, the
- * verb table's entry, and the start-up every verb that reads rules goes
- * through (cmd/session.c).
+ * verbs' entry points (the table is in vfio-claim.c), the start-up every
+ * verb goes through (session.c) and apply's watchdog (watchdog.c).
  */
 #pragma once
 
@@ -40,17 +40,13 @@ struct args {
 
 extern struct args arg;
 
-/* One verb, as kmod's struct kmod_cmd: argv[0] is the verb's name. */
-struct verb {
-        const char *name;
-        const char *usage; /* "claim SELECTOR...", for --help */
-        int (*fn)(int argc, char *argv[]);
-        const char *help;
-        bool takes_args;
-        bool dry_run; /* takes --dry-run */
-};
-
-extern const struct verb verb_apply, verb_check, verb_list, verb_status, verb_claim, verb_release;
+/* The verbs, one file each; argv[0] is the verb's name, the result the exit code. */
+int verb_apply(int argc, char *argv[]);
+int verb_check(int argc, char *argv[]);
+int verb_list(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);
+int verb_claim(int argc, char *argv[]);
+int verb_release(int argc, char *argv[]);
 
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);
@@ -75,6 +71,10 @@ enum session_need {
 };
 
 int session_open(struct session *s, enum session_need need);
+/* list, check, status: the log on stderr (or collected for --json), then
+ * session_open() and session_resolve(). Returns <0 when nothing can run, else
+ * the exit code so far: 0, EXIT_NO_CONFIG, or EXIT_PROBLEMS (no devices). */
+int session_report(struct session *s, enum session_need need);
 /* Enumerates and resolves; the rules that select nothing are logged at
  * no_match_priority (-1: not at all). only_selectable: see vc_pci_enumerate(). */
 int session_resolve(struct session *s, int no_match_priority, bool only_selectable);

@@ -104,17 +104,15 @@ static void print_json(struct session *s)
         json_end();
 }
 
-static int list(int argc, char *argv[])
+int verb_list(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = { 0 };
-        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
-        int result = 0;
+        int result;
 
-        (void)log_open(&lc);
-        if (session_open(&s, NEED_NONE) < 0)
+        /* list needs no configuration: EXIT_NO_CONFIG never comes back here. */
+        result = session_report(&s, NEED_NONE);
+        if (result < 0)
                 return EXIT_PROBLEMS;
-        if (session_resolve(&s, -1, false) < 0)
-                result = EXIT_PROBLEMS;
         if (arg.json)
                 print_json(&s);
         else
@@ -122,10 +120,3 @@ static int list(int argc, char *argv[])
         log_close();
         return result;
 }
-
-const struct verb verb_list = {
-        .name = "list",
-        .usage = "list",
-        .fn = list,
-        .help = "list every PCI device and the rule that selects it",
-};

@@ -44,6 +44,25 @@ static void load_cmdline(struct session *s)
                         k == -EINVAL ? "NUL byte in it" : vc_read_strerror(k));
 }
 
+/* No file of the configuration could be read: fatal or not, by the rule below. */
+static void missing_config(struct session *s, enum session_need need)
+{
+        if (need == NEED_FILES) {
+                if (s->config_error == -ENOENT && !arg.config && s->cfg.n_rules > 0) {
+                        log_msg(LOG_NOTICE, "checking the vfio_claim.rule= rules of the kernel command line only");
+                        return;
+                }
+                if (s->config_error == -ENOENT)
+                        log_msg(LOG_ERR, "no configuration to check");
+                s->no_config = true;
+        } else if (need == NEED_RULES && s->cfg.n_rules == 0) {
+                if (s->config_error == -ENOENT)
+                        log_msg(LOG_ERR, "no configuration: %s does not exist and no vfio_claim.rule= on the kernel command line",
+                                arg.config ? arg.config : CONFIG_FILE);
+                s->no_config = true;
+        }
+}
+
 /*
  * The rule, for every verb:
  *
@@ -63,6 +82,8 @@ static void load_cmdline(struct session *s)
  *     has rules: check examines files, so a file named with --config that is
  *     not there, or one that is there but cannot be read, is the finding.
  * apply, list and release carry on with whatever rules there are.
+ *
+ * vfio_claim=off on the command line stops apply; check and status warn.
  *
  * Returns <0 only when nothing can run at all (no memory, a bad --kernel).
  */
@@ -90,22 +111,13 @@ int session_open(struct session *s, enum session_need need)
         if (s->config_error == -ENOMEM)
                 return -ENOMEM;
         load_cmdline(s);
-        if (s->config_error == 0)
-                return 0;
-        if (need == NEED_FILES) {
-                if (s->config_error == -ENOENT && !arg.config && s->cfg.n_rules > 0) {
-                        log_msg(LOG_NOTICE, "checking the vfio_claim.rule= rules of the kernel command line only");
-                        return 0;
-                }
-                if (s->config_error == -ENOENT)
-                        log_msg(LOG_ERR, "no configuration to check");
-                s->no_config = true;
-        } else if (need == NEED_RULES && s->cfg.n_rules == 0) {
-                if (s->config_error == -ENOENT)
-                        log_msg(LOG_ERR, "no configuration: %s does not exist and no vfio_claim.rule= on the kernel command line",
-                                arg.config ? arg.config : CONFIG_FILE);
-                s->no_config = true;
-        }
+        if (s->config_error < 0)
+                missing_config(s, need);
+        /* vfio_claim=off: apply claims nothing (apply.c); the reports say so. */
+        if (s->cfg.off && !s->no_config && need == NEED_FILES)
+                log_msg(LOG_WARNING, "vfio_claim=off is on the running kernel's command line");
+        else if (s->cfg.off && !s->no_config && need == NEED_RULES)
+                log_msg(LOG_WARNING, "vfio_claim=off is on this boot's kernel command line: nothing was claimed");
         return 0;
 }
 
@@ -128,6 +140,21 @@ int session_resolve(struct session *s, int no_match_priority, bool only_selectab
                         rule->n_conflicts > 0 ? "claims nothing: earlier rules selected its devices for other drivers" :
                                                 "matches no PCI device");
         }
+        return 0;
+}
+
+int session_report(struct session *s, enum session_need need)
+{
+        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
+
+        (void)log_open(&lc);
+        if (session_open(s, need) < 0)
+                return -ENOMEM;
+        if (s->no_config)
+                return EXIT_NO_CONFIG;
+        /* A rule that selects nothing is check's error, status's warning, no concern of list's. */
+        if (session_resolve(s, need == NEED_FILES ? LOG_ERR : need == NEED_RULES ? LOG_WARNING : -1, false) < 0)
+                return EXIT_PROBLEMS;
         return 0;
 }
 

@@ -93,27 +93,17 @@ static void print_boot_log(const char *path, const char *text, int err, int resu
                 printf("\nNo boot log (%s: %s): vfio-claim apply did not run this boot?\n", path, strerror(-err));
 }
 
-static int status(int argc, char *argv[])
+int verb_status(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = { 0 };
         _cleanup_free_ char *boot_log_text = NULL;
-        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
         const char *boot_log = arg.boot_log ? arg.boot_log : BOOT_LOG;
         unsigned bad = 0, selected = 0;
-        int result = 0, k;
+        int result, k;
 
-        (void)log_open(&lc);
-        if (session_open(&s, NEED_RULES) < 0)
+        result = session_report(&s, NEED_RULES);
+        if (result < 0)
                 return EXIT_PROBLEMS;
-        if (s.no_config) {
-                result = EXIT_NO_CONFIG;
-                goto finish;
-        }
-        if (s.cfg.off)
-                log_msg(LOG_WARNING, "vfio_claim=off is on this boot's kernel command line: nothing was claimed");
-        if (session_resolve(&s, LOG_WARNING, false) < 0)
-                result = EXIT_PROBLEMS;
-finish:
         k = vc_read_file(boot_log, VC_CONFIG_MAX, &boot_log_text, NULL);
         if (arg.json) {
                 json_begin_object();
@@ -144,10 +134,3 @@ finish:
         log_close();
         return result;
 }
-
-const struct verb verb_status = {
-        .name = "status",
-        .usage = "status",
-        .fn = status,
-        .help = "show whether every selected device is where the config wants it",
-};

@@ -22,8 +22,27 @@ struct args arg = {
         .dev = "/dev",
 };
 
-static const struct verb *const verbs[] = {
-        &verb_apply, &verb_check, &verb_list, &verb_status, &verb_claim, &verb_release,
+/* The verbs, as kmod's struct kmod_cmd table: --help lists them in this order. */
+static const struct verb {
+        const char *name;
+        int (*fn)(int argc, char *argv[]);
+        const char *help;
+        const char *usage; /* with the arguments, for --help; NULL: the name alone */
+        const char *needs_args; /* what to say when none are given; NULL: takes none */
+        bool dry_run; /* takes --dry-run */
+} verbs[] = {
+        { .name = "apply", .fn = verb_apply, .dry_run = true,
+          .help = "claim the devices the configuration selects (the boot action)" },
+        { .name = "check", .fn = verb_check, .help = "validate the configuration and predict what apply would do" },
+        { .name = "list", .fn = verb_list, .help = "list every PCI device and the rule that selects it" },
+        { .name = "status", .fn = verb_status,
+          .help = "show whether every selected device is where the config wants it" },
+        { .name = "claim", .fn = verb_claim, .usage = "claim SELECTOR...", .dry_run = true,
+          .needs_args = "claim needs a selector: an address, or a rule such as 'id 10de:1b80'",
+          .help = "claim devices now (addresses, or one rule: claim id 10de:1b80)" },
+        { .name = "release", .fn = verb_release, .usage = "release ADDRESS...",
+          .needs_args = "release needs one or more addresses",
+          .help = "give devices back to their host driver" },
 };
 
 int stderr_threshold(void)
@@ -37,7 +56,7 @@ static void help(void)
                "Give selected PCI devices to vfio-pci from the first moment of boot.\n\n"
                "Verbs:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                printf("  %-19s %s\n", verbs[i]->usage, verbs[i]->help);
+                printf("  %-19s %s\n", verbs[i].usage ? verbs[i].usage : verbs[i].name, verbs[i].help);
         printf("\nOptions:\n"
                "  -c, --config=FILE   read only FILE (default " CONFIG_FILE " and " CONFIG_DIR "/*.conf)\n"
                "      --sysfs=DIR     sysfs root (default /sys; any other never loads modules)\n"
@@ -149,8 +168,8 @@ int main(int argc, char *argv[])
                 return EXIT_USAGE;
         }
         for (size_t i = 0; i < ELEMENTSOF(verbs) && !v; i++)
-                if (strcmp(argv[optind], verbs[i]->name) == 0)
-                        v = verbs[i];
+                if (strcmp(argv[optind], verbs[i].name) == 0)
+                        v = &verbs[i];
         if (arg.dry_run && (!v || !v->dry_run)) {
                 fprintf(stderr, "vfio-claim: --dry-run is for apply and claim\n");
                 return EXIT_USAGE;
@@ -159,8 +178,12 @@ int main(int argc, char *argv[])
                 fprintf(stderr, "vfio-claim: unknown verb '%s'; try --help\n", argv[optind]);
                 return EXIT_USAGE;
         }
-        if (!v->takes_args && argc - optind > 1) {
+        if (!v->needs_args && argc - optind > 1) {
                 fprintf(stderr, "vfio-claim: %s takes no arguments\n", v->name);
+                return EXIT_USAGE;
+        }
+        if (v->needs_args && argc - optind < 2) {
+                fprintf(stderr, "vfio-claim: %s\n", v->needs_args);
                 return EXIT_USAGE;
         }
         r = v->fn(argc - optind, argv + optind);

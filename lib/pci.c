@@ -102,6 +102,17 @@ static int parse_uevent(char *text, struct vc_dev *dev)
         return have_id && have_class ? 0 : -ENODATA;
 }
 
+/* opendir(path), its failure as a negative errno. */
+static int open_dir(const char *path, DIR **ret)
+{
+        DIR *d = opendir(path);
+
+        if (!d)
+                return negative_errno();
+        *ret = d;
+        return 0;
+}
+
 static int dev_cmp(const void *a, const void *b)
 {
         const struct vc_dev *x = a, *y = b;
@@ -172,11 +183,10 @@ int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_
                 if (!cfg->rules[i].has_slot)
                         cfg = NULL; /* an id or subsystem alone can select any device */
         r = vc_path(path, sizeof(path), "%s/bus/pci/devices", ctx->sysfs);
+        if (r >= 0)
+                r = open_dir(path, &d);
         if (r < 0)
                 return r;
-        d = opendir(path);
-        if (!d)
-                return negative_errno();
         /* Per device: open, read, close of uevent when a rule may select it, and
          * nothing else unless one does. The directory's name is the address. */
         while ((de = readdir(d))) {
@@ -375,11 +385,10 @@ int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n)
         int r;
 
         r = vc_path(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices", ctx->sysfs, group);
+        if (r >= 0)
+                r = open_dir(path, &d);
         if (r < 0)
                 return r;
-        d = opendir(path);
-        if (!d)
-                return negative_errno();
         while ((de = readdir(d))) {
                 char *s;
 
