@@ -318,3 +318,47 @@ void json_end(void)
         J.depth = 0;
         J.after_key = false;
 }
+
+/* ---- JSON pieces the verbs share ---- */
+
+void json_messages(void)
+{
+        const char **msgs;
+        const int *prios;
+        size_t n = log_collected(&msgs, &prios);
+
+        json_key("messages");
+        json_begin_array();
+        for (size_t i = 0; i < n; i++) {
+                json_begin_object();
+                json_key("priority");
+                json_string(prios[i] <= LOG_ERR ? "error" : prios[i] == LOG_WARNING ? "warning" :
+                            prios[i] <= LOG_INFO ? "info" : "debug");
+                json_key("message");
+                json_string(msgs[i]);
+                json_end_object();
+        }
+        json_end_array();
+}
+
+void json_dev_ids(const struct vc_dev *d)
+{
+        char buf[32];
+
+        json_key("address");
+        json_string(d->addr);
+        snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
+        json_key("id");
+        json_string(buf);
+        snprintf(buf, sizeof(buf), "%04x:%04x", d->subvendor, d->subdevice);
+        json_key("subsystem");
+        json_string(buf);
+        snprintf(buf, sizeof(buf), "%06x", d->class);
+        json_key("class");
+        json_string(buf);
+        json_key("driver");
+        if (d->driver[0])
+                json_string(d->driver);
+        else
+                json_null();
+}

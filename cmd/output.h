@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "vfio-claim.h"
+
 /* ---- the one logger: /dev/kmsg, the boot log file, stderr, or a JSON list ---- */
 
 struct log_config {
@@ -39,3 +41,7 @@ void json_int(int64_t v);
 void json_bool(bool v);
 void json_null(void);
 void json_end(void);
+/* "messages": what the logger collected (log_config.collect), with their priorities. */
+void json_messages(void);
+/* address, id, subsystem, class and driver of a device, as members of the open object. */
+void json_dev_ids(const struct vc_dev *d);

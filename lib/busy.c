@@ -15,8 +15,7 @@
 #include <sys/sysmacros.h>
 
 #include "macro.h"
-#include "util.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 #define SLAVE_DEPTH_MAX 8
 

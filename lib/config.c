@@ -11,8 +11,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "util.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 /* Printable copy of untrusted text for a message: bytes outside ASCII as \xNN. */
 static char *escape(const char *s, size_t max)

@@ -6,8 +6,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "util.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 int vc_ctx_new(const char *sysfs, struct vc_ctx **ret)
 {
@@ -64,6 +63,16 @@ int vc_ctx_set_kernel(struct vc_ctx *ctx, const char *release)
                 ctx->kmod = NULL;
         }
         return 0;
+}
+
+void vc_ctx_set_dry_run(struct vc_ctx *ctx, bool dry_run)
+{
+        ctx->dry_run = dry_run;
+}
+
+bool vc_ctx_get_dry_run(const struct vc_ctx *ctx)
+{
+        return ctx->dry_run;
 }
 
 void vc_log(struct vc_ctx *ctx, int priority, const char *fmt, ...)

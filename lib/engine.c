@@ -10,11 +10,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "util.h"
-#include "vfio-claim.h"
-
-#define DEV_FMT "%s [%04x:%04x]"
-#define DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device
+#include "internal.h"
 
 const char *vc_outcome_to_string(enum vc_outcome o)
 {
@@ -42,13 +38,13 @@ static void select_dev(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
         if (vc_dev_is_bridge(dev)) {
                 /* Taking a bridge from pcieport cuts off everything behind it. */
                 if (!via)
-                        vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT " is a PCI bridge; bridges are never claimed",
-                               rule->origin, DEV_ARGS(dev));
+                        vc_log(ctx, LOG_WARNING, "%s: " VC_DEV_FMT " is a PCI bridge; bridges are never claimed",
+                               rule->origin, VC_DEV_ARGS(dev));
                 return;
         }
         if (via && vc_dev_is_chipset_bridge(dev)) {
-                vc_log(ctx, LOG_INFO, "%s: " DEV_FMT " (class %06x) shares IOMMU group %d but is a chipset bridge the host needs; not added",
-                       rule->origin, DEV_ARGS(dev), dev->class, via->group);
+                vc_log(ctx, LOG_INFO, "%s: " VC_DEV_FMT " (class %06x) shares IOMMU group %d but is a chipset bridge the host needs; not added",
+                       rule->origin, VC_DEV_ARGS(dev), dev->class, via->group);
                 return;
         }
         if (dev->rule == rule)
@@ -61,8 +57,8 @@ static void select_dev(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
                 else if (!via)
                         rule->n_conflicts++;
                 if (!same)
-                        vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT " is already selected by %s for %s; keeping that",
-                               rule->origin, DEV_ARGS(dev), dev->rule->origin, dev->rule->driver);
+                        vc_log(ctx, LOG_WARNING, "%s: " VC_DEV_FMT " is already selected by %s for %s; keeping that",
+                               rule->origin, VC_DEV_ARGS(dev), dev->rule->origin, dev->rule->driver);
                 return;
         }
         dev->rule = rule;
@@ -78,31 +74,32 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
 
         r = vc_dev_read_group(ctx, dev);
         if (r >= 0 && dev->group < 0) {
-                vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT " has no IOMMU group (IOMMU off?); 'group' adds nothing",
-                       rule->origin, DEV_ARGS(dev));
+                vc_log(ctx, LOG_WARNING, "%s: " VC_DEV_FMT " has no IOMMU group (IOMMU off?); 'group' adds nothing",
+                       rule->origin, VC_DEV_ARGS(dev));
                 return;
         }
         if (r >= 0)
                 r = vc_group_members(ctx, dev->group, &members, &n);
         if (r < 0) {
-                vc_log(ctx, LOG_WARNING, "%s: " DEV_FMT ": cannot read its IOMMU group: %s", rule->origin,
-                       DEV_ARGS(dev), strerror(-r));
+                vc_log(ctx, LOG_WARNING, "%s: " VC_DEV_FMT ": cannot read its IOMMU group: %s", rule->origin,
+                       VC_DEV_ARGS(dev), strerror(-r));
                 return;
         }
         for (size_t i = 0; i < n; i++) {
                 struct vc_dev *m = vc_devlist_find(devs, members[i]);
 
-                if (m && m != dev) {
+                /* A member enumeration left unread (no rule names its address) is read now. */
+                if (m && m != dev && vc_dev_identify(ctx, m) >= 0) {
                         select_dev(ctx, rule, m, dev);
                         if (m->rule == rule && m->via == dev)
-                                vc_log(ctx, LOG_DEBUG, "%s: " DEV_FMT " added: IOMMU group %d of %s", rule->origin,
-                                       DEV_ARGS(m), dev->group, dev->addr);
+                                vc_log(ctx, LOG_DEBUG, "%s: " VC_DEV_FMT " added: IOMMU group %d of %s", rule->origin,
+                                       VC_DEV_ARGS(m), dev->group, dev->addr);
                 }
         }
         vc_strv_free(members, n);
 }
 
-int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs)
+int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *devs)
 {
         for (size_t i = 0; i < devs->n; i++) {
                 devs->devs[i].rule = NULL;
@@ -168,33 +165,6 @@ int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlis
         return 0;
 }
 
-/*
- * Writes "value\n" to a sysfs file below the root, as echo does. Outside the
- * live /sys the tree is a capture or a test fixture: there the command files
- * (bind, unbind, new_id, remove_id, drivers_probe) keep every line written,
- * so that what was asked of the kernel can be read back in order.
- */
-static int write_attr(struct vc_ctx *ctx, const char *value, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static int write_attr(struct vc_ctx *ctx, const char *value, const char *fmt, ...)
-{
-        char path[4096], rel[512], line[256];
-        const char *base;
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(rel, sizeof(rel), fmt, ap);
-        va_end(ap);
-        if (n < 0 || (size_t)n >= sizeof(rel))
-                return -ENAMETOOLONG;
-        if (vc_path(path, sizeof(path), "%s/%s", ctx->sysfs, rel) < 0 ||
-            vc_path(line, sizeof(line), "%s\n", value) < 0)
-                return -ENAMETOOLONG;
-        base = strrchr(rel, '/');
-        return vc_write_attr(path, line, !ctx->live && strcmp(base ? base + 1 : rel, "driver_override") != 0);
-}
-
 /* Phase 1: the override, on every selected device, before anything else. */
 static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
 {
@@ -204,29 +174,29 @@ static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
 
         r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
         if (r >= 0 && strcmp(cur, target) == 0) {
-                vc_log(ctx, LOG_INFO, DEV_FMT ": driver_override already %s", DEV_ARGS(dev), target);
+                vc_log(ctx, LOG_INFO, VC_DEV_FMT ": driver_override already %s", VC_DEV_ARGS(dev), target);
                 return;
         }
         if (r >= 0 && cur[0])
-                vc_log(ctx, LOG_WARNING, DEV_FMT ": driver_override was %s, replacing it", DEV_ARGS(dev), cur);
+                vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": driver_override was %s, replacing it", VC_DEV_ARGS(dev), cur);
         if (ctx->dry_run) {
-                vc_log(ctx, LOG_INFO, DEV_FMT ": dry run: would set driver_override to %s", DEV_ARGS(dev), target);
+                vc_log(ctx, LOG_INFO, VC_DEV_FMT ": dry run: would set driver_override to %s", VC_DEV_ARGS(dev), target);
                 return;
         }
-        r = write_attr(ctx, target, "bus/pci/devices/%s/driver_override", dev->addr);
+        r = vc_sysfs_write(ctx, target, VC_ATTR_VALUE, "bus/pci/devices/%s/driver_override", dev->addr);
         if (r < 0) {
                 dev->outcome_errno = -r;
                 if (!vc_dev_exists(ctx, dev)) {
                         dev->outcome = VC_OUT_GONE;
-                        vc_log(ctx, LOG_ERR, DEV_FMT ": device is gone", DEV_ARGS(dev));
+                        vc_log(ctx, LOG_ERR, VC_DEV_FMT ": device is gone", VC_DEV_ARGS(dev));
                         return;
                 }
                 dev->outcome = VC_OUT_FAILED;
-                vc_log(ctx, LOG_ERR, DEV_FMT ": cannot set driver_override to %s: %s%s", DEV_ARGS(dev), target,
+                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": cannot set driver_override to %s: %s%s", VC_DEV_ARGS(dev), target,
                        strerror(-r), r == -ENOENT ? " (kernel older than 3.16?)" : "");
                 return;
         }
-        vc_log(ctx, LOG_INFO, DEV_FMT ": driver_override set to %s", DEV_ARGS(dev), target);
+        vc_log(ctx, LOG_INFO, VC_DEV_FMT ": driver_override set to %s", VC_DEV_ARGS(dev), target);
 }
 
 /* Phase 2: each target driver's module, once. */
@@ -285,54 +255,54 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
         if (r < 0) {
                 dev->outcome = r == -ENODEV ? VC_OUT_GONE : VC_OUT_FAILED;
                 dev->outcome_errno = -r;
-                vc_log(ctx, LOG_ERR, DEV_FMT ": %s", DEV_ARGS(dev),
+                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": %s", VC_DEV_ARGS(dev),
                        r == -ENODEV ? "device is gone" : strerror(-r));
                 return;
         }
         if (strcmp(dev->driver, target) == 0) {
                 dev->outcome = strcmp(before, target) == 0 ? VC_OUT_ALREADY : VC_OUT_CLAIMED;
-                vc_log(ctx, LOG_NOTICE, DEV_FMT ": %s %s", DEV_ARGS(dev),
+                vc_log(ctx, LOG_NOTICE, VC_DEV_FMT ": %s %s", VC_DEV_ARGS(dev),
                        dev->outcome == VC_OUT_ALREADY ? "already bound to" : "bound to", target);
                 return;
         }
         if (dev->driver[0]) {
                 if (ctx->dry_run)
-                        vc_log(ctx, LOG_WARNING, DEV_FMT ": dry run: would unbind from %s", DEV_ARGS(dev), dev->driver);
+                        vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": dry run: would unbind from %s", VC_DEV_ARGS(dev), dev->driver);
                 else {
-                        vc_log(ctx, LOG_WARNING, DEV_FMT ": unbinding from %s", DEV_ARGS(dev), dev->driver);
-                        r = write_attr(ctx, dev->addr, "bus/pci/drivers/%s/unbind", dev->driver);
+                        vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": unbinding from %s", VC_DEV_ARGS(dev), dev->driver);
+                        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/unbind", dev->driver);
                         if (r < 0 && r != -ENODEV) {
                                 dev->outcome = VC_OUT_FAILED;
                                 dev->outcome_errno = -r;
-                                vc_log(ctx, LOG_ERR, DEV_FMT ": unbinding from %s failed: %s; it stays on %s",
-                                       DEV_ARGS(dev), dev->driver, strerror(-r), dev->driver);
+                                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": unbinding from %s failed: %s; it stays on %s",
+                                       VC_DEV_ARGS(dev), dev->driver, strerror(-r), dev->driver);
                                 return;
                         }
                 }
         }
         if (ctx->dry_run) {
                 dev->outcome = VC_OUT_DRY_RUN;
-                vc_log(ctx, LOG_INFO, DEV_FMT ": dry run: would bind to %s", DEV_ARGS(dev), target);
+                vc_log(ctx, LOG_INFO, VC_DEV_FMT ": dry run: would bind to %s", VC_DEV_ARGS(dev), target);
                 return;
         }
         if (!target_registered) {
                 dev->outcome = VC_OUT_HELD;
-                vc_log(ctx, LOG_ERR, DEV_FMT ": driver %s is not available; held off other drivers, not bound",
-                       DEV_ARGS(dev), target);
+                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": driver %s is not available; held off other drivers, not bound",
+                       VC_DEV_ARGS(dev), target);
                 return;
         }
-        r = write_attr(ctx, dev->addr, "bus/pci/drivers/%s/bind", target);
+        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/bind", target);
         /* The kernel's answer is not the whole truth (drivers_probe never fails, bind
          * can race with the module's own probe): the driver link decides. */
         if (vc_dev_read_driver(ctx, dev) >= 0 && strcmp(dev->driver, target) == 0) {
                 dev->outcome = VC_OUT_CLAIMED;
-                vc_log(ctx, LOG_NOTICE, DEV_FMT ": bound to %s%s%s", DEV_ARGS(dev), target,
+                vc_log(ctx, LOG_NOTICE, VC_DEV_FMT ": bound to %s%s%s", VC_DEV_ARGS(dev), target,
                        before[0] ? ", taken from " : "", before);
                 return;
         }
         if (!vc_dev_exists(ctx, dev)) {
                 dev->outcome = VC_OUT_GONE;
-                vc_log(ctx, LOG_ERR, DEV_FMT ": device is gone", DEV_ARGS(dev));
+                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": device is gone", VC_DEV_ARGS(dev));
                 return;
         }
         dev->outcome = VC_OUT_HELD;
@@ -340,15 +310,15 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
         if (r < 0) {
                 const char *why = bind_failure(ctx, dev, r);
 
-                vc_log(ctx, LOG_ERR, DEV_FMT ": binding to %s failed: %s%s%s; held off other drivers", DEV_ARGS(dev),
+                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": binding to %s failed: %s%s%s; held off other drivers", VC_DEV_ARGS(dev),
                        target, strerror(-r), why ? ": " : "", why ? why : "");
         } else
-                vc_log(ctx, LOG_ERR, DEV_FMT ": bind to %s accepted but the device has %s%s; held off other drivers",
-                       DEV_ARGS(dev), target, dev->driver[0] ? "driver " : "no driver", dev->driver);
+                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": bind to %s accepted but the device has %s%s; held off other drivers",
+                       VC_DEV_ARGS(dev), target, dev->driver[0] ? "driver " : "no driver", dev->driver);
 }
 
 /* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it; ANY is ffffffff. */
-static void format_new_id(const struct vc_rule *rule, char *buf, size_t size)
+void vc_format_new_id(const struct vc_rule *rule, char *buf, size_t size)
 {
         const struct vc_id_filter *f = &rule->id;
         uint32_t class = 0, mask = 0;
@@ -381,12 +351,12 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                 const struct vc_dev *d = &devs->devs[i];
 
                 if (vc_rule_matches(rule, d) && d->rule != rule) {
-                        vc_log(ctx, LOG_INFO, "%s: not registering the id with %s: it also matches " DEV_FMT,
-                               rule->origin, rule->driver, DEV_ARGS(d));
+                        vc_log(ctx, LOG_INFO, "%s: not registering the id with %s: it also matches " VC_DEV_FMT,
+                               rule->origin, rule->driver, VC_DEV_ARGS(d));
                         return;
                 }
         }
-        format_new_id(rule, id, sizeof(id));
+        vc_format_new_id(rule, id, sizeof(id));
         if (ctx->dry_run) {
                 vc_log(ctx, LOG_INFO, "%s: dry run: would register id %s with %s (new_id)", rule->origin, id,
                        rule->driver);
@@ -394,7 +364,7 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
         }
         if (!vc_driver_loaded(ctx, rule->driver))
                 return;
-        r = write_attr(ctx, id, "bus/pci/drivers/%s/new_id", rule->driver);
+        r = vc_sysfs_write(ctx, id, VC_ATTR_COMMAND, "bus/pci/drivers/%s/new_id", rule->driver);
         if (r == -EEXIST)
                 vc_log(ctx, LOG_DEBUG, "%s: id %s already registered with %s", rule->origin, id, rule->driver);
         else if (r < 0)
@@ -456,115 +426,5 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                 }
         if (ret)
                 *ret = st;
-        return 0;
-}
-
-static bool driver_keeps_group_viable(const char *driver)
-{
-        size_t n = strlen(driver);
-
-        /* No driver, vfio-pci, pci-stub, or a vfio-pci variant (mlx5_vfio_pci, ...). */
-        return n == 0 || strcmp(driver, "vfio-pci") == 0 || strcmp(driver, "pci-stub") == 0 ||
-               (n >= 8 && strcmp(driver + n - 8, "vfio_pci") == 0) ||
-               (n >= 8 && strcmp(driver + n - 8, "vfio-pci") == 0);
-}
-
-/*
- * Whether release has anything to give back: an override is set, or the
- * device is on vfio-pci (or a variant), pci-stub, or the driver a rule gives
- * it. Anything else is on its host driver already, and unbinding it would
- * only bounce that driver (or cut off what sits behind a bridge).
- */
-int vc_dev_held(struct vc_ctx *ctx, struct vc_dev *dev)
-{
-        char cur[VC_DRIVER_MAX + 16];
-        int r;
-
-        r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
-        if (r < 0)
-                return r;
-        if (cur[0])
-                return 1;
-        r = vc_dev_read_driver(ctx, dev);
-        if (r < 0)
-                return r;
-        if (!dev->driver[0])
-                return 0;
-        return driver_keeps_group_viable(dev->driver) || (dev->rule && strcmp(dev->driver, dev->rule->driver) == 0);
-}
-
-int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev)
-{
-        char cur[VC_DRIVER_MAX + 16];
-        int r;
-
-        r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
-        if (r < 0)
-                return r;
-        if (cur[0]) {
-                r = write_attr(ctx, "", "bus/pci/devices/%s/driver_override", dev->addr);
-                if (r < 0)
-                        return r;
-                vc_log(ctx, LOG_INFO, DEV_FMT ": driver_override %s cleared", DEV_ARGS(dev), cur);
-        }
-        r = vc_dev_read_driver(ctx, dev);
-        if (r < 0)
-                return r;
-        /* A dynamic id would hand the device straight back on the re-probe. */
-        for (size_t i = 0; cfg && i < cfg->n_rules; i++) {
-                const struct vc_rule *rule = &cfg->rules[i];
-                char id[128];
-
-                if (!rule->has_id || rule->has_slot || !vc_rule_matches(rule, dev) ||
-                    !vc_driver_loaded(ctx, rule->driver))
-                        continue;
-                format_new_id(rule, id, sizeof(id));
-                if (write_attr(ctx, id, "bus/pci/drivers/%s/remove_id", rule->driver) >= 0)
-                        vc_log(ctx, LOG_INFO, "%s: id %s removed from %s (remove_id)", rule->origin, id,
-                               rule->driver);
-        }
-        if (dev->driver[0]) {
-                vc_log(ctx, LOG_INFO, DEV_FMT ": unbinding from %s", DEV_ARGS(dev), dev->driver);
-                r = write_attr(ctx, dev->addr, "bus/pci/drivers/%s/unbind", dev->driver);
-                if (r < 0 && r != -ENODEV)
-                        return r;
-        }
-        r = write_attr(ctx, dev->addr, "bus/pci/drivers_probe");
-        if (r < 0)
-                return r;
-        r = vc_dev_read_driver(ctx, dev);
-        if (r < 0)
-                return r;
-        if (dev->driver[0])
-                vc_log(ctx, LOG_NOTICE, DEV_FMT ": released, now on %s", DEV_ARGS(dev), dev->driver);
-        else
-                vc_log(ctx, LOG_NOTICE, DEV_FMT ": released, no driver took it", DEV_ARGS(dev));
-        return 0;
-}
-
-int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *dev, bool predict,
-                   const struct vc_dev **ret_blocker)
-{
-        char **members = NULL;
-        size_t n = 0;
-        const struct vc_dev *blocker = NULL;
-        int r;
-
-        if (dev->group < 0)
-                return -ENODATA;
-        r = vc_group_members(ctx, dev->group, &members, &n);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n && !blocker; i++) {
-                const struct vc_dev *m = vc_devlist_find(devs, members[i]);
-
-                if (!m || m == dev || vc_dev_is_bridge(m))
-                        continue;
-                /* Predicting: a selected member will be on its target driver. */
-                if (!driver_keeps_group_viable(predict && m->rule ? m->rule->driver : m->driver))
-                        blocker = m;
-        }
-        vc_strv_free(members, n);
-        *ret_blocker = blocker;
         return 0;
 }

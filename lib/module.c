@@ -9,8 +9,7 @@
 #include <string.h>
 
 #include "macro.h"
-#include "util.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 static void kmod_log(void *data, int priority, const char *file _unused_, int line _unused_, const char *fn _unused_,
                      const char *format, va_list args)

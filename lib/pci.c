@@ -2,18 +2,20 @@
 /*
  * PCI devices straight from sysfs. One read of each device's uevent gives
  * the IDs, the class and the bound driver; everything else is read only for
- * the devices a rule selects, so that a large SR-IOV box costs little.
+ * the devices a rule selects, so that a large SR-IOV box costs little. When
+ * every rule names an address, even the uevent is read only where a rule
+ * can match: the directory's name is the address.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
-#include "util.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 /* DDDD:BB:DD.F exactly as the kernel names a PCI device (domain may be longer). */
 bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func)
@@ -100,6 +102,17 @@ static int parse_uevent(char *text, struct vc_dev *dev)
         return have_id && have_class ? 0 : -ENODATA;
 }
 
+/* opendir(path), its failure as a negative errno. */
+static int open_dir(const char *path, DIR **ret)
+{
+        DIR *d = opendir(path);
+
+        if (!d)
+                return negative_errno();
+        *ret = d;
+        return 0;
+}
+
 static int dev_cmp(const void *a, const void *b)
 {
         const struct vc_dev *x = a, *y = b;
@@ -113,7 +126,51 @@ static int dev_cmp(const void *a, const void *b)
         return (int)x->func - (int)y->func;
 }
 
-int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
+/*
+ * Reads and parses the uevent of dev below dirfd, the directory dir
+ * (SYSFS/bus/pci/devices; AT_FDCWD: rel paths start with dir). 0: done,
+ * -ENOENT: the device went away meanwhile (not ours to report), any other
+ * error: logged, the device is to be ignored.
+ */
+static int read_uevent(struct vc_ctx *ctx, int dirfd, const char *dir, struct vc_dev *dev)
+{
+        char text[VC_ATTR_MAX + 1], rel[4096], devdir[4096];
+        int r;
+
+        if (dirfd == AT_FDCWD)
+                r = vc_path(devdir, sizeof(devdir), "%s/%s", dir, dev->addr);
+        else
+                r = vc_path(devdir, sizeof(devdir), "%s", dev->addr);
+        if (r >= 0)
+                r = vc_path(rel, sizeof(rel), "%s/uevent", devdir);
+        if (r < 0)
+                return r; /* cannot happen: the address was checked */
+        r = vc_read_attr_at(dirfd, rel, text, sizeof(text), NULL);
+        if (r >= 0)
+                r = parse_uevent(text, dev);
+        /* Removed while we looked: not ours to report. A device that
+         * is still there without a uevent is a sysfs surprise. */
+        if (r == -ENOENT && faccessat(dirfd, devdir, F_OK, 0) < 0)
+                return -ENOENT;
+        if (r < 0)
+                vc_log(ctx, LOG_WARNING, "%s/%s/uevent: %s; device ignored", dir, dev->addr,
+                       r == -ENODATA ? "no PCI_ID or PCI_CLASS" :
+                       r == -EINVAL  ? "unexpected contents" :
+                       r == -EFBIG   ? "larger than a page" :
+                                       strerror(-r));
+        return r < 0 ? r : 0;
+}
+
+/* With an address in every rule, only a device at one of those addresses can be selected. */
+static bool may_select(const struct vc_config *cfg, const struct vc_dev *dev)
+{
+        for (size_t i = 0; cfg && i < cfg->n_rules; i++)
+                if (vc_slot_match(&cfg->rules[i].slot, dev))
+                        return true;
+        return !cfg;
+}
+
+int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *ret)
 {
         _cleanup_closedir_ DIR *d = NULL;
         _cleanup_free_ struct vc_dev *devs = NULL;
@@ -122,15 +179,17 @@ int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
         struct dirent *de;
         int r;
 
+        for (size_t i = 0; cfg && i < cfg->n_rules; i++)
+                if (!cfg->rules[i].has_slot)
+                        cfg = NULL; /* an id or subsystem alone can select any device */
         r = vc_path(path, sizeof(path), "%s/bus/pci/devices", ctx->sysfs);
+        if (r >= 0)
+                r = open_dir(path, &d);
         if (r < 0)
                 return r;
-        d = opendir(path);
-        if (!d)
-                return negative_errno();
-        /* Per device: open, read, close of uevent, and nothing else unless a rule selects it. */
+        /* Per device: open, read, close of uevent when a rule may select it, and
+         * nothing else unless one does. The directory's name is the address. */
         while ((de = readdir(d))) {
-                char text[VC_ATTR_MAX + 1], rel[VC_ADDR_MAX + 8];
                 struct vc_dev dev = { .group = -1 };
 
                 if (de->d_name[0] == '.')
@@ -141,23 +200,10 @@ int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
                         continue;
                 }
                 strcpy(dev.addr, de->d_name);
-                if (vc_path(rel, sizeof(rel), "%s/uevent", de->d_name) < 0)
-                        continue; /* cannot happen: the name was checked above */
-                r = vc_read_attr_at(dirfd(d), rel, text, sizeof(text), NULL);
-                if (r >= 0)
-                        r = parse_uevent(text, &dev);
-                /* Removed while we looked: not ours to report. A device that
-                 * is still there without a uevent is a sysfs surprise. */
-                if (r == -ENOENT && faccessat(dirfd(d), de->d_name, F_OK, 0) < 0)
+                if (!may_select(cfg, &dev))
+                        dev.unread = true;
+                else if (read_uevent(ctx, dirfd(d), path, &dev) < 0)
                         continue;
-                if (r < 0) {
-                        vc_log(ctx, LOG_WARNING, "%s/%s/uevent: %s; device ignored", path, de->d_name,
-                               r == -ENODATA ? "no PCI_ID or PCI_CLASS" :
-                               r == -EINVAL  ? "unexpected contents" :
-                               r == -EFBIG   ? "larger than a page" :
-                                               strerror(-r));
-                        continue;
-                }
                 if (n == alloc) {
                         size_t na = alloc ? alloc * 2 : 64;
                         struct vc_dev *p = realloc(devs, na * sizeof(*p));
@@ -173,6 +219,26 @@ int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret)
                 qsort(devs, n, sizeof(*devs), dev_cmp);
         ret->devs = TAKE_PTR(devs);
         ret->n = n;
+        return 0;
+}
+
+int vc_dev_identify(struct vc_ctx *ctx, struct vc_dev *dev)
+{
+        char dir[4096];
+        int r;
+
+        if (dev->unreadable)
+                return -EIO;
+        if (!dev->unread)
+                return 0;
+        r = vc_path(dir, sizeof(dir), "%s/bus/pci/devices", ctx->sysfs);
+        if (r >= 0)
+                r = read_uevent(ctx, AT_FDCWD, dir, dev);
+        if (r < 0) {
+                dev->unreadable = true;
+                return r;
+        }
+        dev->unread = false;
         return 0;
 }
 
@@ -319,11 +385,10 @@ int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n)
         int r;
 
         r = vc_path(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices", ctx->sysfs, group);
+        if (r >= 0)
+                r = open_dir(path, &d);
         if (r < 0)
                 return r;
-        d = opendir(path);
-        if (!d)
-                return negative_errno();
         while ((de = readdir(d))) {
                 char *s;
 

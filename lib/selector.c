@@ -8,8 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "util.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 /* lspci copies the expression into a 64-byte buffer first. */
 #define FILTER_EXPR_MAX 64
@@ -145,26 +144,36 @@ int vc_slot_filter_parse(const char *s, struct vc_slot_filter *ret, const char *
         return 0;
 }
 
+/* The vendor:device pair that starts both lspci -d and a subsystem selector,
+ * at most max fields in all; messages as lspci words them. */
+static int parse_vendor_device(const char *s, size_t max, bool subsys, struct fields *fl, int64_t *vendor,
+                               int64_t *device, const char **reason)
+{
+        if (split_expression(s, max, fl, reason) < 0)
+                return -EINVAL;
+        if (fl->n < 2) {
+                *reason = subsys ? "Two fields must be given" : "At least two fields must be given";
+                return -EINVAL;
+        }
+        if (!parse_hex_field(fl->p[0], fl->len[0], vendor, NULL, 0xffff)) {
+                *reason = subsys ? "Invalid subsystem vendor ID" : "Invalid vendor ID";
+                return -EINVAL;
+        }
+        if (!parse_hex_field(fl->p[1], fl->len[1], device, NULL, 0xffff)) {
+                *reason = subsys ? "Invalid subsystem device ID" : "Invalid device ID";
+                return -EINVAL;
+        }
+        return 0;
+}
+
 /* [vendor]:[device][:class[:prog-if]] */
 int vc_id_filter_parse(const char *s, struct vc_id_filter *ret, const char **reason)
 {
         struct vc_id_filter f = { -1, -1, -1, ~0u, -1 };
         struct fields fl;
 
-        if (split_expression(s, 4, &fl, reason) < 0)
+        if (parse_vendor_device(s, 4, false, &fl, &f.vendor, &f.device, reason) < 0)
                 return -EINVAL;
-        if (fl.n < 2) {
-                *reason = "At least two fields must be given";
-                return -EINVAL;
-        }
-        if (!parse_hex_field(fl.p[0], fl.len[0], &f.vendor, NULL, 0xffff)) {
-                *reason = "Invalid vendor ID";
-                return -EINVAL;
-        }
-        if (!parse_hex_field(fl.p[1], fl.len[1], &f.device, NULL, 0xffff)) {
-                *reason = "Invalid device ID";
-                return -EINVAL;
-        }
         if (fl.n > 2 && !parse_hex_field(fl.p[2], fl.len[2], &f.class, &f.class_mask, 0xffff)) {
                 *reason = "Invalid class code";
                 return -EINVAL;
@@ -183,20 +192,8 @@ int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const ch
         struct vc_subsys_filter f = { -1, -1 };
         struct fields fl;
 
-        if (split_expression(s, 2, &fl, reason) < 0)
+        if (parse_vendor_device(s, 2, true, &fl, &f.vendor, &f.device, reason) < 0)
                 return -EINVAL;
-        if (fl.n < 2) {
-                *reason = "Two fields must be given";
-                return -EINVAL;
-        }
-        if (!parse_hex_field(fl.p[0], fl.len[0], &f.vendor, NULL, 0xffff)) {
-                *reason = "Invalid subsystem vendor ID";
-                return -EINVAL;
-        }
-        if (!parse_hex_field(fl.p[1], fl.len[1], &f.device, NULL, 0xffff)) {
-                *reason = "Invalid subsystem device ID";
-                return -EINVAL;
-        }
         *ret = f;
         return 0;
 }

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "macro.h"
-#include "util.h"
+#include "internal.h"
 
 int vc_path(char *buf, size_t size, const char *fmt, ...)
 {
@@ -88,15 +88,15 @@ int vc_read_file(const char *path, size_t max, char **ret, size_t *ret_size)
         return 0;
 }
 
-int vc_write_attr(const char *path, const char *value, bool append)
+int vc_write_attr(const char *path, const char *value, enum vc_attr_kind kind)
 {
         _cleanup_close_ int fd = -1;
         size_t len = strlen(value);
         ssize_t k;
 
         /* No O_CREAT: a sysfs attribute that is missing is an error, not a new file.
-         * O_TRUNC is what "echo x >" does; sysfs ignores it, a plain file needs it. */
-        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (append ? O_APPEND : O_TRUNC));
+         * The flags depend on the attribute only, never on the tree (internal.h). */
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (kind == VC_ATTR_COMMAND ? O_APPEND : O_TRUNC));
         if (fd < 0)
                 return negative_errno();
         /* sysfs takes one write() per value and answers it with the store's error. */
@@ -106,6 +106,23 @@ int vc_write_attr(const char *path, const char *value, bool append)
         if ((size_t)k != len)
                 return -EIO;
         return 0;
+}
+
+int vc_sysfs_write(struct vc_ctx *ctx, const char *value, enum vc_attr_kind kind, const char *fmt, ...)
+{
+        char path[4096], rel[512], line[256];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(rel, sizeof(rel), fmt, ap);
+        va_end(ap);
+        if (n < 0 || (size_t)n >= sizeof(rel))
+                return -ENAMETOOLONG;
+        if (vc_path(path, sizeof(path), "%s/%s", ctx->sysfs, rel) < 0 ||
+            vc_path(line, sizeof(line), "%s\n", value) < 0)
+                return -ENAMETOOLONG;
+        return vc_write_attr(path, line, kind);
 }
 
 int vc_read_attr_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len)

@@ -1,9 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Internal interface of libvfio-claim. Every function that can fail returns
- * a negative errno and leaves its out-parameters untouched on failure. The
- * library never prints: everything it has to say goes through the log
- * function the caller sets with vc_ctx_set_log_fn().
+ * libvfio-claim: the interface cmd/ and the tests use.
+ *
+ * Errors: every function that can fail returns a negative errno and leaves
+ * its out-parameters untouched on failure. Nothing here prints.
+ *
+ * Messages: the library speaks only through the log function the caller sets
+ * with vc_ctx_set_log_fn(), and only about two things, which a return value
+ * cannot carry:
+ *   - input it skips while the rest still applies: a bad configuration line
+ *     or kernel command-line word (named FILE:LINE, as libkmod's config
+ *     does), a device whose sysfs entry it cannot use; and libkmod's own
+ *     messages, passed on;
+ *   - the engine's account, device by device, of what it decided and did
+ *     (vc_resolve, vc_apply, vc_release: lib/engine.c, lib/release.c). At boot that account
+ *     is the admin's only report, and each step must be logged before the
+ *     next write, which may hang in a driver's probe: the caller's watchdog
+ *     names the last step it received (cmd/watchdog.c).
+ * Everything else (what check warns about, what status shows, whether release
+ * has anything to give back) is returned as data for the caller to word.
  */
 #pragma once
 
@@ -23,25 +38,23 @@
 #define VC_CMDLINE_MAX (64 * 1024)
 #define VC_LINE_MAX 4096
 
-struct kmod_ctx;
+/* ---- the context: where sysfs is, how to log, whether to write ---- */
+
+struct vc_ctx;
 
 typedef void (*vc_log_fn)(void *userdata, int priority, const char *fmt, va_list ap);
 
-struct vc_ctx {
-        char *sysfs;      /* sysfs root, "/sys" on a live system */
-        bool live;        /* sysfs is the real /sys: modules may be loaded */
-        bool dry_run;     /* log every write instead of doing it */
-        char *modules_dir;/* /lib/modules/RELEASE for module look-ups, NULL: running kernel */
-        vc_log_fn log_fn;
-        void *log_data;
-        struct kmod_ctx *kmod;
-};
-
+/* sysfs: the root of the tree to work on, NULL: "/sys". Only the real /sys
+ * ever loads a module; any other tree is a capture or a test fixture. */
 int vc_ctx_new(const char *sysfs, struct vc_ctx **ret);
 struct vc_ctx *vc_ctx_free(struct vc_ctx *ctx);
+/* priority is syslog's; fmt may use %m. Without a log function the library is silent. */
 void vc_ctx_set_log_fn(struct vc_ctx *ctx, vc_log_fn fn, void *userdata);
+/* Look modules up for kernel release REL (/lib/modules/REL) instead of the running one. */
 int vc_ctx_set_kernel(struct vc_ctx *ctx, const char *release);
-void vc_log(struct vc_ctx *ctx, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Dry run: vc_apply() logs every write it would do and writes nothing. */
+void vc_ctx_set_dry_run(struct vc_ctx *ctx, bool dry_run);
+bool vc_ctx_get_dry_run(const struct vc_ctx *ctx);
 
 static inline void vc_ctx_freep(struct vc_ctx **ctx)
 {
@@ -75,6 +88,18 @@ int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const ch
 /* ---- devices ---- */
 
 struct vc_rule;
+struct vc_config;
+
+/* What vc_apply() did to a device. */
+enum vc_outcome {
+        VC_OUT_NONE,        /* not selected */
+        VC_OUT_CLAIMED,     /* bound to the target driver by this run */
+        VC_OUT_ALREADY,     /* was on the target driver already */
+        VC_OUT_HELD,        /* override set, not bound (probe failed, driver missing) */
+        VC_OUT_FAILED,      /* override could not be written: not held off */
+        VC_OUT_GONE,        /* the device vanished */
+        VC_OUT_DRY_RUN,     /* dry run: nothing written */
+};
 
 struct vc_dev {
         char addr[VC_ADDR_MAX];
@@ -85,11 +110,15 @@ struct vc_dev {
         char driver[VC_DRIVER_MAX]; /* "" when no driver is bound */
         int group;      /* IOMMU group, -1 when none; valid when group_read */
         bool group_read;
+        /* Only the address is known: vc_pci_enumerate() was told that no rule can
+         * select the device, and the library reads its uevent when it needs to. */
+        bool unread;
+        bool unreadable; /* ... and reading it later failed: treated as absent */
 
         /* Filled by vc_resolve(). */
         const struct vc_rule *rule; /* the rule that selects it, NULL: untouched */
         const struct vc_dev *via;   /* set when pulled in by "group" expansion */
-        unsigned outcome;           /* enum vc_outcome, after vc_apply() */
+        enum vc_outcome outcome;    /* after vc_apply() */
         int outcome_errno;
 };
 
@@ -99,19 +128,29 @@ struct vc_devlist {
 };
 
 bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func);
-int vc_pci_enumerate(struct vc_ctx *ctx, struct vc_devlist *ret);
+/*
+ * Every PCI device under SYSFS/bus/pci/devices, sorted by address, each with
+ * the IDs, class and driver of its uevent (a device whose uevent cannot be
+ * read or parsed is left out, with a warning naming the file). With cfg, and
+ * only when every rule of cfg has an address, a device whose address no
+ * rule's can match is listed with just its address (unread): its uevent is
+ * read only if the library needs it (an IOMMU group a rule takes whole).
+ */
+int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *ret);
 void vc_devlist_clear(struct vc_devlist *l);
 struct vc_dev *vc_devlist_find(const struct vc_devlist *l, const char *addr);
 int vc_dev_read_driver(struct vc_ctx *ctx, struct vc_dev *dev);
 int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev);
 int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
+/* 1: the firmware's boot VGA device (the host console), 0: not, or not VGA. */
 int vc_dev_boot_vga(struct vc_ctx *ctx, const struct vc_dev *dev);
 bool vc_dev_is_bridge(const struct vc_dev *dev);
 bool vc_dev_is_chipset_bridge(const struct vc_dev *dev);
 bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev);
-int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
 int vc_iommu_enabled(struct vc_ctx *ctx);
 bool vc_driver_loaded(struct vc_ctx *ctx, const char *driver);
+/* vfio-pci and its variants (mlx5_vfio_pci, ...): they bind only with an IOMMU. */
+bool vc_driver_needs_iommu(const char *driver);
 
 bool vc_slot_match(const struct vc_slot_filter *f, const struct vc_dev *dev);
 bool vc_id_match(const struct vc_id_filter *f, const struct vc_dev *dev);
@@ -179,19 +218,11 @@ const char *vc_read_strerror(int err);
 
 /* ---- the engine ---- */
 
-enum vc_outcome {
-        VC_OUT_NONE,        /* not selected */
-        VC_OUT_CLAIMED,     /* bound to the target driver by this run */
-        VC_OUT_ALREADY,     /* was on the target driver already */
-        VC_OUT_HELD,        /* override set, not bound (probe failed, driver missing) */
-        VC_OUT_FAILED,      /* override could not be written: not held off */
-        VC_OUT_GONE,        /* the device vanished */
-        VC_OUT_DRY_RUN,     /* dry run: nothing written */
-};
-
 const char *vc_outcome_to_string(enum vc_outcome o);
 
-int vc_resolve(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs);
+/* Which rule selects which device: fills dev->rule and dev->via, and each
+ * rule's state and counts (which is why cfg is not const). */
+int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *devs);
 
 struct vc_apply_stats {
         unsigned selected, claimed, already, held, failed;
@@ -199,14 +230,60 @@ struct vc_apply_stats {
 
 #define VC_APPLY_NEW_ID (1u << 0) /* register id rules with the driver's new_id */
 
+/* Claims every selected device (after vc_resolve): driver_override on all of
+ * them first, then the target modules, then unbind and bind. Fills
+ * dev->outcome; the counts go to *ret. */
 int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, unsigned flags,
              struct vc_apply_stats *ret);
-int vc_dev_held(struct vc_ctx *ctx, struct vc_dev *dev);
+
+/*
+ * Whether release has anything to give back on dev: 1 when a driver_override
+ * is set, or the device is on vfio-pci (or a variant), pci-stub, or the
+ * driver its rule names, or it has no driver and named (the argument it was
+ * found by) names exactly it: a device unbound by hand gets the re-probe
+ * that hands it to its host driver. 0: it is on its host driver; unbinding
+ * it would only bounce that driver (or cut off what sits behind a bridge).
+ */
+int vc_release_wanted(struct vc_ctx *ctx, struct vc_dev *dev, const struct vc_slot_filter *named);
+/* Clears the override, takes back the dynamic ids of cfg's id rules that
+ * match dev, unbinds it and asks the kernel to probe it again. */
 int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev);
 
-/* Why a group is not viable: the first endpoint that keeps a host driver. */
+/* Why a group is not viable: the first endpoint that keeps a host driver.
+ * predict: count each selected member as on its target driver already. */
 int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *dev, bool predict,
                    const struct vc_dev **ret_blocker);
+
+/* ---- what check warns about and status shows ---- */
+
+enum vc_problem_kind {
+        VC_PROBLEM_BOOT_VGA,      /* dev is the boot VGA device: the host console uses it */
+        VC_PROBLEM_GROUP_CHIPSET, /* dev's group would keep blocker, a chipset bridge the host needs */
+        VC_PROBLEM_GROUP_DRIVER,  /* dev's group would keep blocker on its host driver */
+        VC_PROBLEM_NO_IOMMU,      /* a rule wants vfio-pci but the kernel made no IOMMU groups (dev NULL) */
+};
+
+struct vc_problem {
+        enum vc_problem_kind kind;
+        const struct vc_dev *dev;
+        const struct vc_dev *blocker;
+};
+
+typedef void (*vc_problem_fn)(void *userdata, const struct vc_problem *p);
+
+/* For each selected device (after vc_resolve), what would keep apply's result
+ * from being usable, in device order, then the IOMMU. */
+int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn fn, void *userdata);
+
+struct vc_dev_status {
+        bool on_target;   /* bound to the driver its rule names */
+        bool have_group;  /* in an IOMMU group */
+        bool viable;      /* ... and every other endpoint there is free for a VM */
+        const struct vc_dev *blocker; /* when not viable: the first that is not */
+};
+
+/* Where a selected device is now (reads its driver and group again). */
+int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_status *ret);
 
 /* ---- modules ---- */
 

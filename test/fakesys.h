@@ -13,11 +13,12 @@
  *   bus/pci/drivers_probe
  *   dev/block/8:1 -> ../../devices/pci0000:00/0000:00:1f.2/host0/.../block/sda/sda1
  *
- * Nothing reacts to writes: there is no kernel behind the tree. Outside the
- * live /sys, vfio-claim appends "VALUE\n" to the command files (bind, unbind,
- * new_id, remove_id, drivers_probe) and replaces driver_override, so a test
- * reads back everything that was asked of the kernel, in order
- * (fakesys_read, snapshots), and moves driver links itself
+ * Nothing reacts to writes: there is no kernel behind the tree. vfio-claim
+ * opens the command files (bind, unbind, new_id, remove_id, drivers_probe)
+ * for appending and replaces driver_override, on this tree exactly as on
+ * the live /sys (where sysfs ignores both), so a plain file keeps every
+ * "VALUE\n" asked of the kernel in order and a test reads them back
+ * (fakesys_read, snapshots); it moves driver links itself
  * (fakesys_set_driver) when it needs the state after a bind. Every function
  * that can fail returns a negative errno.
  */

@@ -286,6 +286,54 @@ TEST(group_expansion)
         done(e, &r, &before, &after);
 }
 
+/* "SYSFS/bus/pci/devices/ADDR/uevent: unexpected contents; device ignored" */
+static char *garble_uevent(struct tenv *e, struct fakesys_snapshot *before, const char *addr)
+{
+        char *rel = xasprintf("bus/pci/devices/%s/uevent", addr);
+
+        SETUP(fakesys_write(e->fs, rel, "PCI_ID=zzzz:0000\nPCI_CLASS=0c0330\n"));
+        free(rel);
+        fakesys_snapshot_clear(before);
+        tsnap(e, before);
+        return xasprintf("%s/bus/pci/devices/%s/uevent: unexpected contents; device ignored", fakesys_root(e->fs), addr);
+}
+
+TEST(unread_devices)
+{
+        struct fakesys_snapshot before = {0}, after = {0};
+        struct result r = {0};
+        struct tenv *e = setup("address 00:03.0\n", &before);
+        char *m = garble_uevent(e, &before, "0000:00:04.0");
+
+        /* Every rule has an address: a device at no such address is never
+         * read, not even its uevent (the directory's name is its address). */
+        tenv_run(e, &r, "apply", NULL);
+        tsnap(e, &after);
+        CHECK_RUN(&r, r.code == 0 && !contains(r.err, m), "address rules only: the xHCI's uevent is not read");
+        CHECK_CHANGES(e, &before, &after, "the addressed twin only", OVR("0000:00:03.0"), AHCI_UNBIND, VFIO_BIND, NULL);
+        tenv_run(e, &r, "check", NULL);
+        CHECK_RUN(&r, contains(r.err, m), "check reads every device");
+        fakesys_snapshot_clear(&after);
+
+        /* An id rule can select any device: every uevent is read. */
+        tenv_config(e, "address 00:03.0\nid 10de:10f0\n");
+        tenv_run(e, &r, "apply", NULL);
+        CHECK_RUN(&r, r.code == 0 && contains(r.err, m), "with an id rule the xHCI's uevent is read");
+        free(m);
+        done(e, &r, &before, &after);
+
+        /* A member of a group a rule takes whole is read when the group is. */
+        e = setup("address 00:1f.2 group\n", &before);
+        m = garble_uevent(e, &before, "0000:00:1f.3");
+        tenv_run(e, &r, "apply", NULL);
+        tsnap(e, &after);
+        CHECK_RUN(&r, contains(r.err, m), "the SMBus in group 3 is read, and its uevent refused");
+        CHECK_CHANGES(e, &before, &after, "group 3 without the unreadable SMBus", OVR("0000:00:1f.2"), AHCI_UNBIND,
+                      VFIO_BIND, NULL);
+        free(m);
+        done(e, &r, &before, &after);
+}
+
 TEST(bridge_never)
 {
         struct fakesys_snapshot before = {0}, after = {0};

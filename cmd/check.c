@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-claim check: validates the configuration and predicts what apply
+ * would do, for an admin or an initramfs build hook. Exit 0 clean, 1 errors,
+ * 2 no configuration, 3 (--fail-busy) a selected device carries a mount.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <syslog.h>
+
+#include "cmd.h"
+#include "macro.h"
+#include "output.h"
+
+struct check_state {
+        struct session *s;
+        bool *busy_seen;       /* per device: reported as busy already */
+        unsigned busy;         /* selected devices that carry a mounted filesystem or swap */
+        unsigned busy_refused; /* ... by a rule without allow-busy */
+};
+
+static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
+{
+        struct check_state *cs = userdata;
+        size_t i = (size_t)(dev - cs->s->devs.devs);
+
+        if (!dev->rule)
+                return;
+        /* One device may carry several mounts: each is named, the device counted once. */
+        if (!cs->busy_seen[i]) {
+                cs->busy_seen[i] = true;
+                cs->busy++;
+                if (!dev->rule->allow_busy)
+                        cs->busy_refused++;
+        }
+        if (dev->rule->allow_busy) {
+                log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) carries %s; allowed by allow-busy", dev->addr,
+                        dev->vendor, dev->device, dev->rule->origin, what);
+                return;
+        }
+        log_msg(arg.fail_busy ? LOG_ERR : LOG_WARNING,
+                "%s [%04x:%04x] (%s) carries %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
+                dev->addr, dev->vendor, dev->device, dev->rule->origin, what);
+}
+
+static void check_modules(struct session *s)
+{
+        for (size_t i = 0; i < s->cfg.n_rules; i++) {
+                const char *driver = s->cfg.rules[i].driver;
+                enum vc_module_state st;
+                bool seen = false;
+                int k;
+
+                for (size_t j = 0; j < i && !seen; j++)
+                        seen = strcmp(s->cfg.rules[j].driver, driver) == 0;
+                if (seen || (!arg.kernel && vc_driver_loaded(s->ctx, driver)))
+                        continue;
+                k = vc_module_lookup(s->ctx, driver, &st);
+                if (k < 0) {
+                        struct utsname u;
+
+                        uname(&u);
+                        log_msg(LOG_WARNING, "no module for driver %s found for kernel %s%s%s", driver,
+                                arg.kernel ? arg.kernel : u.release, k == -ENOENT ? "" : ": ",
+                                k == -ENOENT ? "" : strerror(-k));
+                }
+        }
+}
+
+static void on_problem(void *userdata, const struct vc_problem *p)
+{
+        const struct vc_dev *d = p->dev, *b = p->blocker;
+
+        switch (p->kind) {
+        case VC_PROBLEM_BOOT_VGA:
+                log_msg(LOG_WARNING,
+                        "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider video=efifb:off)",
+                        d->addr, d->vendor, d->device, d->rule->origin);
+                break;
+        case VC_PROBLEM_GROUP_CHIPSET:
+                log_msg(LOG_WARNING,
+                        "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: it shares the group with the chipset bridge %s [%04x:%04x] (class %06x, on %s), which the host needs; without ACS isolation between them this device cannot be passed through on its own (a rule naming the bridge takes it, if the host can do without it)",
+                        d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor, b->device,
+                        b->class, b->driver[0] ? b->driver : "no driver");
+                break;
+        case VC_PROBLEM_GROUP_DRIVER:
+                log_msg(LOG_WARNING,
+                        "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (add it, or use 'group')",
+                        d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor, b->device,
+                        b->driver[0] ? b->driver : "no driver");
+                break;
+        case VC_PROBLEM_NO_IOMMU:
+                log_msg(LOG_WARNING,
+                        "the IOMMU is not enabled (no %s/kernel/iommu_groups): vfio-pci will not bind; enable VT-d/AMD-Vi and add intel_iommu=on or amd_iommu=on",
+                        arg.sysfs);
+                break;
+        }
+}
+
+static const char *rule_state(const struct vc_rule *rule, bool json)
+{
+        switch (rule->state) {
+        case VC_RULE_GUARD_MISMATCH:
+                return json ? "guard-mismatch" : "guard mismatch, claims nothing";
+        case VC_RULE_NO_MATCH:
+                return json ? "no-match" : "matches nothing";
+        default:
+                return json ? "ok" : "selects";
+        }
+}
+
+static void print_human(const struct session *s, const struct check_state *cs)
+{
+        for (size_t i = 0; i < s->cfg.n_rules; i++) {
+                const struct vc_rule *rule = &s->cfg.rules[i];
+
+                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver, rule_state(rule, false));
+                for (size_t j = 0; j < s->devs.n; j++) {
+                        const struct vc_dev *d = &s->devs.devs[j];
+
+                        if (d->rule != rule)
+                                continue;
+                        printf("\t%s [%04x:%04x] now %s%s%s\n", d->addr, d->vendor, d->device,
+                               d->driver[0] ? "on " : "without driver", d->driver,
+                               d->via ? " (same IOMMU group)" : "");
+                }
+        }
+        printf("%u error(s), %u warning(s)%s\n", log_count(LOG_ERR), log_count(LOG_WARNING) - log_count(LOG_ERR),
+               cs->busy ? "; a selected device carries a mounted filesystem or swap" : "");
+}
+
+static void print_json(const struct session *s, const struct check_state *cs, int result)
+{
+        json_begin_object();
+        json_key("rules");
+        json_begin_array();
+        for (size_t i = 0; i < s->cfg.n_rules; i++) {
+                const struct vc_rule *rule = &s->cfg.rules[i];
+
+                json_begin_object();
+                json_key("origin");
+                json_string(rule->origin);
+                json_key("rule");
+                json_string(rule->text);
+                json_key("driver");
+                json_string(rule->driver);
+                json_key("state");
+                json_string(rule_state(rule, true));
+                json_key("devices");
+                json_begin_array();
+                for (size_t j = 0; j < s->devs.n; j++) {
+                        const struct vc_dev *d = &s->devs.devs[j];
+
+                        if (d->rule != rule)
+                                continue;
+                        json_begin_object();
+                        json_dev_ids(d);
+                        json_key("via_group_of");
+                        if (d->via)
+                                json_string(d->via->addr);
+                        else
+                                json_null();
+                        json_end_object();
+                }
+                json_end_array();
+                json_end_object();
+        }
+        json_end_array();
+        json_key("busy");
+        json_int(cs->busy);
+        json_key("errors");
+        json_int(log_count(LOG_ERR));
+        json_key("warnings");
+        json_int(log_count(LOG_WARNING) - log_count(LOG_ERR));
+        json_messages();
+        json_key("result");
+        json_string(result == 0 ? "ok" : result == EXIT_NO_CONFIG ? "no-config" : result == EXIT_BUSY ? "busy" : "errors");
+        json_end_object();
+        json_end();
+}
+
+/* The findings beyond the rules: devices, mounts, modules. Returns the exit code. */
+static int check_devices(struct session *s, struct check_state *cs)
+{
+        int k;
+
+        (void)vc_find_problems(s->ctx, &s->devs, on_problem, NULL);
+        cs->busy_seen = calloc(s->devs.n + 1, sizeof(bool));
+        k = cs->busy_seen ? vc_find_busy(s->ctx, arg.proc, &s->devs, on_busy, cs) : -ENOMEM;
+        free(cs->busy_seen);
+        cs->busy_seen = NULL;
+        if (k < 0)
+                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read: %s; mounted filesystems not checked",
+                        arg.proc, strerror(-k));
+        check_modules(s);
+        return arg.fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
+}
+
+int verb_check(int argc, char *argv[])
+{
+        _cleanup_(session_close) struct session s = { 0 };
+        struct check_state cs = { .s = &s };
+        int result;
+
+        result = session_report(&s, NEED_FILES);
+        if (result < 0)
+                return EXIT_PROBLEMS;
+        if (result == 0)
+                result = check_devices(&s, &cs);
+        if (arg.json)
+                print_json(&s, &cs, result);
+        else
+                print_human(&s, &cs);
+        log_close();
+        return result;
+}

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-claim claim and release: the same engine as apply, now, on what the
+ * command line names; and the way back to the host driver.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "macro.h"
+#include "output.h"
+
+/* Both write to sysfs: the kernel log hears of it, and only root may. */
+static int open_runtime(struct session *s, const char *verb, enum session_need need)
+{
+        bool live = strcmp(arg.sysfs, "/sys") == 0;
+        struct log_config lc = {
+                .kmsg = live && !arg.dry_run,
+                .to_stderr = true,
+                .stderr_max = stderr_threshold(),
+        };
+
+        (void)log_open(&lc);
+        if (live && geteuid() != 0 && !arg.dry_run) {
+                log_msg(LOG_ERR, "%s writes to /sys: run it as root", verb);
+                return -EPERM;
+        }
+        if (session_open(s, need) < 0)
+                return -ENOMEM;
+        vc_ctx_set_dry_run(s->ctx, arg.dry_run);
+        return 0;
+}
+
+/* A device that carries a mounted filesystem or swap: refused, or (--force) done anyway. */
+static void log_busy(const struct vc_dev *dev, const char *what, const char *doing)
+{
+        log_msg(arg.force ? LOG_WARNING : LOG_ERR,
+                arg.force ? "%s [%04x:%04x] carries %s; %s it anyway (--force)" :
+                            "%s [%04x:%04x] carries %s; not %s it (use --force)",
+                dev->addr, dev->vendor, dev->device, what, doing);
+}
+
+/* ---- claim ---- */
+
+static bool is_rule_keyword(const char *s)
+{
+        return strcmp(s, "address") == 0 || strcmp(s, "id") == 0 || strcmp(s, "subsystem") == 0;
+}
+
+/* "claim id 10de:1b80" is one rule; "claim 01:00.0 02:00.0" one address rule each. */
+static void add_rules(struct session *s, int argc, char *argv[])
+{
+        if (is_rule_keyword(argv[1])) {
+                _cleanup_free_ char *text = NULL;
+                size_t len = 0;
+
+                for (int i = 1; i < argc; i++)
+                        len += strlen(argv[i]) + 1;
+                text = calloc(1, len + 1);
+                if (!text) {
+                        s->cfg.n_errors++;
+                        return;
+                }
+                for (int i = 1; i < argc; i++) {
+                        strcat(text, argv[i]);
+                        strcat(text, " ");
+                }
+                (void)vc_config_add_line(s->ctx, &s->cfg, "command line", text);
+                return;
+        }
+        for (int i = 1; i < argc; i++) {
+                char line[256], origin[64];
+
+                snprintf(origin, sizeof(origin), "argument %d", i);
+                if (snprintf(line, sizeof(line), "address %s", argv[i]) >= (int)sizeof(line)) {
+                        log_msg(LOG_ERR, "%s: selector too long", origin);
+                        s->cfg.n_errors++;
+                        continue;
+                }
+                (void)vc_config_add_line(s->ctx, &s->cfg, origin, line);
+        }
+}
+
+static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char *what)
+{
+        unsigned *n = userdata;
+
+        if (!dev->rule || dev->rule->allow_busy)
+                return;
+        (*n)++;
+        log_busy(dev, what, "claiming");
+}
+
+int verb_claim(int argc, char *argv[])
+{
+        _cleanup_(session_close) struct session s = { 0 };
+        struct vc_apply_stats st;
+        unsigned busy = 0;
+        int result = 0;
+
+        if (open_runtime(&s, "claim", NEED_ARGS) < 0)
+                return EXIT_PROBLEMS;
+        add_rules(&s, argc, argv);
+        if (s.cfg.n_errors > 0 || s.cfg.n_rules == 0)
+                return EXIT_USAGE;
+        if (session_resolve(&s, LOG_ERR, false) < 0)
+                return EXIT_PROBLEMS;
+        if (vc_find_busy(s.ctx, arg.proc, &s.devs, on_busy_refuse, &busy) < 0)
+                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
+        if (busy > 0 && !arg.force)
+                return EXIT_PROBLEMS;
+        (void)vc_apply(s.ctx, &s.cfg, &s.devs, 0, &st);
+        for (size_t i = 0; i < s.cfg.n_rules; i++)
+                if (s.cfg.rules[i].state != VC_RULE_OK)
+                        result = EXIT_PROBLEMS;
+        if (st.failed || st.held)
+                result = EXIT_PROBLEMS;
+        return result;
+}
+
+/* ---- release ---- */
+
+struct busy_marks {
+        const struct vc_devlist *devs;
+        char **what; /* per device, what it carries, NULL: nothing */
+};
+
+static void on_busy_mark(void *userdata, const struct vc_dev *dev, const char *what)
+{
+        struct busy_marks *m = userdata;
+        size_t i = (size_t)(dev - m->devs->devs);
+
+        if (!m->what[i])
+                m->what[i] = strdup(what);
+}
+
+static void busy_marks_done(struct busy_marks *m)
+{
+        for (size_t i = 0; m->what && i < m->devs->n; i++)
+                free(m->what[i]);
+        free(m->what);
+}
+
+/* Releases what argument addr names; returns the exit code it earns. */
+static int release_one(struct session *s, const struct busy_marks *busy, const char *addr)
+{
+        struct vc_slot_filter f;
+        const char *reason;
+        unsigned n = 0, n_held = 0;
+        int result = 0;
+
+        if (vc_slot_filter_parse(addr, &f, &reason) < 0) {
+                log_msg(LOG_ERR, "%s: %s", addr, reason);
+                return EXIT_PROBLEMS;
+        }
+        for (size_t j = 0; j < s->devs.n; j++) {
+                struct vc_dev *d = &s->devs.devs[j];
+                int k;
+
+                if (!vc_slot_match(&f, d))
+                        continue;
+                n++;
+                k = vc_release_wanted(s->ctx, d, &f);
+                if (k < 0) {
+                        log_msg(LOG_ERR, "%s: cannot read its driver or driver_override: %s", d->addr, strerror(-k));
+                        result = EXIT_PROBLEMS;
+                        continue;
+                }
+                if (k == 0) {
+                        log_msg(LOG_INFO, "%s [%04x:%04x]: not held (no driver_override, on %s); left alone", d->addr,
+                                d->vendor, d->device, d->driver[0] ? d->driver : "no driver");
+                        continue;
+                }
+                n_held++;
+                if (busy->what[j]) {
+                        log_busy(d, busy->what[j], "releasing");
+                        if (!arg.force) {
+                                result = EXIT_PROBLEMS;
+                                continue;
+                        }
+                }
+                k = vc_release(s->ctx, &s->cfg, d);
+                if (k < 0) {
+                        log_msg(LOG_ERR, "%s: release failed: %s", d->addr, strerror(-k));
+                        result = EXIT_PROBLEMS;
+                } else if (d->rule)
+                        log_msg(LOG_NOTICE, "%s: %s selects it: it is claimed again at the next boot", d->addr,
+                                d->rule->origin);
+        }
+        if (n == 0) {
+                log_msg(LOG_ERR, "%s: no such PCI device", addr);
+                return EXIT_PROBLEMS;
+        }
+        if (n_held == 0)
+                log_msg(LOG_NOTICE, "%s: nothing to release: no device there is held for a VM", addr);
+        return result;
+}
+
+int verb_release(int argc, char *argv[])
+{
+        _cleanup_(session_close) struct session s = { 0 };
+        _cleanup_(busy_marks_done) struct busy_marks busy = { &s.devs, NULL };
+        int result = 0;
+
+        /* The configuration names the dynamic ids that would take the device back. */
+        if (open_runtime(&s, "release", NEED_NONE) < 0)
+                return EXIT_PROBLEMS;
+        if (session_resolve(&s, -1, false) < 0)
+                return EXIT_PROBLEMS;
+        /* Unbinding the controller under / is as fatal as claiming it. */
+        busy.what = calloc(s.devs.n + 1, sizeof(char *));
+        if (!busy.what)
+                return EXIT_PROBLEMS;
+        if (vc_find_busy(s.ctx, arg.proc, &s.devs, on_busy_mark, &busy) < 0)
+                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
+        for (int i = 1; i < argc; i++) {
+                int k = release_one(&s, &busy, argv[i]);
+
+                if (k)
+                        result = k;
+        }
+        return result;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the verbs of vfio-claim share: the global options main() parsed, the
+ * verbs' entry points (the table is in vfio-claim.c), the start-up every
+ * verb goes through (session.c) and apply's watchdog (watchdog.c).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "vfio-claim.h"
+
+#define CONFIG_FILE "/etc/vfio-claim.conf"
+#define CONFIG_DIR "/etc/vfio-claim.d"
+#define BOOT_LOG "/run/vfio-claim/boot.log"
+
+/* check's and status's exit codes */
+#define EXIT_PROBLEMS 1
+#define EXIT_NO_CONFIG 2
+#define EXIT_USAGE 2
+#define EXIT_BUSY 3 /* check --fail-busy: the build hooks refuse the image */
+
+/* The global options, set by main() only. */
+struct args {
+        const char *config;
+        const char *sysfs;
+        const char *cmdline;
+        const char *proc;
+        const char *dev;
+        const char *boot_log;
+        const char *kernel;
+        bool json;
+        bool dry_run;
+        bool force;
+        bool fail_busy;
+        int verbosity;
+};
+
+extern struct args arg;
+
+/* The verbs, one file each; argv[0] is the verb's name, the result the exit code. */
+int verb_apply(int argc, char *argv[]);
+int verb_check(int argc, char *argv[]);
+int verb_list(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);
+int verb_claim(int argc, char *argv[]);
+int verb_release(int argc, char *argv[]);
+
+/* The highest priority shown on stderr for -v/-q. */
+int stderr_threshold(void);
+
+/* ---- the start-up (cmd/session.c) ---- */
+
+struct session {
+        struct vc_ctx *ctx;
+        struct vc_config cfg;
+        struct vc_devlist devs;
+        int config_error; /* <0: no configuration file could be read */
+        bool no_config;   /* the verb has nothing to work on: exit EXIT_NO_CONFIG */
+};
+
+/* What a verb needs from the configuration; session_open() explains the rule. */
+enum session_need {
+        NEED_ARGS,   /* claim: rules from its arguments, nothing is read */
+        NEED_NONE,   /* list, release: whatever rules there are, none is fine */
+        NEED_APPLY,  /* apply: none is fine, but said at notice level */
+        NEED_RULES,  /* status: some rule, from a file or the command line */
+        NEED_FILES,  /* check: the files themselves */
+};
+
+int session_open(struct session *s, enum session_need need);
+/* list, check, status: the log on stderr (or collected for --json), then
+ * session_open() and session_resolve(). Returns <0 when nothing can run, else
+ * the exit code so far: 0, EXIT_NO_CONFIG, or EXIT_PROBLEMS (no devices). */
+int session_report(struct session *s, enum session_need need);
+/* Enumerates and resolves; the rules that select nothing are logged at
+ * no_match_priority (-1: not at all). only_selectable: see vc_pci_enumerate(). */
+int session_resolve(struct session *s, int no_match_priority, bool only_selectable);
+void session_close(struct session *s);
+
+/* ---- the deadline watchdog (cmd/watchdog.c) ---- */
+
+int64_t elapsed_ms(const struct timespec *t0);
+/* Returns 1 in the process that is to do the work, 0 in one that is to return to the boot. */
+int watchdog_fork(int64_t deadline_ms, const struct timespec *t0);

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The start-up every verb shares: the library context, the rules, the
+ * devices. One place, so that the verbs agree on what "the configuration" is.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "cmd.h"
+#include "names.h"
+#include "output.h"
+
+static void load_config(struct session *s, int missing_priority)
+{
+        int k;
+
+        if (arg.config)
+                k = vc_config_load(s->ctx, &s->cfg, arg.config, NULL);
+        else
+                k = vc_config_load(s->ctx, &s->cfg, CONFIG_FILE, CONFIG_DIR);
+        if (k == -ENOMEM)
+                log_msg(LOG_ERR, "out of memory");
+        if (k == -ENOENT)
+                log_msg(missing_priority, "no configuration: %s does not exist%s", arg.config ? arg.config : CONFIG_FILE,
+                        arg.config ? "" : " and " CONFIG_DIR " has no *.conf");
+        s->config_error = k < 0 ? k : 0;
+}
+
+static void load_cmdline(struct session *s)
+{
+        char path[4096];
+        const char *p = arg.cmdline;
+        int k;
+
+        if (!p) {
+                snprintf(path, sizeof(path), "%s/cmdline", arg.proc);
+                p = path;
+        }
+        k = vc_cmdline_load(s->ctx, &s->cfg, p);
+        if (k < 0)
+                log_msg(LOG_WARNING, "%s: cannot read the kernel command line: %s", p,
+                        k == -EINVAL ? "NUL byte in it" : vc_read_strerror(k));
+}
+
+/* No file of the configuration could be read: fatal or not, by the rule below. */
+static void missing_config(struct session *s, enum session_need need)
+{
+        if (need == NEED_FILES) {
+                if (s->config_error == -ENOENT && !arg.config && s->cfg.n_rules > 0) {
+                        log_msg(LOG_NOTICE, "checking the vfio_claim.rule= rules of the kernel command line only");
+                        return;
+                }
+                if (s->config_error == -ENOENT)
+                        log_msg(LOG_ERR, "no configuration to check");
+                s->no_config = true;
+        } else if (need == NEED_RULES && s->cfg.n_rules == 0) {
+                if (s->config_error == -ENOENT)
+                        log_msg(LOG_ERR, "no configuration: %s does not exist and no vfio_claim.rule= on the kernel command line",
+                                arg.config ? arg.config : CONFIG_FILE);
+                s->no_config = true;
+        }
+}
+
+/*
+ * The rule, for every verb:
+ *
+ * The rules are the configuration's (--config FILE alone, else CONFIG_FILE
+ * and the *.conf files of CONFIG_DIR) followed by the kernel command line's
+ * vfio_claim.rule= words (--cmdline FILE, else PROC/cmdline): exactly what
+ * apply reads at boot. claim alone takes its rules from its arguments and
+ * reads neither.
+ *
+ * A configuration is missing when no file of it could be read. That is said
+ * at notice level by the verbs that act on it or examine it (apply, check),
+ * at debug level by the others, and it is fatal (s->no_config: exit 2) only
+ * where nothing is left to report on:
+ *   - status, when the command line has no rule either (its rules are this
+ *     boot's configuration);
+ *   - check, unless the default files are simply absent and the command line
+ *     has rules: check examines files, so a file named with --config that is
+ *     not there, or one that is there but cannot be read, is the finding.
+ * apply, list and release carry on with whatever rules there are.
+ *
+ * vfio_claim=off on the command line stops apply; check and status warn.
+ *
+ * Returns <0 only when nothing can run at all (no memory, a bad --kernel).
+ */
+int session_open(struct session *s, enum session_need need)
+{
+        int k;
+
+        *s = (struct session){ 0 };
+        k = vc_ctx_new(arg.sysfs, &s->ctx);
+        if (k < 0) {
+                log_msg(LOG_ERR, "out of memory");
+                return k;
+        }
+        vc_ctx_set_log_fn(s->ctx, log_lib, NULL);
+        if (arg.kernel) {
+                k = vc_ctx_set_kernel(s->ctx, arg.kernel);
+                if (k < 0) {
+                        log_msg(LOG_ERR, "--kernel=%s: not a kernel release", arg.kernel);
+                        return k;
+                }
+        }
+        if (need == NEED_ARGS)
+                return 0;
+        load_config(s, need == NEED_APPLY || need == NEED_FILES ? LOG_NOTICE : LOG_DEBUG);
+        if (s->config_error == -ENOMEM)
+                return -ENOMEM;
+        load_cmdline(s);
+        if (s->config_error < 0)
+                missing_config(s, need);
+        /* vfio_claim=off: apply claims nothing (apply.c); the reports say so. */
+        if (s->cfg.off && !s->no_config && need == NEED_FILES)
+                log_msg(LOG_WARNING, "vfio_claim=off is on the running kernel's command line");
+        else if (s->cfg.off && !s->no_config && need == NEED_RULES)
+                log_msg(LOG_WARNING, "vfio_claim=off is on this boot's kernel command line: nothing was claimed");
+        return 0;
+}
+
+int session_resolve(struct session *s, int no_match_priority, bool only_selectable)
+{
+        int k;
+
+        k = vc_pci_enumerate(s->ctx, only_selectable ? &s->cfg : NULL, &s->devs);
+        if (k < 0) {
+                log_msg(LOG_ERR, "%s/bus/pci/devices: cannot list PCI devices: %s", arg.sysfs, strerror(-k));
+                return k;
+        }
+        (void)vc_resolve(s->ctx, &s->cfg, &s->devs);
+        for (size_t i = 0; no_match_priority >= 0 && i < s->cfg.n_rules; i++) {
+                const struct vc_rule *rule = &s->cfg.rules[i];
+
+                if (rule->state != VC_RULE_NO_MATCH)
+                        continue;
+                log_msg(no_match_priority, "%s (%s): %s", rule->origin, rule->text,
+                        rule->n_conflicts > 0 ? "claims nothing: earlier rules selected its devices for other drivers" :
+                                                "matches no PCI device");
+        }
+        return 0;
+}
+
+int session_report(struct session *s, enum session_need need)
+{
+        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
+
+        (void)log_open(&lc);
+        if (session_open(s, need) < 0)
+                return -ENOMEM;
+        if (s->no_config)
+                return EXIT_NO_CONFIG;
+        /* A rule that selects nothing is check's error, status's warning, no concern of list's. */
+        if (session_resolve(s, need == NEED_FILES ? LOG_ERR : need == NEED_RULES ? LOG_WARNING : -1, false) < 0)
+                return EXIT_PROBLEMS;
+        return 0;
+}
+
+void session_close(struct session *s)
+{
+        vc_devlist_clear(&s->devs);
+        vc_config_clear(&s->cfg);
+        vc_ctx_free(s->ctx);
+        s->ctx = NULL;
+        names_done();
+}

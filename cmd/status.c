@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-claim status: whether every device the configuration selects is
+ * where it wants it (driver, IOMMU group, /dev/vfio node), and this boot's
+ * log of apply. Exit 0 all fine, 1 a device is not, 2 no configuration.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+#include "cmd.h"
+#include "macro.h"
+#include "output.h"
+
+static bool vfio_node_exists(const struct vc_dev *d)
+{
+        char path[4096];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "%s/vfio/%d", arg.dev, d->group);
+        return stat(path, &st) == 0;
+}
+
+static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *st, bool vfio_node)
+{
+        json_begin_object();
+        json_dev_ids(d);
+        json_key("target_driver");
+        json_string(d->rule->driver);
+        json_key("rule");
+        json_string(d->rule->origin);
+        json_key("on_target");
+        json_bool(st->on_target);
+        json_key("iommu_group");
+        if (st->have_group)
+                json_int(d->group);
+        else
+                json_null();
+        json_key("group_viable");
+        if (st->have_group)
+                json_bool(st->viable);
+        else
+                json_null();
+        json_key("group_blocker");
+        if (st->blocker)
+                json_string(st->blocker->addr);
+        else
+                json_null();
+        json_key("vfio_device_node");
+        json_bool(vfio_node);
+        json_end_object();
+}
+
+static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *st, bool vfio_node)
+{
+        printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s)\n", d->addr, d->vendor, d->device,
+               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", d->rule->driver,
+               d->rule->origin);
+        if (!st->have_group) {
+                printf("\tno IOMMU group (IOMMU off?)\n");
+                return;
+        }
+        printf("\tIOMMU group %d %s", d->group, st->viable ? "viable" : "NOT viable");
+        if (st->blocker)
+                printf(": %s stays on %s", st->blocker->addr,
+                       st->blocker->driver[0] ? st->blocker->driver : "no driver");
+        if (strcmp(d->rule->driver, "vfio-pci") == 0)
+                printf(", %s/vfio/%d %s", arg.dev, d->group, vfio_node ? "present" : "MISSING");
+        printf("\n");
+}
+
+static void print_boot_log(const char *path, const char *text, int err, int result, unsigned selected)
+{
+        if (arg.json) {
+                json_key("boot_log");
+                if (err >= 0)
+                        json_string(text);
+                else
+                        json_null();
+                json_messages();
+                json_key("ok");
+                json_bool(result == 0);
+                json_end_object();
+                json_end();
+                return;
+        }
+        if (selected == 0 && result != EXIT_NO_CONFIG)
+                printf("no device is selected by the configuration\n");
+        if (err >= 0)
+                printf("\nBoot log (%s):\n%s", path, text);
+        else
+                printf("\nNo boot log (%s: %s): vfio-claim apply did not run this boot?\n", path, strerror(-err));
+}
+
+int verb_status(int argc, char *argv[])
+{
+        _cleanup_(session_close) struct session s = { 0 };
+        _cleanup_free_ char *boot_log_text = NULL;
+        const char *boot_log = arg.boot_log ? arg.boot_log : BOOT_LOG;
+        unsigned bad = 0, selected = 0;
+        int result, k;
+
+        result = session_report(&s, NEED_RULES);
+        if (result < 0)
+                return EXIT_PROBLEMS;
+        k = vc_read_file(boot_log, VC_CONFIG_MAX, &boot_log_text, NULL);
+        if (arg.json) {
+                json_begin_object();
+                json_key("devices");
+                json_begin_array();
+        }
+        for (size_t i = 0; i < s.devs.n; i++) {
+                struct vc_dev *d = &s.devs.devs[i];
+                struct vc_dev_status st;
+                bool vfio_node;
+
+                if (vc_dev_status(s.ctx, &s.devs, d, &st) < 0)
+                        continue; /* not selected */
+                selected++;
+                if (!st.on_target)
+                        bad++;
+                vfio_node = st.have_group && vfio_node_exists(d);
+                if (arg.json)
+                        print_json_dev(d, &st, vfio_node);
+                else
+                        print_human_dev(d, &st, vfio_node);
+        }
+        if (bad > 0 && result == 0)
+                result = EXIT_PROBLEMS;
+        if (arg.json)
+                json_end_array();
+        print_boot_log(boot_log, boot_log_text, k, result, selected);
+        log_close();
+        return result;
+}

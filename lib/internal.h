@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the library's files share and its callers never see: the context's
+ * fields, the log call, and the small helpers for sysfs paths and
+ * attributes. Every function here follows the rules of vfio-claim.h:
+ * negative errno, out-parameters untouched on failure, nothing printed.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vfio-claim.h"
+
+struct vc_ctx {
+        char *sysfs;       /* sysfs root without trailing '/', "/sys" on a live system */
+        bool live;         /* sysfs is the real /sys: modules may be loaded */
+        bool dry_run;      /* log every write instead of doing it */
+        char *modules_dir; /* /lib/modules/RELEASE for module look-ups, NULL: running kernel */
+        vc_log_fn log_fn;
+        void *log_data;
+        struct kmod_ctx *kmod;
+};
+
+/* Through the caller's log function (vc_ctx_set_log_fn); errno is kept for %m. */
+void vc_log(struct vc_ctx *ctx, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* snprintf into a fixed buffer; -ENAMETOOLONG instead of silent truncation. */
+int vc_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * How a sysfs attribute takes a write. The same on the live /sys and on a
+ * fake tree, so that the tested write is the one the boot does: a command
+ * attribute (bind, unbind, new_id, remove_id, drivers_probe) is opened for
+ * appending, a value attribute (driver_override) is replaced. sysfs ignores
+ * both flags (every write() goes to the attribute's store(), whatever the
+ * file position); a plain file then keeps every command in order and only
+ * the last value, which is what the kernel would have seen.
+ */
+enum vc_attr_kind {
+        VC_ATTR_COMMAND,
+        VC_ATTR_VALUE,
+};
+
+int vc_write_attr(const char *path, const char *value, enum vc_attr_kind kind);
+int vc_read_attr(const char *path, char *buf, size_t size);
+int vc_read_attr_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len);
+int vc_readlink_basename(const char *path, char *buf, size_t size);
+
+/* 0..15 for a hex digit, -1 for anything else. */
+static inline int vc_hexval(char c)
+{
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+bool vc_parse_hex_u32(const char *s, size_t len, uint32_t max, uint32_t *ret);
+bool vc_is_driver_name(const char *s);
+int vc_strv_push(char ***v, size_t *n, char *s);
+void vc_strv_free(char **v, size_t n);
+
+/* The addresses in IOMMU group N, sorted. */
+int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
+/* Reads the uevent of a device vc_pci_enumerate() left unread; -EIO when that failed before. */
+int vc_dev_identify(struct vc_ctx *ctx, struct vc_dev *dev);
+/* No driver, vfio-pci or a variant, pci-stub: a device that keeps its IOMMU group viable. */
+bool vc_driver_keeps_group_viable(const char *driver);
+/* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it. */
+void vc_format_new_id(const struct vc_rule *rule, char *buf, size_t size);
+/* Writes "value\n" to the attribute SYSFS/REL. */
+int vc_sysfs_write(struct vc_ctx *ctx, const char *value, enum vc_attr_kind kind, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+#define VC_DEV_FMT "%s [%04x:%04x]"
+#define VC_DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device
