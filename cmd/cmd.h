@@ -80,6 +80,18 @@ int session_report(struct session *s, enum session_need need);
 int session_resolve(struct session *s, int no_match_priority, bool only_selectable);
 void session_close(struct session *s);
 
+/* A device's VFIO nodes under --dev (default /dev), whichever the kernel
+ * offers (see vc_dev_vfio_nodes()): its group's and its own cdev; a path is ""
+ * when there is none, or when driver is not a VFIO driver. */
+struct vfio_paths {
+        char group[4096], cdev[4096];
+        bool group_present, cdev_present;
+};
+void vfio_paths_find(struct vc_ctx *ctx, struct vc_dev *d, const char *driver, struct vfio_paths *ret);
+/* "vfio_group_node", "vfio_device_node" (the group node is there: the name
+ * from before cdevs), "vfio_cdev", "vfio_cdev_present"; null when none. */
+void json_vfio_paths(const struct vfio_paths *p);
+
 /* ---- the deadline watchdog (cmd/watchdog.c) ---- */
 
 int64_t elapsed_ms(const struct timespec *t0);

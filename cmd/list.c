@@ -73,6 +73,7 @@ static void print_json(struct session *s)
         for (size_t i = 0; i < s->devs.n; i++) {
                 struct vc_dev *d = &s->devs.devs[i];
                 struct dev_names nm;
+                struct vfio_paths p;
                 struct extra x;
 
                 read_extra(s, d, &x);
@@ -96,6 +97,8 @@ static void print_json(struct session *s)
                 json_bool(vc_dev_boot_vga(s->ctx, d) > 0);
                 json_string_or_null("rule", d->rule ? d->rule->origin : NULL);
                 json_string_or_null("target_driver", d->rule ? d->rule->driver : NULL);
+                vfio_paths_find(s->ctx, d, d->driver, &p);
+                json_vfio_paths(&p);
                 json_end_object();
         }
         json_end_array();

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "cmd.h"
@@ -165,4 +166,42 @@ void session_close(struct session *s)
         vc_ctx_free(s->ctx);
         s->ctx = NULL;
         names_done();
+}
+
+void vfio_paths_find(struct vc_ctx *ctx, struct vc_dev *d, const char *driver, struct vfio_paths *ret)
+{
+        struct vc_vfio_nodes n;
+        struct stat st;
+
+        *ret = (struct vfio_paths){ 0 };
+        if (!vc_driver_needs_iommu(driver) || vc_dev_vfio_nodes(ctx, d, &n) < 0)
+                return;
+        if (n.group >= 0) {
+                snprintf(ret->group, sizeof(ret->group), "%s/vfio/%d", arg.dev, n.group);
+                ret->group_present = stat(ret->group, &st) == 0;
+        }
+        if (n.cdev[0]) {
+                snprintf(ret->cdev, sizeof(ret->cdev), "%s/vfio/devices/%s", arg.dev, n.cdev);
+                ret->cdev_present = stat(ret->cdev, &st) == 0;
+        }
+}
+
+static void json_node(const char *path_key, const char *present_key, const char *path, bool present)
+{
+        json_key(path_key);
+        if (path[0])
+                json_string(path);
+        else
+                json_null();
+        json_key(present_key);
+        if (path[0])
+                json_bool(present);
+        else
+                json_null();
+}
+
+void json_vfio_paths(const struct vfio_paths *p)
+{
+        json_node("vfio_group_node", "vfio_device_node", p->group, p->group_present);
+        json_node("vfio_cdev", "vfio_cdev_present", p->cdev, p->cdev_present);
 }

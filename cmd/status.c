@@ -6,23 +6,13 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <syslog.h>
 
 #include "cmd.h"
 #include "macro.h"
 #include "output.h"
 
-static bool vfio_node_exists(const struct vc_dev *d)
-{
-        char path[4096];
-        struct stat st;
-
-        snprintf(path, sizeof(path), "%s/vfio/%d", arg.dev, d->group);
-        return stat(path, &st) == 0;
-}
-
-static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *st, bool vfio_node)
+static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *st, const struct vfio_paths *p)
 {
         json_begin_object();
         json_dev_ids(d);
@@ -47,12 +37,11 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
                 json_string(st->blocker->addr);
         else
                 json_null();
-        json_key("vfio_device_node");
-        json_bool(vfio_node);
+        json_vfio_paths(p);
         json_end_object();
 }
 
-static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *st, bool vfio_node)
+static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *st, const struct vfio_paths *p)
 {
         printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s)\n", d->addr, d->vendor, d->device,
                st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", d->rule->driver,
@@ -65,8 +54,10 @@ static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *
         if (st->blocker)
                 printf(": %s stays on %s", st->blocker->addr,
                        st->blocker->driver[0] ? st->blocker->driver : "no driver");
-        if (strcmp(d->rule->driver, "vfio-pci") == 0)
-                printf(", %s/vfio/%d %s", arg.dev, d->group, vfio_node ? "present" : "MISSING");
+        if (p->group[0])
+                printf(", %s %s", p->group, p->group_present ? "present" : "MISSING");
+        if (p->cdev[0])
+                printf(", %s %s", p->cdev, p->cdev_present ? "present" : "MISSING");
         printf("\n");
 }
 
@@ -113,18 +104,18 @@ int verb_status(int argc, char *argv[])
         for (size_t i = 0; i < s.devs.n; i++) {
                 struct vc_dev *d = &s.devs.devs[i];
                 struct vc_dev_status st;
-                bool vfio_node;
+                struct vfio_paths p;
 
                 if (vc_dev_status(s.ctx, &s.devs, d, &st) < 0)
                         continue; /* not selected */
                 selected++;
                 if (!st.on_target)
                         bad++;
-                vfio_node = st.have_group && vfio_node_exists(d);
+                vfio_paths_find(s.ctx, d, d->rule->driver, &p);
                 if (arg.json)
-                        print_json_dev(d, &st, vfio_node);
+                        print_json_dev(d, &st, &p);
                 else
-                        print_human_dev(d, &st, vfio_node);
+                        print_human_dev(d, &st, &p);
         }
         if (bad > 0 && result == 0)
                 result = EXIT_PROBLEMS;

@@ -305,6 +305,47 @@ int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev)
         return 0;
 }
 
+int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nodes *ret)
+{
+        struct vc_vfio_nodes n = { .group = -1 };
+        _cleanup_closedir_ DIR *d = NULL;
+        char path[4096];
+        struct dirent *de;
+        struct stat st;
+        int r;
+
+        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/vfio-dev", ctx->sysfs, dev->addr);
+        if (r < 0)
+                return r;
+        r = open_dir(path, &d);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        while (d && (de = readdir(d))) {
+                const char *num = de->d_name + 4;
+
+                if (strncmp(de->d_name, "vfio", 4) == 0 && *num && strspn(num, "0123456789") == strlen(num) &&
+                    strlen(de->d_name) < sizeof(n.cdev)) {
+                        strcpy(n.cdev, de->d_name);
+                        break;
+                }
+        }
+        r = vc_dev_read_group(ctx, dev);
+        if (r < 0)
+                return r;
+        /* Without SYSFS/class/vfio a device with a cdev is on a kernel without
+         * group nodes; without either, assume the groups every kernel before
+         * iommufd had (a captured tree may lack class/). */
+        if (dev->group >= 0) {
+                r = vc_path(path, sizeof(path), "%s/class/vfio", ctx->sysfs);
+                if (r < 0)
+                        return r;
+                if (!n.cdev[0] || stat(path, &st) == 0)
+                        n.group = dev->group;
+        }
+        *ret = n;
+        return 0;
+}
+
 int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size)
 {
         char path[4096];

@@ -282,6 +282,20 @@ struct vc_dev_status {
         const struct vc_dev *blocker; /* when not viable: the first that is not */
 };
 
+/*
+ * The VFIO nodes the kernel made for a device bound to a VFIO driver, as sysfs
+ * shows them. A kernel with VFIO group support (every Debian kernel so far)
+ * has SYSFS/class/vfio and a node per group, /dev/vfio/N; one with
+ * CONFIG_VFIO_DEVICE_CDEV (iommufd) also gives each bound device its own
+ * character device, DEVICE/vfio-dev/vfioN and /dev/vfio/devices/vfioN; one
+ * with CONFIG_VFIO_GROUP=n only the latter.
+ */
+struct vc_vfio_nodes {
+        int group;       /* /dev/vfio/GROUP is the kernel's to make; -1: no group, or a cdev-only kernel */
+        char cdev[32];   /* "vfio0": /dev/vfio/devices/vfio0; "": none */
+};
+int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nodes *ret);
+
 /* Where a selected device is now (reads its driver and group again). */
 int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_status *ret);
 

@@ -40,6 +40,8 @@ struct fakesys {
         size_t n_devs;
         struct blockrec *blocks;
         size_t n_blocks;
+        bool vfio_groups, vfio_cdev; /* what the imitated kernel offers, see fakesys_set_vfio_kernel() */
+        unsigned next_cdev;
 };
 
 /* ---- small helpers ---- */
@@ -606,6 +608,61 @@ fail:
         return r;
 }
 
+int fakesys_set_vfio_kernel(struct fakesys *fs, bool groups, bool cdev)
+{
+        fs->vfio_groups = groups;
+        fs->vfio_cdev = cdev;
+        return groups ? mkdir_p(fs, "class/vfio") : 0;
+}
+
+static bool is_vfio_driver(const char *driver)
+{
+        size_t n = driver ? strlen(driver) : 0;
+
+        return n && (strcmp(driver, "vfio-pci") == 0 || (n > 9 && strcmp(driver + n - 9, "_vfio_pci") == 0));
+}
+
+/* What the kernel adds when a VFIO driver binds a device and removes when it
+ * lets go: the device's cdev (DEVICE/vfio-dev/vfioN, class/vfio-dev/vfioN) and
+ * its group's node (class/vfio/N, while some device of the group is bound). */
+static int update_vfio_nodes(struct fakesys *fs, struct devrec *rec, bool bound)
+{
+        char *rel;
+        int r = 0;
+
+        if (fs->vfio_cdev && bound) {
+                unsigned n = fs->next_cdev++;
+
+                rel = xasprintf("%s/vfio-dev/vfio%u", rec->dir, n);
+                r = rel ? mkdir_p(fs, rel) : -ENOMEM;
+                free(rel);
+                rel = r >= 0 ? xasprintf("%s/vfio-dev/vfio%u/dev", rec->dir, n) : NULL;
+                if (r >= 0)
+                        r = rel ? put_filef(fs, rel, 0644, "%u:%u\n", 511u, n) : -ENOMEM;
+                free(rel);
+        } else if (fs->vfio_cdev) {
+                rel = xasprintf("%s/%s/vfio-dev", fs->root, rec->dir);
+                r = rel ? rm_rf(rel) : -ENOMEM;
+                free(rel);
+        }
+        if (r < 0 || !fs->vfio_groups || !rec->group)
+                return r;
+        if (!bound)
+                for (size_t i = 0; i < fs->n_devs; i++)
+                        if (&fs->devs[i] != rec && fs->devs[i].group && strcmp(fs->devs[i].group, rec->group) == 0 &&
+                            is_vfio_driver(fs->devs[i].driver))
+                                return 0; /* the group's node stays while a member is bound */
+        rel = xasprintf("%s/class/vfio/%s", fs->root, rec->group);
+        if (!rel)
+                return -ENOMEM;
+        if (bound)
+                r = mkdir(rel, 0755) < 0 && errno != EEXIST ? neg_errno() : 0;
+        else
+                r = rm_rf(rel);
+        free(rel);
+        return r;
+}
+
 int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
 {
         struct devrec *rec = find_dev(fs, addr);
@@ -629,6 +686,13 @@ int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
                 if (!dup)
                         return -ENOMEM;
                 r = link_driver(fs, rec, driver);
+                if (r < 0) {
+                        free(dup);
+                        return r;
+                }
+        }
+        if (is_vfio_driver(rec->driver) != is_vfio_driver(dup)) {
+                r = update_vfio_nodes(fs, rec, is_vfio_driver(dup));
                 if (r < 0) {
                         free(dup);
                         return r;

@@ -59,6 +59,11 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev);
 /* Moves the device to driver (NULL: unbound) the way the kernel would after a bind:
  * the driver link, DRIVER= in uevent, and the driver's link back to the device. */
 int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver);
+/* Which VFIO interfaces the imitated kernel offers: group nodes (CONFIG_VFIO_GROUP:
+ * class/vfio/N) and device cdevs (CONFIG_VFIO_DEVICE_CDEV, iommufd: DEVICE/vfio-dev/vfioN).
+ * From then on fakesys_set_driver() to and from vfio-pci or a *_vfio_pci variant adds and
+ * removes them as the kernel does. Default: neither, and no class/vfio directory. */
+int fakesys_set_vfio_kernel(struct fakesys *fs, bool groups, bool cdev);
 
 /* A block device under the PCI device at addr (a disk behind a storage controller),
  * or a virtual one (dm, md) when addr is NULL. name is "sda", or "sda/sda1" for a

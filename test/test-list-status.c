@@ -371,3 +371,96 @@ TEST(mkfakesys_tree)
         result_clear(&r);
         tenv_free(e);
 }
+
+/*
+ * iommufd kernels: with CONFIG_VFIO_DEVICE_CDEV a bound device also gets its
+ * own node, /dev/vfio/devices/vfioN (sysfs: DEVICE/vfio-dev/vfioN); with
+ * CONFIG_VFIO_GROUP=n it gets only that one. No Debian kernel can show it in a
+ * boot (CONFIG_IOMMUFD is unset in 6.1, 6.12 and 7.2): these trees are shaped
+ * like the kernel's instead. status checks whichever nodes the kernel offers.
+ */
+/* KEY of the device at ADDR in list --json's "devices". */
+static const struct json *list_member(const struct json *j, const char *addr, const char *key)
+{
+        const struct json *devs = j ? json_path(j, "devices") : NULL;
+
+        for (size_t i = 0; devs && devs->type == JSON_ARRAY && i < devs->n; i++) {
+                const char *a = json_path_str(&devs->items[i], "address");
+
+                if (a && strcmp(a, addr) == 0)
+                        return json_path(&devs->items[i], key);
+        }
+        return NULL;
+}
+
+static void cdev_kernel(bool groups, bool cdev, const char *what, bool want_group, bool want_cdev)
+{
+        struct tenv *e = tenv_new();
+        struct result r = {0};
+        const char *err = NULL;
+        const struct json *v;
+        struct json *j;
+        char *want, *g, *c;
+
+        tenv_machine(e);
+        SETUP(fakesys_set_vfio_kernel(e->fs, groups, cdev));
+        tenv_config(e, "address 00:03.0\n");
+        SETUP(fakesys_set_driver(e->fs, "0000:00:03.0", "vfio-pci"));
+        free(tenv_file(e, "dev/vfio/4", ""));
+        free(tenv_file(e, "dev/vfio/devices/vfio0", ""));
+        ro_run(e, &r, "status", NULL);
+        g = want_group ? xasprintf(", %s/vfio/4 present", e->dev) : xasprintf("%s", "");
+        c = want_cdev ? xasprintf(", %s/vfio/devices/vfio0 present", e->dev) : xasprintf("%s", "");
+        want = xasprintf("\tIOMMU group 4 viable%s%s\n", g, c);
+        free(g);
+        free(c);
+        CHECK_RUN(&r, r.code == 0 && contains(r.out, want), "%s: status shows %s", what, want);
+        free(want);
+
+        ro_run(e, &r, "status", "--json");
+        j = json_parse(r.out, &err);
+        CHECK_RUN(&r, j != NULL, "%s: one JSON document (%s)", what, err ? err : "ok");
+        v = j ? json_path(j, "devices.0.vfio_group_node") : NULL;
+        CHECK(v && (want_group ? v->type == JSON_STRING : v->type == JSON_NULL), "%s: vfio_group_node %s", what,
+              want_group ? "is the group's node" : "is null");
+        v = j ? json_path(j, "devices.0.vfio_cdev") : NULL;
+        CHECK(v && (want_cdev ? v->type == JSON_STRING && contains(v->str, "/vfio/devices/vfio0") : v->type == JSON_NULL),
+              "%s: vfio_cdev %s", what, want_cdev ? "is /dev/vfio/devices/vfio0" : "is null");
+        v = j ? json_path(j, "devices.0.vfio_cdev_present") : NULL;
+        CHECK(v && (want_cdev ? v->type == JSON_BOOL && v->b : v->type == JSON_NULL), "%s: vfio_cdev_present", what);
+        json_free(j);
+
+        ro_run(e, &r, "list", "--json");
+        j = json_parse(r.out, &err);
+        v = list_member(j, "0000:00:03.0", "vfio_cdev");
+        CHECK(v && (want_cdev ? v->type == JSON_STRING : v->type == JSON_NULL), "%s: list --json shows the cdev of 00:03.0 too",
+              what);
+        v = list_member(j, "0000:00:1f.2", "vfio_cdev");
+        CHECK(v && v->type == JSON_NULL, "%s: and none for a device on ahci", what);
+        json_free(j);
+
+        /* The node the kernel offers but /dev lacks is reported missing. */
+        if (want_cdev) {
+                char *node = xasprintf("%s/vfio/devices/vfio0", e->dev);
+
+                unlink(node);
+                ro_run(e, &r, "status", NULL);
+                SETUP(asprintf(&want, "%s MISSING", node));
+                CHECK_RUN(&r, contains(r.out, want), "%s: a missing cdev node is named", what);
+                free(want);
+                free(node);
+        }
+        /* Unbound, the kernel takes its nodes away. */
+        SETUP(fakesys_set_driver(e->fs, "0000:00:03.0", NULL));
+        CHECK(!fakesys_exists(e->fs, "bus/pci/devices/0000:00:03.0/vfio-dev") && !fakesys_exists(e->fs, "class/vfio/4"),
+              "%s: the fixture removes the nodes on unbind, as the kernel does", what);
+        result_clear(&r);
+        tenv_free(e);
+}
+
+TEST(status_vfio_cdev)
+{
+        cdev_kernel(true, false, "group nodes only (Debian's kernels)", true, false);
+        cdev_kernel(true, true, "groups and cdevs", true, true);
+        cdev_kernel(false, true, "cdevs only (CONFIG_VFIO_GROUP=n)", false, true);
+}
