@@ -424,7 +424,8 @@ static void cdev_kernel(bool groups, bool cdev, const char *what, bool want_grou
         CHECK(v && (want_group ? v->type == JSON_STRING : v->type == JSON_NULL), "%s: vfio_group_node %s", what,
               want_group ? "is the group's node" : "is null");
         v = j ? json_path(j, "devices.0.vfio_cdev") : NULL;
-        CHECK(v && (want_cdev ? v->type == JSON_STRING && contains(v->str, "/vfio/devices/vfio0") : v->type == JSON_NULL),
+        CHECK(v && (want_cdev ? v->type == JSON_STRING && contains(v->str, "/vfio/devices/vfio0")
+                              : v->type == JSON_NULL),
               "%s: vfio_cdev %s", what, want_cdev ? "is /dev/vfio/devices/vfio0" : "is null");
         v = j ? json_path(j, "devices.0.vfio_cdev_present") : NULL;
         CHECK(v && (want_cdev ? v->type == JSON_BOOL && v->b : v->type == JSON_NULL), "%s: vfio_cdev_present", what);
@@ -433,8 +434,8 @@ static void cdev_kernel(bool groups, bool cdev, const char *what, bool want_grou
         ro_run(e, &r, "list", "--json");
         j = json_parse(r.out, &err);
         v = list_member(j, "0000:00:03.0", "vfio_cdev");
-        CHECK(v && (want_cdev ? v->type == JSON_STRING : v->type == JSON_NULL), "%s: list --json shows the cdev of 00:03.0 too",
-              what);
+        CHECK(v && (want_cdev ? v->type == JSON_STRING : v->type == JSON_NULL),
+              "%s: list --json shows the cdev of 00:03.0 too", what);
         v = list_member(j, "0000:00:1f.2", "vfio_cdev");
         CHECK(v && v->type == JSON_NULL, "%s: and none for a device on ahci", what);
         json_free(j);
