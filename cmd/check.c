@@ -189,7 +189,7 @@ static int check_devices(struct session *s, struct check_state *cs)
 
         (void)vc_find_problems(s->ctx, &s->devs, on_problem, NULL);
         cs->busy_seen = calloc(s->devs.n + 1, sizeof(bool));
-        k = cs->busy_seen ? vc_find_busy(s->ctx, arg.proc, &s->devs, on_busy, cs) : -ENOMEM;
+        k = cs->busy_seen ? session_find_busy(s, on_busy, log_busy_unknown, cs) : -ENOMEM;
         free(cs->busy_seen);
         cs->busy_seen = NULL;
         if (k < 0)

@@ -28,6 +28,7 @@ struct args {
         const char *sysfs;
         const char *cmdline;
         const char *proc;
+        const char *run;
         const char *dev;
         const char *boot_log;
         const char *kernel;
@@ -79,6 +80,13 @@ int session_report(struct session *s, enum session_need need);
  * no_match_priority (-1: not at all). only_selectable: see vc_pci_enumerate(). */
 int session_resolve(struct session *s, int no_match_priority, bool only_selectable);
 void session_close(struct session *s);
+
+/* ---- the busy check (cmd/busy.c) ---- */
+
+/* vc_find_busy() with --proc, --run and, when a ZFS dataset is mounted, `zpool list -vPH`. */
+int session_find_busy(struct session *s, vc_busy_fn fn, vc_busy_unknown_fn unknown, void *userdata);
+/* The warning for a mounted filesystem whose devices cannot be determined (a vc_busy_unknown_fn). */
+void log_busy_unknown(void *userdata, const char *mnt, const char *fstype, const char *source);
 
 /* ---- the deadline watchdog (cmd/watchdog.c) ---- */
 

@@ -19,6 +19,7 @@
 struct args arg = {
         .sysfs = "/sys",
         .proc = "/proc",
+        .run = "/run",
         .dev = "/dev",
 };
 
@@ -62,6 +63,7 @@ static void help(void)
                "      --sysfs=DIR     sysfs root (default /sys; any other never loads modules)\n"
                "      --cmdline=FILE  kernel command line (default /proc/cmdline)\n"
                "      --proc=DIR      procfs root for mounts and swaps (default /proc)\n"
+               "      --run=DIR       /run, for the udev database's filesystem members (default /run)\n"
                "      --dev=DIR       devtmpfs root for /dev/vfio (default /dev)\n"
                "      --boot-log=FILE boot log (default " BOOT_LOG " on the live system)\n"
                "  -k, --kernel=REL    check modules of kernel release REL (default: running kernel)\n"
@@ -76,7 +78,7 @@ static void help(void)
                "      --version       the version\n");
 }
 
-enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY };
+enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_RUN, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY };
 
 /* 1: go on with the verb, 0: done (--help, --version), <0: usage error. */
 static int parse_argv(int argc, char *argv[])
@@ -86,6 +88,7 @@ static int parse_argv(int argc, char *argv[])
                 { "sysfs", required_argument, NULL, OPT_SYSFS },
                 { "cmdline", required_argument, NULL, OPT_CMDLINE },
                 { "proc", required_argument, NULL, OPT_PROC },
+                { "run", required_argument, NULL, OPT_RUN },
                 { "dev", required_argument, NULL, OPT_DEV },
                 { "boot-log", required_argument, NULL, OPT_BOOT_LOG },
                 { "kernel", required_argument, NULL, 'k' },
@@ -114,6 +117,9 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case OPT_PROC:
                         arg.proc = optarg;
+                        break;
+                case OPT_RUN:
+                        arg.run = optarg;
                         break;
                 case OPT_DEV:
                         arg.dev = optarg;

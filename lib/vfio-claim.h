@@ -302,5 +302,22 @@ int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_stat
 /* For each device in devs that carries a mounted filesystem or active swap,
  * calls fn with a description such as "/ (mounted)" or "swap /dev/sda2". */
 typedef void (*vc_busy_fn)(void *userdata, const struct vc_dev *dev, const char *what);
-int vc_find_busy(struct vc_ctx *ctx, const char *proc, const struct vc_devlist *devs, vc_busy_fn fn,
-                 void *userdata);
+/* A mounted filesystem whose devices cannot (all) be determined: never "not busy" in silence. */
+typedef void (*vc_busy_unknown_fn)(void *userdata, const char *mountpoint, const char *fstype, const char *source);
+
+struct vc_busy_query {
+        const char *proc;  /* procfs root: self/mountinfo and swaps */
+        const char *run;   /* /run: udev/data/bMAJ:MIN names the members of ZFS, btrfs, bcachefs; NULL: none */
+        const char *zpool; /* the output of `zpool list -vPH`, NULL: not available */
+        vc_busy_fn busy;
+        vc_busy_unknown_fn unknown; /* may be NULL */
+        void *userdata;
+};
+
+/*
+ * The mounts of PROC/self/mountinfo, the root directory's own device when
+ * mountinfo has no line for "/" (a chroot on a plain directory), the
+ * members of ZFS pools with a mounted dataset and of btrfs and bcachefs over
+ * several devices, and PROC/swaps.
+ */
+int vc_find_busy(struct vc_ctx *ctx, const struct vc_busy_query *q, const struct vc_devlist *devs);
