@@ -42,8 +42,9 @@ static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
                 return;
         }
         log_msg(arg.fail_busy ? LOG_ERR : LOG_WARNING,
-                "%s [%04x:%04x] (%s) carries %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
-                dev->addr, dev->vendor, dev->device, dev->rule->origin, what);
+                "%s [%04x:%04x] (%s%s%s) carries %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
+                dev->addr, dev->vendor, dev->device, dev->rule->origin,
+                dev->via ? ", taken by 'group' with " : "", dev->via ? dev->via->addr : "", what);
 }
 
 static void check_modules(struct session *s)
@@ -70,6 +71,28 @@ static void check_modules(struct session *s)
         }
 }
 
+/* One warning per group, naming every host device 'group' takes. */
+static void log_group_takes_host(const struct vc_problem *p)
+{
+        const struct vc_dev *d = p->dev;
+        _cleanup_free_ char *list = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&list, &len);
+
+        if (!f)
+                return;
+        for (size_t i = 0; i < p->n_taken; i++) {
+                const struct vc_dev *t = p->taken[i];
+
+                fprintf(f, "%s%s [%04x:%04x] (%s, on %s)", i ? ", " : "", t->addr, t->vendor, t->device,
+                        vc_host_kind_to_string(p->taken_kind[i]), t->driver);
+        }
+        fclose(f);
+        log_msg(LOG_WARNING,
+                "%s [%04x:%04x] (%s): 'group' takes IOMMU group %d whole, with host devices no rule names: %s; the host loses them at boot (use a slot with a group of its own, or ACS isolation, not 'group')",
+                d->addr, d->vendor, d->device, d->rule->origin, d->group, list ? list : "");
+}
+
 static void on_problem(void *userdata, const struct vc_problem *p)
 {
         const struct vc_dev *d = p->dev, *b = p->blocker;
@@ -87,10 +110,25 @@ static void on_problem(void *userdata, const struct vc_problem *p)
                         b->class, b->driver[0] ? b->driver : "no driver");
                 break;
         case VC_PROBLEM_GROUP_DRIVER:
+                if (p->blocker_kind != VC_HOST_OTHER)
+                        log_msg(LOG_WARNING,
+                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s, and the host needs it (%s): the fix is another slot or ACS isolation between them, not 'group'",
+                                d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor,
+                                b->device, b->driver[0] ? b->driver : "no driver",
+                                vc_host_kind_to_string(p->blocker_kind));
+                else
+                        log_msg(LOG_WARNING,
+                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (a rule for it, or 'group', takes it too, if the host can do without it)",
+                                d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor,
+                                b->device, b->driver[0] ? b->driver : "no driver");
+                break;
+        case VC_PROBLEM_GROUP_TAKES_HOST:
+                log_group_takes_host(p);
+                break;
+        case VC_PROBLEM_NO_GROUP:
                 log_msg(LOG_WARNING,
-                        "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (add it, or use 'group')",
-                        d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor, b->device,
-                        b->driver[0] ? b->driver : "no driver");
+                        "%s [%04x:%04x] (%s) has no IOMMU group although the IOMMU is on: vfio-pci will refuse it at boot (is it behind a bridge the IOMMU does not cover, or excluded by the firmware?)",
+                        d->addr, d->vendor, d->device, d->rule->origin);
                 break;
         case VC_PROBLEM_NO_IOMMU:
                 log_msg(LOG_WARNING,

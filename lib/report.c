@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * What check predicts and status sees about selected devices: whether their
- * IOMMU groups are (or would be) viable, the boot VGA device, the IOMMU. The
- * decisions live here; the caller words them.
+ * IOMMU groups are (or would be) viable, what 'group' takes from the host, a
+ * device without a group, the boot VGA device, the IOMMU. The decisions live
+ * here; the caller words them.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -42,14 +44,104 @@ bool vc_driver_needs_iommu(const char *driver)
         return strstr(driver, "vfio") != NULL;
 }
 
+const char *vc_host_kind_to_string(enum vc_host_kind k)
+{
+        static const char *const names[] = {
+                [VC_HOST_OTHER] = "other",
+                [VC_HOST_STORAGE] = "storage",
+                [VC_HOST_NETWORK] = "network",
+                [VC_HOST_DISPLAY] = "display",
+                [VC_HOST_USB] = "USB",
+                [VC_HOST_PF] = "the physical function of a selected VF",
+        };
+
+        return (size_t)k < ELEMENTSOF(names) ? names[k] : "other";
+}
+
+static enum vc_host_kind class_kind(const struct vc_dev *d)
+{
+        switch (d->class >> 16) {
+        case 0x01:
+                return VC_HOST_STORAGE;
+        case 0x02:
+                return VC_HOST_NETWORK;
+        case 0x03:
+                return VC_HOST_DISPLAY;
+        }
+        return (d->class >> 8) == 0x0c03 ? VC_HOST_USB : VC_HOST_OTHER;
+}
+
+/* vf's physfn link names pf. */
+static bool is_pf_of(struct vc_ctx *ctx, const struct vc_dev *pf, const struct vc_dev *vf)
+{
+        char path[4096], base[VC_ADDR_MAX];
+
+        return vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/physfn", ctx->sysfs, vf->addr) >= 0 &&
+               vc_readlink_basename(path, base, sizeof(base)) >= 0 && strcmp(base, pf->addr) == 0;
+}
+
+/*
+ * What the host loses when m leaves its driver for the sake of sel (selected
+ * in the same group): VC_HOST_OTHER when m is a function of sel's own card
+ * and kind (a dual-port NIC's other port) or of no kind the host depends on
+ * (the GPU's audio function). A NIC beside a selected NIC in another slot
+ * (a router board's three ports in one group) is the host's.
+ */
+static enum vc_host_kind host_kind(struct vc_ctx *ctx, const struct vc_dev *m, const struct vc_dev *sel)
+{
+        enum vc_host_kind k = class_kind(m);
+
+        if (is_pf_of(ctx, m, sel))
+                return VC_HOST_PF;
+        /* Another function of the same card and kind (a dual-port NIC's second port) is the card's own. */
+        if (k == class_kind(sel) && m->domain == sel->domain && m->bus == sel->bus && m->slot == sel->slot)
+                return VC_HOST_OTHER;
+        return k;
+}
+
+/* The devices sel's 'group' takes from a host driver that the host needs. */
+static void find_taken(struct vc_ctx *ctx, struct vc_devlist *devs, const struct vc_dev *sel, vc_problem_fn fn,
+                       void *userdata)
+{
+        _cleanup_free_ const struct vc_dev **taken = calloc(devs->n + 1, sizeof(*taken));
+        _cleanup_free_ enum vc_host_kind *kinds = calloc(devs->n + 1, sizeof(*kinds));
+        size_t n = 0;
+
+        if (!taken || !kinds)
+                return;
+        for (size_t i = 0; i < devs->n; i++) {
+                const struct vc_dev *m = &devs->devs[i];
+                enum vc_host_kind k;
+
+                if (m->via != sel || !m->driver[0] || vc_driver_keeps_group_viable(m->driver))
+                        continue;
+                k = host_kind(ctx, m, sel);
+                if (k == VC_HOST_OTHER)
+                        continue;
+                taken[n] = m;
+                kinds[n++] = k;
+        }
+        if (n)
+                fn(userdata, &(struct vc_problem){ .kind = VC_PROBLEM_GROUP_TAKES_HOST,
+                                                   .dev = sel,
+                                                   .taken = taken,
+                                                   .taken_kind = kinds,
+                                                   .n_taken = n });
+}
+
 int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn fn, void *userdata)
 {
+        _cleanup_free_ int *groups_seen = calloc(devs->n + 1, sizeof(int));
         int iommu = vc_iommu_enabled(ctx);
         bool wants_iommu = false;
+        size_t n_groups_seen = 0;
 
+        if (!groups_seen)
+                return -ENOMEM;
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];
                 struct vc_problem p = { .dev = d };
+                bool seen = false;
 
                 if (!d->rule)
                         continue;
@@ -59,11 +151,32 @@ int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn 
                         p.kind = VC_PROBLEM_BOOT_VGA;
                         fn(userdata, &p);
                 }
-                if (vc_dev_read_group(ctx, d) < 0 || d->group < 0)
+                if (vc_dev_read_group(ctx, d) < 0)
+                        continue;
+                /* vfio-pci refuses a device without a group; with the IOMMU off, the warning below says it all. */
+                if (d->group < 0) {
+                        if (iommu > 0 && vc_driver_needs_iommu(d->rule->driver)) {
+                                p.kind = VC_PROBLEM_NO_GROUP;
+                                fn(userdata, &p);
+                        }
+                        continue;
+                }
+                if (!d->via)
+                        find_taken(ctx, devs, d, fn, userdata);
+                /* A group's viability is one finding, however many of its devices are selected. */
+                for (size_t j = 0; j < n_groups_seen && !seen; j++)
+                        seen = groups_seen[j] == d->group;
+                if (seen)
                         continue;
                 if (vc_group_check(ctx, devs, d, true, &p.blocker) < 0 || !p.blocker)
                         continue;
-                p.kind = vc_dev_is_chipset_bridge(p.blocker) ? VC_PROBLEM_GROUP_CHIPSET : VC_PROBLEM_GROUP_DRIVER;
+                groups_seen[n_groups_seen++] = d->group;
+                if (vc_dev_is_chipset_bridge(p.blocker))
+                        p.kind = VC_PROBLEM_GROUP_CHIPSET;
+                else {
+                        p.kind = VC_PROBLEM_GROUP_DRIVER;
+                        p.blocker_kind = host_kind(ctx, p.blocker, d);
+                }
                 fn(userdata, &p);
         }
         if (wants_iommu && iommu == 0)

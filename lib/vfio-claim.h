@@ -260,19 +260,38 @@ enum vc_problem_kind {
         VC_PROBLEM_BOOT_VGA,      /* dev is the boot VGA device: the host console uses it */
         VC_PROBLEM_GROUP_CHIPSET, /* dev's group would keep blocker, a chipset bridge the host needs */
         VC_PROBLEM_GROUP_DRIVER,  /* dev's group would keep blocker on its host driver */
+        VC_PROBLEM_GROUP_TAKES_HOST, /* dev's 'group' takes taken[]: host devices of another kind, or its PF */
+        VC_PROBLEM_NO_GROUP,      /* dev has no IOMMU group while other devices have one */
         VC_PROBLEM_NO_IOMMU,      /* a rule wants vfio-pci but the kernel made no IOMMU groups (dev NULL) */
 };
+
+/* What kind of host device a PCI device is, for the warnings about 'group'. */
+enum vc_host_kind {
+        VC_HOST_OTHER,
+        VC_HOST_STORAGE,
+        VC_HOST_NETWORK,
+        VC_HOST_DISPLAY,
+        VC_HOST_USB,
+        VC_HOST_PF, /* the physical function of a selected virtual function */
+};
+
+const char *vc_host_kind_to_string(enum vc_host_kind k);
 
 struct vc_problem {
         enum vc_problem_kind kind;
         const struct vc_dev *dev;
         const struct vc_dev *blocker;
+        enum vc_host_kind blocker_kind; /* GROUP_DRIVER: VC_HOST_OTHER unless the host needs the blocker */
+        const struct vc_dev *const *taken; /* GROUP_TAKES_HOST */
+        const enum vc_host_kind *taken_kind;
+        size_t n_taken;
 };
 
 typedef void (*vc_problem_fn)(void *userdata, const struct vc_problem *p);
 
 /* For each selected device (after vc_resolve), what would keep apply's result
- * from being usable, in device order, then the IOMMU. */
+ * from being usable or would take the host's own devices, in device order,
+ * each IOMMU group's viability once, then the IOMMU. */
 int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn fn, void *userdata);
 
 struct vc_dev_status {
