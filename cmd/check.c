@@ -138,8 +138,11 @@ static void on_problem(void *userdata, const struct vc_problem *p)
         }
 }
 
-static const char *rule_state(const struct vc_rule *rule, bool json)
+static const char *rule_state(const struct vc_rule *rule, bool json, int result)
 {
+        /* Nothing was resolved: an explicit --config that is missing leaves the command line's rules unchecked. */
+        if (result == EXIT_NO_CONFIG)
+                return json ? "not-checked" : "not checked (no configuration)";
         switch (rule->state) {
         case VC_RULE_GUARD_MISMATCH:
                 return json ? "guard-mismatch" : "guard mismatch, claims nothing";
@@ -150,12 +153,12 @@ static const char *rule_state(const struct vc_rule *rule, bool json)
         }
 }
 
-static void print_human(const struct session *s, const struct check_state *cs)
+static void print_human(const struct session *s, const struct check_state *cs, int result)
 {
         for (size_t i = 0; i < s->cfg.n_rules; i++) {
                 const struct vc_rule *rule = &s->cfg.rules[i];
 
-                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver, rule_state(rule, false));
+                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver, rule_state(rule, false, result));
                 for (size_t j = 0; j < s->devs.n; j++) {
                         const struct vc_dev *d = &s->devs.devs[j];
 
@@ -186,7 +189,7 @@ static void print_json(const struct session *s, const struct check_state *cs, in
                 json_key("driver");
                 json_string(rule->driver);
                 json_key("state");
-                json_string(rule_state(rule, true));
+                json_string(rule_state(rule, true, result));
                 json_key("devices");
                 json_begin_array();
                 for (size_t j = 0; j < s->devs.n; j++) {
@@ -251,7 +254,7 @@ int verb_check(int argc, char *argv[])
         if (arg.json)
                 print_json(&s, &cs, result);
         else
-                print_human(&s, &cs);
+                print_human(&s, &cs, result);
         log_close();
         return result;
 }
