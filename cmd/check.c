@@ -71,6 +71,37 @@ static void check_modules(struct session *s)
         }
 }
 
+/* The kernel's own way to keep the firmware framebuffer off: sysfb_init since 5.15, efifb before. */
+static const char *framebuffer_fix(void)
+{
+        struct utsname u;
+        const char *rel = arg.kernel;
+        unsigned major = 0, minor = 0;
+
+        if (!rel && uname(&u) == 0)
+                rel = u.release;
+        if (rel && sscanf(rel, "%u.%u", &major, &minor) == 2 && (major < 5 || (major == 5 && minor < 15)))
+                return "video=efifb:off";
+        return "initcall_blacklist=sysfb_init";
+}
+
+static void log_boot_vga(const struct session *s, const struct vc_dev *d)
+{
+        char fb[64];
+        int bar = 0;
+        bool only = vc_dev_only_display(&s->devs, d);
+
+        if (vc_dev_boot_framebuffer(s->ctx, arg.proc, d, fb, sizeof(fb), &bar) > 0)
+                log_msg(LOG_WARNING,
+                        "%s [%04x:%04x] (%s) is the boot VGA device and the firmware framebuffer %s still holds its BAR %d: a VM using it fails with \"BAR %d: can't reserve\"; add %s to the kernel command line%s",
+                        d->addr, d->vendor, d->device, d->rule->origin, fb, bar, bar, framebuffer_fix(),
+                        only ? "; it is the host's only display device: the host keeps no console" : "");
+        else
+                log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider %s)%s",
+                        d->addr, d->vendor, d->device, d->rule->origin, framebuffer_fix(),
+                        only ? "; it is the host's only display device: the host keeps no console" : "");
+}
+
 /* One warning per group, naming every host device 'group' takes. */
 static void log_group_takes_host(const struct vc_problem *p)
 {
@@ -99,9 +130,7 @@ static void on_problem(void *userdata, const struct vc_problem *p)
 
         switch (p->kind) {
         case VC_PROBLEM_BOOT_VGA:
-                log_msg(LOG_WARNING,
-                        "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider video=efifb:off)",
-                        d->addr, d->vendor, d->device, d->rule->origin);
+                log_boot_vga(userdata, d);
                 break;
         case VC_PROBLEM_GROUP_CHIPSET:
                 log_msg(LOG_WARNING,
@@ -228,7 +257,7 @@ static int check_devices(struct session *s, struct check_state *cs)
 {
         int k;
 
-        (void)vc_find_problems(s->ctx, &s->devs, on_problem, NULL);
+        (void)vc_find_problems(s->ctx, &s->devs, on_problem, s);
         cs->busy_seen = calloc(s->devs.n + 1, sizeof(bool));
         k = cs->busy_seen ? session_find_busy(s, on_busy, log_busy_unknown, cs) : -ENOMEM;
         free(cs->busy_seen);

@@ -107,3 +107,6 @@ int vc_block_dir(struct vc_ctx *ctx, dev_t devnum, char *buf, size_t size);
  * with each one's link; returns how many. */
 typedef void (*vc_member_dir_fn)(void *userdata, const char *dir);
 int vc_btrfs_members(struct vc_ctx *ctx, dev_t devnum, vc_member_dir_fn fn, void *userdata);
+
+/* The first firmware framebuffer of /proc/iomem's text that overlaps [start, end]: 1 and its name. */
+int vc_iomem_find_fb(const char *iomem, uint64_t start, uint64_t end, char *buf, size_t size);

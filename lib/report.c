@@ -6,6 +6,7 @@
  * here; the caller words them.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,4 +199,91 @@ int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_d
         }
         *ret = s;
         return 0;
+}
+
+/* "  fd000000-fdffffff : BOOTFB": the firmware framebuffers that keep a BAR from vfio-pci's user. */
+static bool is_firmware_fb(const char *name, size_t len)
+{
+        static const char *const fbs[] = { "BOOTFB", "efifb", "simplefb", "simple-framebuffer", "vesafb" };
+
+        for (size_t i = 0; i < ELEMENTSOF(fbs); i++) {
+                size_t l = strlen(fbs[i]);
+
+                if (len >= l && strncmp(name, fbs[i], l) == 0)
+                        return true;
+        }
+        return false;
+}
+
+int vc_iomem_find_fb(const char *iomem, uint64_t start, uint64_t end, char *buf, size_t size)
+{
+        for (const char *line = iomem; line && *line;) {
+                const char *nl = strchr(line, '\n'), *name;
+                size_t len = nl ? (size_t)(nl - line) : strlen(line);
+                unsigned long long s, e;
+                int n = 0;
+
+                if (sscanf(line, " %llx-%llx : %n", &s, &e, &n) == 2 && n > 0 && (size_t)n <= len) {
+                        name = line + n;
+                        /* Without CAP_SYS_ADMIN every address reads as 0: no answer, not a match. */
+                        if (e > s && s <= end && e >= start && is_firmware_fb(name, len - (size_t)n)) {
+                                size_t l = len - (size_t)n < size ? len - (size_t)n : size - 1;
+
+                                memcpy(buf, name, l);
+                                buf[l] = 0;
+                                return 1;
+                        }
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        return 0;
+}
+
+int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const char *proc, const struct vc_dev *dev, char *buf, size_t size,
+                            int *ret_bar)
+{
+        _cleanup_free_ char *iomem = NULL, *resource = NULL;
+        char path[4096];
+        unsigned bar = 0;
+        int r;
+
+        r = vc_path(path, sizeof(path), "%s/iomem", proc);
+        if (r < 0)
+                return r;
+        r = vc_read_file(path, 1024 * 1024, &iomem, NULL);
+        if (r < 0)
+                return r;
+        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/resource", ctx->sysfs, dev->addr);
+        if (r < 0)
+                return r;
+        r = vc_read_file(path, 64 * 1024, &resource, NULL);
+        if (r < 0)
+                return r;
+        /* One line per resource: the six BARs first, "0x<start> 0x<end> 0x<flags>". */
+        for (const char *line = resource; line && *line && bar < 6; bar++) {
+                const char *nl = strchr(line, '\n');
+                unsigned long long s, e, flags;
+                char name[64];
+
+                if (sscanf(line, "%llx %llx %llx", &s, &e, &flags) == 3 && e > s &&
+                    vc_iomem_find_fb(iomem, s, e, name, sizeof(name)) > 0) {
+                        snprintf(buf, size, "%s", name);
+                        if (ret_bar)
+                                *ret_bar = (int)bar;
+                        return 1;
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        return 0;
+}
+
+bool vc_dev_only_display(const struct vc_devlist *devs, const struct vc_dev *dev)
+{
+        for (size_t i = 0; i < devs->n; i++) {
+                const struct vc_dev *d = &devs->devs[i];
+
+                if (d != dev && !d->rule && !d->unread && (d->class >> 16) == 0x03)
+                        return false;
+        }
+        return true;
 }

@@ -294,6 +294,14 @@ typedef void (*vc_problem_fn)(void *userdata, const struct vc_problem *p);
  * each IOMMU group's viability once, then the IOMMU. */
 int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn fn, void *userdata);
 
+/* A firmware framebuffer (BOOTFB, efifb, simplefb, simple-framebuffer, vesafb in
+ * PROC/iomem) inside one of dev's BARs (its sysfs resource file): 1 and its name
+ * in buf, its BAR in *ret_bar; 0: none (or iomem shows no addresses: not root). */
+int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const char *proc, const struct vc_dev *dev, char *buf, size_t size,
+                            int *ret_bar);
+/* No other display-class device is left to the host. */
+bool vc_dev_only_display(const struct vc_devlist *devs, const struct vc_dev *dev);
+
 struct vc_dev_status {
         bool on_target;   /* bound to the driver its rule names */
         bool have_group;  /* in an IOMMU group */

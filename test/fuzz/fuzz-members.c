@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target: the two parsers of lib/members.c, a udev database file
- * (RUN/udev/data/bMAJ:MIN) and the output of `zpool list -vPH`. The input is
- * the udev text, a NUL byte, then the zpool text.
+ * libFuzzer target: the parsers of what the host says about itself: a udev
+ * database file (RUN/udev/data/bMAJ:MIN) and the output of `zpool list -vPH`
+ * (lib/members.c), /proc/iomem (lib/report.c). The input is the udev text, a
+ * NUL byte, the zpool text, a NUL byte, the iomem text.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,6 +40,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             strnlen(e.uuid, sizeof(e.uuid)) == sizeof(e.uuid))
                 abort();
         vc_zpool_parse(zpool, on_member, &n);
+        {
+                size_t zl = strlen(zpool);
+                const char *iomem = nul && first + 1 + zl < size ? (const char *)nul + 1 + zl + 1 : NULL;
+                char *text = iomem ? strndup(iomem, size - first - 1 - zl - 1) : NULL;
+                char name[64];
+
+                if (text) {
+                        if (vc_iomem_find_fb(text, 0, UINT64_MAX, name, sizeof(name)) > 0 && strlen(name) >= sizeof(name))
+                                abort();
+                        free(text);
+                }
+        }
         free(udev);
         free(zpool);
         return 0;
