@@ -32,10 +32,12 @@ struct args {
         const char *dev;
         const char *boot_log;
         const char *kernel;
+        const char *root; /* import: /etc and /boot under it */
         bool json;
         bool dry_run;
         bool force;
         bool fail_busy;
+        bool write; /* import --write */
         int verbosity;
 };
 
@@ -48,6 +50,7 @@ int verb_list(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 int verb_claim(int argc, char *argv[]);
 int verb_release(int argc, char *argv[]);
+int verb_import(int argc, char *argv[]);
 
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);

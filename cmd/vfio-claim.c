@@ -44,6 +44,8 @@ static const struct verb {
         { .name = "release", .fn = verb_release, .usage = "release ADDRESS...",
           .needs_args = "release needs one or more addresses",
           .help = "give devices back to their host driver" },
+        { .name = "import", .fn = verb_import,
+          .help = "print rules for what vfio-pci.ids=, modprobe.d, driverctl, Unraid set up here" },
 };
 
 int stderr_threshold(void)
@@ -71,6 +73,8 @@ static void help(void)
                "  -f, --force         claim, release: even a device that carries a mounted filesystem\n"
                "      --fail-busy     check: exit 3 when a rule without allow-busy selects a device\n"
                "                      that carries a mounted filesystem or swap (initramfs build hooks)\n"
+               "      --write         import: into " CONFIG_DIR "/50-imported.conf (never over it)\n"
+               "      --root=DIR      import: read /etc and /boot under DIR\n"
                "  -j, --json          list, check, status: one JSON document on stdout\n"
                "  -v, --verbose       show debug messages\n"
                "  -q, --quiet         show only warnings and errors\n"
@@ -78,7 +82,7 @@ static void help(void)
                "      --version       the version\n");
 }
 
-enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_RUN, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY };
+enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_RUN, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY, OPT_WRITE, OPT_ROOT };
 
 /* 1: go on with the verb, 0: done (--help, --version), <0: usage error. */
 static int parse_argv(int argc, char *argv[])
@@ -95,6 +99,8 @@ static int parse_argv(int argc, char *argv[])
                 { "dry-run", no_argument, NULL, 'n' },
                 { "force", no_argument, NULL, 'f' },
                 { "fail-busy", no_argument, NULL, OPT_FAIL_BUSY },
+                { "write", no_argument, NULL, OPT_WRITE },
+                { "root", required_argument, NULL, OPT_ROOT },
                 { "json", no_argument, NULL, 'j' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
@@ -138,6 +144,12 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case OPT_FAIL_BUSY:
                         arg.fail_busy = true;
+                        break;
+                case OPT_WRITE:
+                        arg.write = true;
+                        break;
+                case OPT_ROOT:
+                        arg.root = optarg;
                         break;
                 case 'j':
                         arg.json = true;

@@ -348,3 +348,32 @@ struct vc_busy_query {
  * several devices, and PROC/swaps.
  */
 int vc_find_busy(struct vc_ctx *ctx, const struct vc_busy_query *q, const struct vc_devlist *devs);
+
+/* ---- vfio-claim import: what other methods left on this machine ---- */
+
+enum vc_import_kind {
+        VC_IMPORT_CMDLINE,   /* vfio-pci.ids= / vfio_pci.ids= on the kernel command line */
+        VC_IMPORT_MODPROBE,  /* options vfio-pci ids=, softdep ... pre: vfio-pci */
+        VC_IMPORT_DRIVERCTL, /* /etc/driverctl.d/pci-ADDR */
+        VC_IMPORT_UNRAID,    /* vfio-pci.cfg: BIND=ADDR|VVVV:DDDD ... */
+        VC_IMPORT_OVERRIDE,  /* a driver_override set now */
+};
+
+struct vc_import_source {
+        const char *origin; /* "FILE:LINE", "FILE", "driver_override of ADDR" */
+        enum vc_import_kind kind;
+};
+
+/* One finding: the rule that says the same (NULL: none can, and reason says why). */
+typedef void (*vc_import_fn)(void *userdata, const struct vc_import_source *src, const char *source_text,
+                             const char *rule, const char *reason);
+
+void vc_import_cmdline(const char *cmdline, const char *origin, vc_import_fn fn, void *userdata);
+void vc_import_modprobe(const char *text, const char *file, vc_import_fn fn, void *userdata);
+void vc_import_unraid(const char *text, const char *file, const struct vc_devlist *devs, vc_import_fn fn,
+                      void *userdata);
+int vc_import_driverctl(const char *dir, const struct vc_devlist *devs, vc_import_fn fn, void *userdata);
+int vc_import_overrides(struct vc_ctx *ctx, const struct vc_devlist *devs, vc_import_fn fn, void *userdata);
+/* An address rule with an id guard from the device there now (vendor, device >= 0: what the source says it is). */
+void vc_import_address(const struct vc_devlist *devs, const struct vc_import_source *src, const char *word,
+                       const char *addr, int vendor, int device, const char *driver, vc_import_fn fn, void *userdata);
