@@ -42,8 +42,9 @@ static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
                 return;
         }
         log_msg(arg.fail_busy ? LOG_ERR : LOG_WARNING,
-                "%s [%04x:%04x] (%s) carries %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
-                dev->addr, dev->vendor, dev->device, dev->rule->origin, what);
+                "%s [%04x:%04x] (%s%s%s) carries %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
+                dev->addr, dev->vendor, dev->device, dev->rule->origin,
+                dev->via ? ", taken by 'group' with " : "", dev->via ? dev->via->addr : "", what);
 }
 
 static void check_modules(struct session *s)
@@ -70,15 +71,66 @@ static void check_modules(struct session *s)
         }
 }
 
+/* The kernel's own way to keep the firmware framebuffer off: sysfb_init since 5.15, efifb before. */
+static const char *framebuffer_fix(void)
+{
+        struct utsname u;
+        const char *rel = arg.kernel;
+        unsigned major = 0, minor = 0;
+
+        if (!rel && uname(&u) == 0)
+                rel = u.release;
+        if (rel && sscanf(rel, "%u.%u", &major, &minor) == 2 && (major < 5 || (major == 5 && minor < 15)))
+                return "video=efifb:off";
+        return "initcall_blacklist=sysfb_init";
+}
+
+static void log_boot_vga(const struct session *s, const struct vc_dev *d)
+{
+        char fb[64];
+        int bar = 0;
+        bool only = vc_dev_only_display(&s->devs, d);
+
+        if (vc_dev_boot_framebuffer(s->ctx, arg.proc, d, fb, sizeof(fb), &bar) > 0)
+                log_msg(LOG_WARNING,
+                        "%s [%04x:%04x] (%s) is the boot VGA device and the firmware framebuffer %s still holds its BAR %d: a VM using it fails with \"BAR %d: can't reserve\"; add %s to the kernel command line%s",
+                        d->addr, d->vendor, d->device, d->rule->origin, fb, bar, bar, framebuffer_fix(),
+                        only ? "; it is the host's only display device: the host keeps no console" : "");
+        else
+                log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider %s)%s",
+                        d->addr, d->vendor, d->device, d->rule->origin, framebuffer_fix(),
+                        only ? "; it is the host's only display device: the host keeps no console" : "");
+}
+
+/* One warning per group, naming every host device 'group' takes. */
+static void log_group_takes_host(const struct vc_problem *p)
+{
+        const struct vc_dev *d = p->dev;
+        _cleanup_free_ char *list = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&list, &len);
+
+        if (!f)
+                return;
+        for (size_t i = 0; i < p->n_taken; i++) {
+                const struct vc_dev *t = p->taken[i];
+
+                fprintf(f, "%s%s [%04x:%04x] (%s, on %s)", i ? ", " : "", t->addr, t->vendor, t->device,
+                        vc_host_kind_to_string(p->taken_kind[i]), t->driver);
+        }
+        fclose(f);
+        log_msg(LOG_WARNING,
+                "%s [%04x:%04x] (%s): 'group' takes IOMMU group %d whole, with host devices no rule names: %s; the host loses them at boot (use a slot with a group of its own, or ACS isolation, not 'group')",
+                d->addr, d->vendor, d->device, d->rule->origin, d->group, list ? list : "");
+}
+
 static void on_problem(void *userdata, const struct vc_problem *p)
 {
         const struct vc_dev *d = p->dev, *b = p->blocker;
 
         switch (p->kind) {
         case VC_PROBLEM_BOOT_VGA:
-                log_msg(LOG_WARNING,
-                        "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider video=efifb:off)",
-                        d->addr, d->vendor, d->device, d->rule->origin);
+                log_boot_vga(userdata, d);
                 break;
         case VC_PROBLEM_GROUP_CHIPSET:
                 log_msg(LOG_WARNING,
@@ -87,10 +139,25 @@ static void on_problem(void *userdata, const struct vc_problem *p)
                         b->class, b->driver[0] ? b->driver : "no driver");
                 break;
         case VC_PROBLEM_GROUP_DRIVER:
+                if (p->blocker_kind != VC_HOST_OTHER)
+                        log_msg(LOG_WARNING,
+                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s, and the host needs it (%s): the fix is another slot or ACS isolation between them, not 'group'",
+                                d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor,
+                                b->device, b->driver[0] ? b->driver : "no driver",
+                                vc_host_kind_to_string(p->blocker_kind));
+                else
+                        log_msg(LOG_WARNING,
+                                "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (a rule for it, or 'group', takes it too, if the host can do without it)",
+                                d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor,
+                                b->device, b->driver[0] ? b->driver : "no driver");
+                break;
+        case VC_PROBLEM_GROUP_TAKES_HOST:
+                log_group_takes_host(p);
+                break;
+        case VC_PROBLEM_NO_GROUP:
                 log_msg(LOG_WARNING,
-                        "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (add it, or use 'group')",
-                        d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor, b->device,
-                        b->driver[0] ? b->driver : "no driver");
+                        "%s [%04x:%04x] (%s) has no IOMMU group although the IOMMU is on: vfio-pci will refuse it at boot (is it behind a bridge the IOMMU does not cover, or excluded by the firmware?)",
+                        d->addr, d->vendor, d->device, d->rule->origin);
                 break;
         case VC_PROBLEM_NO_IOMMU:
                 log_msg(LOG_WARNING,
@@ -100,8 +167,11 @@ static void on_problem(void *userdata, const struct vc_problem *p)
         }
 }
 
-static const char *rule_state(const struct vc_rule *rule, bool json)
+static const char *rule_state(const struct vc_rule *rule, bool json, int result)
 {
+        /* Nothing was resolved: an explicit --config that is missing leaves the command line's rules unchecked. */
+        if (result == EXIT_NO_CONFIG)
+                return json ? "not-checked" : "not checked (no configuration)";
         switch (rule->state) {
         case VC_RULE_GUARD_MISMATCH:
                 return json ? "guard-mismatch" : "guard mismatch, claims nothing";
@@ -112,12 +182,12 @@ static const char *rule_state(const struct vc_rule *rule, bool json)
         }
 }
 
-static void print_human(const struct session *s, const struct check_state *cs)
+static void print_human(const struct session *s, const struct check_state *cs, int result)
 {
         for (size_t i = 0; i < s->cfg.n_rules; i++) {
                 const struct vc_rule *rule = &s->cfg.rules[i];
 
-                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver, rule_state(rule, false));
+                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver, rule_state(rule, false, result));
                 for (size_t j = 0; j < s->devs.n; j++) {
                         const struct vc_dev *d = &s->devs.devs[j];
 
@@ -148,7 +218,7 @@ static void print_json(const struct session *s, const struct check_state *cs, in
                 json_key("driver");
                 json_string(rule->driver);
                 json_key("state");
-                json_string(rule_state(rule, true));
+                json_string(rule_state(rule, true, result));
                 json_key("devices");
                 json_begin_array();
                 for (size_t j = 0; j < s->devs.n; j++) {
@@ -187,9 +257,9 @@ static int check_devices(struct session *s, struct check_state *cs)
 {
         int k;
 
-        (void)vc_find_problems(s->ctx, &s->devs, on_problem, NULL);
+        (void)vc_find_problems(s->ctx, &s->devs, on_problem, s);
         cs->busy_seen = calloc(s->devs.n + 1, sizeof(bool));
-        k = cs->busy_seen ? vc_find_busy(s->ctx, arg.proc, &s->devs, on_busy, cs) : -ENOMEM;
+        k = cs->busy_seen ? session_find_busy(s, on_busy, log_busy_unknown, cs) : -ENOMEM;
         free(cs->busy_seen);
         cs->busy_seen = NULL;
         if (k < 0)
@@ -213,7 +283,7 @@ int verb_check(int argc, char *argv[])
         if (arg.json)
                 print_json(&s, &cs, result);
         else
-                print_human(&s, &cs);
+                print_human(&s, &cs, result);
         log_close();
         return result;
 }

@@ -109,7 +109,7 @@ int verb_claim(int argc, char *argv[])
                 return EXIT_USAGE;
         if (session_resolve(&s, LOG_ERR, false) < 0)
                 return EXIT_PROBLEMS;
-        if (vc_find_busy(s.ctx, arg.proc, &s.devs, on_busy_refuse, &busy) < 0)
+        if (session_find_busy(&s, on_busy_refuse, log_busy_unknown, &busy) < 0)
                 log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
         if (busy > 0 && !arg.force)
                 return EXIT_PROBLEMS;
@@ -215,7 +215,7 @@ int verb_release(int argc, char *argv[])
         busy.what = calloc(s.devs.n + 1, sizeof(char *));
         if (!busy.what)
                 return EXIT_PROBLEMS;
-        if (vc_find_busy(s.ctx, arg.proc, &s.devs, on_busy_mark, &busy) < 0)
+        if (session_find_busy(&s, on_busy_mark, log_busy_unknown, &busy) < 0)
                 log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
         for (int i = 1; i < argc; i++) {
                 int k = release_one(&s, &busy, argv[i]);

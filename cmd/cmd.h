@@ -28,13 +28,16 @@ struct args {
         const char *sysfs;
         const char *cmdline;
         const char *proc;
+        const char *run;
         const char *dev;
         const char *boot_log;
         const char *kernel;
+        const char *root; /* import: /etc and /boot under it */
         bool json;
         bool dry_run;
         bool force;
         bool fail_busy;
+        bool write; /* import --write */
         int verbosity;
 };
 
@@ -47,6 +50,7 @@ int verb_list(int argc, char *argv[]);
 int verb_status(int argc, char *argv[]);
 int verb_claim(int argc, char *argv[]);
 int verb_release(int argc, char *argv[]);
+int verb_import(int argc, char *argv[]);
 
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);
@@ -91,6 +95,13 @@ void vfio_paths_find(struct vc_ctx *ctx, struct vc_dev *d, const char *driver, s
 /* "vfio_group_node", "vfio_device_node" (the group node is there: the name
  * from before cdevs), "vfio_cdev", "vfio_cdev_present"; null when none. */
 void json_vfio_paths(const struct vfio_paths *p);
+
+/* ---- the busy check (cmd/busy.c) ---- */
+
+/* vc_find_busy() with --proc, --run and, when a ZFS dataset is mounted, `zpool list -vPH`. */
+int session_find_busy(struct session *s, vc_busy_fn fn, vc_busy_unknown_fn unknown, void *userdata);
+/* The warning for a mounted filesystem whose devices cannot be determined (a vc_busy_unknown_fn). */
+void log_busy_unknown(void *userdata, const char *mnt, const char *fstype, const char *source);
 
 /* ---- the deadline watchdog (cmd/watchdog.c) ---- */
 

@@ -122,6 +122,24 @@ int session_open(struct session *s, enum session_need need)
         return 0;
 }
 
+/* Returns true when the rule selects nothing because all it names are bridges. */
+static bool log_bridges(struct session *s, const struct vc_rule *rule, int no_match_priority)
+{
+        bool only = rule->state == VC_RULE_NO_MATCH && rule->n_conflicts == 0, any = false;
+
+        for (size_t j = 0; j < s->devs.n; j++) {
+                const struct vc_dev *d = &s->devs.devs[j];
+
+                if (d->unread || !vc_dev_is_bridge(d) || !vc_rule_matches(rule, d))
+                        continue;
+                any = true;
+                log_msg(only ? no_match_priority : LOG_WARNING,
+                        "%s (%s): %s [%04x:%04x] is a PCI bridge; bridges are never claimed%s", rule->origin,
+                        rule->text, d->addr, d->vendor, d->device, only ? ", and the rule selects nothing else" : "");
+        }
+        return only && any;
+}
+
 int session_resolve(struct session *s, int no_match_priority, bool only_selectable)
 {
         int k;
@@ -135,6 +153,9 @@ int session_resolve(struct session *s, int no_match_priority, bool only_selectab
         for (size_t i = 0; no_match_priority >= 0 && i < s->cfg.n_rules; i++) {
                 const struct vc_rule *rule = &s->cfg.rules[i];
 
+                /* A bridge the rule names is one message: the rule's outcome, when it selects nothing else. */
+                if (log_bridges(s, rule, no_match_priority))
+                        continue;
                 if (rule->state != VC_RULE_NO_MATCH)
                         continue;
                 log_msg(no_match_priority, "%s (%s): %s", rule->origin, rule->text,

@@ -19,6 +19,7 @@
 struct args arg = {
         .sysfs = "/sys",
         .proc = "/proc",
+        .run = "/run",
         .dev = "/dev",
 };
 
@@ -43,6 +44,8 @@ static const struct verb {
         { .name = "release", .fn = verb_release, .usage = "release ADDRESS...",
           .needs_args = "release needs one or more addresses",
           .help = "give devices back to their host driver" },
+        { .name = "import", .fn = verb_import,
+          .help = "print rules for what vfio-pci.ids=, modprobe.d, driverctl, Unraid set up here" },
 };
 
 int stderr_threshold(void)
@@ -62,6 +65,7 @@ static void help(void)
                "      --sysfs=DIR     sysfs root (default /sys; any other never loads modules)\n"
                "      --cmdline=FILE  kernel command line (default /proc/cmdline)\n"
                "      --proc=DIR      procfs root for mounts and swaps (default /proc)\n"
+               "      --run=DIR       /run, for the udev database's filesystem members (default /run)\n"
                "      --dev=DIR       devtmpfs root for /dev/vfio (default /dev)\n"
                "      --boot-log=FILE boot log (default " BOOT_LOG " on the live system)\n"
                "  -k, --kernel=REL    check modules of kernel release REL (default: running kernel)\n"
@@ -69,6 +73,8 @@ static void help(void)
                "  -f, --force         claim, release: even a device that carries a mounted filesystem\n"
                "      --fail-busy     check: exit 3 when a rule without allow-busy selects a device\n"
                "                      that carries a mounted filesystem or swap (initramfs build hooks)\n"
+               "      --write         import: into " CONFIG_DIR "/50-imported.conf (never over it)\n"
+               "      --root=DIR      import: read /etc and /boot under DIR\n"
                "  -j, --json          list, check, status: one JSON document on stdout\n"
                "  -v, --verbose       show debug messages\n"
                "  -q, --quiet         show only warnings and errors\n"
@@ -76,7 +82,7 @@ static void help(void)
                "      --version       the version\n");
 }
 
-enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY };
+enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_RUN, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY, OPT_WRITE, OPT_ROOT };
 
 /* 1: go on with the verb, 0: done (--help, --version), <0: usage error. */
 static int parse_argv(int argc, char *argv[])
@@ -86,12 +92,15 @@ static int parse_argv(int argc, char *argv[])
                 { "sysfs", required_argument, NULL, OPT_SYSFS },
                 { "cmdline", required_argument, NULL, OPT_CMDLINE },
                 { "proc", required_argument, NULL, OPT_PROC },
+                { "run", required_argument, NULL, OPT_RUN },
                 { "dev", required_argument, NULL, OPT_DEV },
                 { "boot-log", required_argument, NULL, OPT_BOOT_LOG },
                 { "kernel", required_argument, NULL, 'k' },
                 { "dry-run", no_argument, NULL, 'n' },
                 { "force", no_argument, NULL, 'f' },
                 { "fail-busy", no_argument, NULL, OPT_FAIL_BUSY },
+                { "write", no_argument, NULL, OPT_WRITE },
+                { "root", required_argument, NULL, OPT_ROOT },
                 { "json", no_argument, NULL, 'j' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
@@ -115,6 +124,9 @@ static int parse_argv(int argc, char *argv[])
                 case OPT_PROC:
                         arg.proc = optarg;
                         break;
+                case OPT_RUN:
+                        arg.run = optarg;
+                        break;
                 case OPT_DEV:
                         arg.dev = optarg;
                         break;
@@ -132,6 +144,12 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case OPT_FAIL_BUSY:
                         arg.fail_busy = true;
+                        break;
+                case OPT_WRITE:
+                        arg.write = true;
+                        break;
+                case OPT_ROOT:
+                        arg.root = optarg;
                         break;
                 case 'j':
                         arg.json = true;

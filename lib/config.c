@@ -75,6 +75,37 @@ static bool rule_selects_everything(const struct vc_rule *r)
  * Parses one rule ("address 01:00.0 id 10de:1b80 group"). Comments and the
  * line's own blanks are the caller's business. On -EINVAL *ret_error says why.
  */
+static bool plain(const char *s)
+{
+        for (; *s; s++)
+                if ((*s < 0x20 && *s != '\t') || *s > 0x7e || *s == '\'')
+                        return false;
+        return true;
+}
+
+/* "id 10de:1401,10de:0fba", as vfio-pci.ids= takes them: the rules to write instead, one per value. */
+static char *one_per_rule(const char *text, const char *copy, const char *tok, const char *arg)
+{
+        size_t off = (size_t)(arg - copy), len = strlen(arg), n = 0;
+        _cleanup_free_ char *rules = NULL;
+        FILE *f = open_memstream(&rules, &n);
+
+        if (!f)
+                return NULL;
+        for (const char *v = arg; v < arg + len;) {
+                size_t vl = strcspn(v, ",");
+
+                if (vl > 0)
+                        fprintf(f, "%s'%.*s%.*s%s'", ftell(f) > 0 ? ", " : "", (int)off, text, (int)vl, v,
+                                text + off + len);
+                v += vl + 1;
+        }
+        if (fclose(f) != 0)
+                return NULL;
+        return errorf("%s '%s': one rule takes one %s; write one rule each: %s", tok, arg,
+                      strcmp(tok, "address") == 0 ? "address" : "ID", rules);
+}
+
 int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
 {
         struct vc_rule r = { 0 };
@@ -150,6 +181,11 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         else
                                 strcpy(r.driver, arg);
                         k = 0;
+                }
+                if (k < 0 && seen != &have_driver && strchr(arg, ',') && strlen(text) < 256 &&
+                    strspn(arg, "0123456789abcdefABCDEF:.,*x") == strlen(arg) && plain(text)) {
+                        *ret_error = one_per_rule(text, copy, tok, arg);
+                        return *ret_error ? -EINVAL : -ENOMEM;
                 }
                 if (k < 0) {
                         *ret_error = errorf("%s '%s': %s", tok, earg, reason);

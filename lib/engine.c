@@ -37,8 +37,9 @@ static void select_dev(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
 {
         if (vc_dev_is_bridge(dev)) {
                 /* Taking a bridge from pcieport cuts off everything behind it. */
+                /* The caller words it, once, with the rule's outcome (cmd/session.c). */
                 if (!via)
-                        vc_log(ctx, LOG_WARNING, "%s: " VC_DEV_FMT " is a PCI bridge; bridges are never claimed",
+                        vc_log(ctx, LOG_DEBUG, "%s: " VC_DEV_FMT " is a PCI bridge; bridges are never claimed",
                                rule->origin, VC_DEV_ARGS(dev));
                 return;
         }

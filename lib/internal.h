@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "vfio-claim.h"
 
@@ -71,3 +72,41 @@ int vc_sysfs_write(struct vc_ctx *ctx, const char *value, enum vc_attr_kind kind
 
 #define VC_DEV_FMT "%s [%04x:%04x]"
 #define VC_DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device
+
+/* ---- members of multi-device filesystems (lib/members.c) ---- */
+
+/* What blkid told udev about one block device (RUN/udev/data/bMAJ:MIN). */
+struct vc_udev_entry {
+        dev_t devnum;
+        char type[32];   /* ID_FS_TYPE: "zfs_member", "btrfs", "bcachefs", ... */
+        char label[256]; /* ID_FS_LABEL: a ZFS member's pool */
+        char uuid[128];  /* ID_FS_UUID: one per btrfs or bcachefs, on each of its devices */
+};
+
+struct vc_udev_db {
+        struct vc_udev_entry *entries;
+        size_t n;
+};
+
+/* The ID_FS_* lines of one database file; a value too long is left empty. */
+void vc_udev_props_parse(const char *text, struct vc_udev_entry *e);
+/* Every block device with an ID_FS_TYPE under RUN/udev/data. */
+int vc_udev_db_load(const char *run, struct vc_udev_db *ret);
+void vc_udev_db_clear(struct vc_udev_db *db);
+const struct vc_udev_entry *vc_udev_db_find(const struct vc_udev_db *db, dev_t devnum);
+
+/* `zpool list -vPH`: each leaf vdev (data, special, log, cache, spare) with its pool. */
+typedef void (*vc_zpool_member_fn)(void *userdata, const char *pool, const char *path);
+void vc_zpool_parse(const char *text, vc_zpool_member_fn fn, void *userdata);
+
+/* A block device node or a name under /dev to its number, by the kernel's name in SYSFS/dev/block. */
+int vc_block_resolve(struct vc_ctx *ctx, const char *path, dev_t *ret);
+/* SYSFS/dev/block/MAJ:MIN, when it exists. */
+int vc_block_dir(struct vc_ctx *ctx, dev_t devnum, char *buf, size_t size);
+/* The devices of the btrfs that devnum belongs to (SYSFS/fs/btrfs/UUID/devices/): calls fn
+ * with each one's link; returns how many. */
+typedef void (*vc_member_dir_fn)(void *userdata, const char *dir);
+int vc_btrfs_members(struct vc_ctx *ctx, dev_t devnum, vc_member_dir_fn fn, void *userdata);
+
+/* The first firmware framebuffer of /proc/iomem's text that overlaps [start, end]: 1 and its name. */
+int vc_iomem_find_fb(const char *iomem, uint64_t start, uint64_t end, char *buf, size_t size);

@@ -260,20 +260,47 @@ enum vc_problem_kind {
         VC_PROBLEM_BOOT_VGA,      /* dev is the boot VGA device: the host console uses it */
         VC_PROBLEM_GROUP_CHIPSET, /* dev's group would keep blocker, a chipset bridge the host needs */
         VC_PROBLEM_GROUP_DRIVER,  /* dev's group would keep blocker on its host driver */
+        VC_PROBLEM_GROUP_TAKES_HOST, /* dev's 'group' takes taken[]: host devices of another kind, or its PF */
+        VC_PROBLEM_NO_GROUP,      /* dev has no IOMMU group while other devices have one */
         VC_PROBLEM_NO_IOMMU,      /* a rule wants vfio-pci but the kernel made no IOMMU groups (dev NULL) */
 };
+
+/* What kind of host device a PCI device is, for the warnings about 'group'. */
+enum vc_host_kind {
+        VC_HOST_OTHER,
+        VC_HOST_STORAGE,
+        VC_HOST_NETWORK,
+        VC_HOST_DISPLAY,
+        VC_HOST_USB,
+        VC_HOST_PF, /* the physical function of a selected virtual function */
+};
+
+const char *vc_host_kind_to_string(enum vc_host_kind k);
 
 struct vc_problem {
         enum vc_problem_kind kind;
         const struct vc_dev *dev;
         const struct vc_dev *blocker;
+        enum vc_host_kind blocker_kind; /* GROUP_DRIVER: VC_HOST_OTHER unless the host needs the blocker */
+        const struct vc_dev *const *taken; /* GROUP_TAKES_HOST */
+        const enum vc_host_kind *taken_kind;
+        size_t n_taken;
 };
 
 typedef void (*vc_problem_fn)(void *userdata, const struct vc_problem *p);
 
 /* For each selected device (after vc_resolve), what would keep apply's result
- * from being usable, in device order, then the IOMMU. */
+ * from being usable or would take the host's own devices, in device order,
+ * each IOMMU group's viability once, then the IOMMU. */
 int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn fn, void *userdata);
+
+/* A firmware framebuffer (BOOTFB, efifb, simplefb, simple-framebuffer, vesafb in
+ * PROC/iomem) inside one of dev's BARs (its sysfs resource file): 1 and its name
+ * in buf, its BAR in *ret_bar; 0: none (or iomem shows no addresses: not root). */
+int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const char *proc, const struct vc_dev *dev, char *buf, size_t size,
+                            int *ret_bar);
+/* No other display-class device is left to the host. */
+bool vc_dev_only_display(const struct vc_devlist *devs, const struct vc_dev *dev);
 
 struct vc_dev_status {
         bool on_target;   /* bound to the driver its rule names */
@@ -316,5 +343,51 @@ int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_stat
 /* For each device in devs that carries a mounted filesystem or active swap,
  * calls fn with a description such as "/ (mounted)" or "swap /dev/sda2". */
 typedef void (*vc_busy_fn)(void *userdata, const struct vc_dev *dev, const char *what);
-int vc_find_busy(struct vc_ctx *ctx, const char *proc, const struct vc_devlist *devs, vc_busy_fn fn,
-                 void *userdata);
+/* A mounted filesystem whose devices cannot (all) be determined: never "not busy" in silence. */
+typedef void (*vc_busy_unknown_fn)(void *userdata, const char *mountpoint, const char *fstype, const char *source);
+
+struct vc_busy_query {
+        const char *proc;  /* procfs root: self/mountinfo and swaps */
+        const char *run;   /* /run: udev/data/bMAJ:MIN names the members of ZFS, btrfs, bcachefs; NULL: none */
+        const char *zpool; /* the output of `zpool list -vPH`, NULL: not available */
+        vc_busy_fn busy;
+        vc_busy_unknown_fn unknown; /* may be NULL */
+        void *userdata;
+};
+
+/*
+ * The mounts of PROC/self/mountinfo, the root directory's own device when
+ * mountinfo has no line for "/" (a chroot on a plain directory), the
+ * members of ZFS pools with a mounted dataset and of btrfs and bcachefs over
+ * several devices, and PROC/swaps.
+ */
+int vc_find_busy(struct vc_ctx *ctx, const struct vc_busy_query *q, const struct vc_devlist *devs);
+
+/* ---- vfio-claim import: what other methods left on this machine ---- */
+
+enum vc_import_kind {
+        VC_IMPORT_CMDLINE,   /* vfio-pci.ids= / vfio_pci.ids= on the kernel command line */
+        VC_IMPORT_MODPROBE,  /* options vfio-pci ids=, softdep ... pre: vfio-pci */
+        VC_IMPORT_DRIVERCTL, /* /etc/driverctl.d/pci-ADDR */
+        VC_IMPORT_UNRAID,    /* vfio-pci.cfg: BIND=ADDR|VVVV:DDDD ... */
+        VC_IMPORT_OVERRIDE,  /* a driver_override set now */
+};
+
+struct vc_import_source {
+        const char *origin; /* "FILE:LINE", "FILE", "driver_override of ADDR" */
+        enum vc_import_kind kind;
+};
+
+/* One finding: the rule that says the same (NULL: none can, and reason says why). */
+typedef void (*vc_import_fn)(void *userdata, const struct vc_import_source *src, const char *source_text,
+                             const char *rule, const char *reason);
+
+void vc_import_cmdline(const char *cmdline, const char *origin, vc_import_fn fn, void *userdata);
+void vc_import_modprobe(const char *text, const char *file, vc_import_fn fn, void *userdata);
+void vc_import_unraid(const char *text, const char *file, const struct vc_devlist *devs, vc_import_fn fn,
+                      void *userdata);
+int vc_import_driverctl(const char *dir, const struct vc_devlist *devs, vc_import_fn fn, void *userdata);
+int vc_import_overrides(struct vc_ctx *ctx, const struct vc_devlist *devs, vc_import_fn fn, void *userdata);
+/* An address rule with an id guard from the device there now (vendor, device >= 0: what the source says it is). */
+void vc_import_address(const struct vc_devlist *devs, const struct vc_import_source *src, const char *word,
+                       const char *addr, int vendor, int device, const char *driver, vc_import_fn fn, void *userdata);

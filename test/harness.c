@@ -355,12 +355,15 @@ struct tenv *tenv_new(void)
         e->proc = xasprintf("%s/proc", e->dir);
         e->dev = xasprintf("%s/dev", e->dir);
         e->boot_log = xasprintf("%s/run/boot.log", e->dir);
+        e->run = xasprintf("%s/run", e->dir);
         write_file(e->cmdline, "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=/dev/mapper/vg-root ro quiet\n");
         p = xasprintf("%s/self", e->proc);
         mkdirs(p);
         free(p);
         p = xasprintf("%s/self/mountinfo", e->proc);
-        write_file(p, "22 1 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
+        /* A root with no device, so that the binary never looks at the device of the real "/" (see busy.c). */
+        write_file(p, "21 1 0:20 / / rw,relatime shared:1 - tmpfs tmpfs rw\n"
+                      "22 21 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n"
                       "23 1 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw\n");
         free(p);
         p = xasprintf("%s/swaps", e->proc);
@@ -415,6 +418,7 @@ void tenv_free(struct tenv *e)
         free(e->proc);
         free(e->dev);
         free(e->boot_log);
+        free(e->run);
         free(e);
 }
 
@@ -673,6 +677,8 @@ size_t tenv_argv(const struct tenv *e, const char **argv)
         argv[n++] = e->cmdline;
         argv[n++] = "--proc";
         argv[n++] = e->proc;
+        argv[n++] = "--run";
+        argv[n++] = e->run;
         argv[n++] = "--dev";
         argv[n++] = e->dev;
         argv[n++] = "--boot-log";

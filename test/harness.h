@@ -122,7 +122,8 @@ struct tenv {
         char *cmdline;  /* dir/cmdline */
         char *proc;     /* dir/proc, with self/mountinfo and swaps */
         char *dev;      /* dir/dev */
-        char *boot_log; /* dir/boot.log */
+        char *boot_log; /* dir/run/boot.log */
+        char *run;      /* dir/run, for --run: udev/data/ of the tests that need one */
         unsigned runs;
 };
 
@@ -165,7 +166,7 @@ void result_clear(struct result *r);
 void result_start(struct result *r, const char *const *argv);
 
 /* The binary and the options that point it into e (--sysfs, --config, --cmdline,
- * --proc, --dev, --boot-log): fills argv from the start, returns the count. */
+ * --proc, --run, --dev, --boot-log): fills argv from the start, returns the count. */
 size_t tenv_argv(const struct tenv *e, const char **argv);
 
 /* Runs vfio-claim with --sysfs, --config, --cmdline, --proc, --dev and --boot-log

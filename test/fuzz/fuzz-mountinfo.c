@@ -72,7 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (vc_ctx_new("/nonexistent", &ctx) < 0)
                 abort();
         vc_ctx_set_log_fn(ctx, quiet, NULL);
-        (void)vc_find_busy(ctx, proc, &devs, on_busy, NULL);
+        {
+                struct vc_busy_query q = {.proc = proc, .busy = on_busy};
+
+                (void)vc_find_busy(ctx, &q, &devs);
+        }
         vc_ctx_free(ctx);
         return 0;
 }

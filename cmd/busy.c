@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The busy check as every verb runs it: mountinfo and swaps under --proc,
+ * the udev database under --run, and `zpool list -vPH` when a ZFS dataset is
+ * mounted and zpool is on PATH (the only program vfio-claim ever runs).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "macro.h"
+#include "output.h"
+
+#define ZPOOL_OUTPUT_MAX (1024 * 1024)
+
+extern char **environ;
+
+static bool zfs_mounted(void)
+{
+        _cleanup_free_ char *text = NULL;
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/self/mountinfo", arg.proc);
+        return vc_read_file(path, 4 * 1024 * 1024, &text, NULL) >= 0 && strstr(text, " - zfs ");
+}
+
+/* The output of `zpool list -vPH`; NULL when there is no zpool or it failed. */
+static char *zpool_list(void)
+{
+        static char *const argv[] = { (char *)"zpool", (char *)"list", (char *)"-vPH", NULL };
+        posix_spawn_file_actions_t fa;
+        char *buf = NULL;
+        size_t size = 0;
+        int pipefd[2], status;
+        pid_t pid;
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+                return NULL;
+        if (posix_spawn_file_actions_init(&fa) != 0) {
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return NULL;
+        }
+        (void)posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+        (void)posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+        (void)posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        status = posix_spawnp(&pid, "zpool", &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(pipefd[1]);
+        if (status != 0) {
+                close(pipefd[0]);
+                return NULL;
+        }
+        buf = malloc(ZPOOL_OUTPUT_MAX + 1);
+        for (ssize_t k = 1; buf && k > 0 && size < ZPOOL_OUTPUT_MAX;) {
+                k = read(pipefd[0], buf + size, ZPOOL_OUTPUT_MAX - size);
+                if (k < 0 && errno == EINTR)
+                        k = 1;
+                else if (k > 0)
+                        size += (size_t)k;
+        }
+        close(pipefd[0]);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!buf || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                free(buf);
+                return NULL;
+        }
+        buf[size] = 0;
+        log_msg(LOG_DEBUG, "zpool list -vPH: %zu bytes", size);
+        return buf;
+}
+
+int session_find_busy(struct session *s, vc_busy_fn fn, vc_busy_unknown_fn unknown, void *userdata)
+{
+        _cleanup_free_ char *zpool = zfs_mounted() ? zpool_list() : NULL;
+        struct vc_busy_query q = {
+                .proc = arg.proc,
+                .run = arg.run,
+                .zpool = zpool,
+                .busy = fn,
+                .unknown = unknown,
+                .userdata = userdata,
+        };
+
+        return vc_find_busy(s->ctx, &q, &s->devs);
+}
+
+void log_busy_unknown(void *userdata, const char *mnt, const char *fstype, const char *source)
+{
+        log_msg(LOG_WARNING,
+                "cannot tell which devices carry the filesystem mounted on %s (%s%s%s): it is not counted as busy, make sure no rule selects its disks' controller",
+                mnt, fstype, source && *source ? ", " : "", source ? source : "");
+}

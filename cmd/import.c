@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-claim import: the rules that say what this machine's other method
+ * says (lib/import.c), as a configuration to review on stdout, or with
+ * --write in CONFIG_DIR/50-imported.conf unless that exists. --root DIR
+ * reads /etc and /boot under DIR (a mounted system, a test).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "macro.h"
+#include "output.h"
+
+#define IMPORT_FILE CONFIG_DIR "/50-imported.conf"
+#define UNRAID_CFG "/boot/config/vfio-pci.cfg"
+
+struct import_out {
+        FILE *f;
+        unsigned rules, skipped;
+        const char *last_origin;
+};
+
+static void on_found(void *userdata, const struct vc_import_source *src, const char *text, const char *rule,
+                     const char *reason)
+{
+        struct import_out *o = userdata;
+
+        /* Every rule says where it came from: a comment line per source line, then its rules. */
+        fprintf(o->f, "# %s: %s\n", src->origin, text);
+        if (rule) {
+                fprintf(o->f, "%s\n", rule);
+                o->rules++;
+        } else {
+                fprintf(o->f, "#   not imported: %s\n", reason);
+                o->skipped++;
+        }
+}
+
+static char *rooted(const char *path)
+{
+        char *p;
+
+        if (asprintf(&p, "%s%s", arg.root && strcmp(arg.root, "/") != 0 ? arg.root : "", path) < 0)
+                return NULL;
+        return p;
+}
+
+static void import_modprobe(struct import_out *o)
+{
+        _cleanup_free_ char *pattern = rooted("/etc/modprobe.d/*.conf");
+        glob_t g;
+
+        if (!pattern || glob(pattern, 0, NULL, &g) != 0)
+                return;
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+                _cleanup_free_ char *text = NULL;
+
+                if (vc_read_file(g.gl_pathv[i], VC_CONFIG_MAX, &text, NULL) >= 0)
+                        vc_import_modprobe(text, g.gl_pathv[i], on_found, o);
+        }
+        globfree(&g);
+}
+
+static void import_all(struct session *s, struct import_out *o)
+{
+        _cleanup_free_ char *cmdline = NULL, *unraid = rooted(UNRAID_CFG), *driverctl = rooted("/etc/driverctl.d");
+        char path[4096];
+
+        snprintf(path, sizeof(path), "%s/cmdline", arg.proc);
+        if (vc_read_file(arg.cmdline ? arg.cmdline : path, VC_CMDLINE_MAX, &cmdline, NULL) >= 0)
+                vc_import_cmdline(cmdline, "kernel command line", on_found, o);
+        import_modprobe(o);
+        if (driverctl)
+                (void)vc_import_driverctl(driverctl, &s->devs, on_found, o);
+        if (unraid) {
+                _cleanup_free_ char *text = NULL;
+
+                if (vc_read_file(unraid, VC_CONFIG_MAX, &text, NULL) >= 0)
+                        vc_import_unraid(text, unraid, &s->devs, on_found, o);
+        }
+        (void)vc_import_overrides(s->ctx, &s->devs, on_found, o);
+}
+
+static int write_config(const char *text)
+{
+        _cleanup_free_ char *path = rooted(IMPORT_FILE), *dir = rooted(CONFIG_DIR);
+        _cleanup_close_ int fd = -1;
+        size_t len = strlen(text);
+
+        if (!path || !dir)
+                return -ENOMEM;
+        (void)mkdir(dir, 0755);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                log_msg(LOG_ERR, "%s: %s%s", path, strerror(errno),
+                        errno == EEXIST ? "; not overwritten (review it, or remove it and import again)" : "");
+                return -errno;
+        }
+        if (write(fd, text, len) != (ssize_t)len) {
+                log_msg(LOG_ERR, "%s: cannot write: %m", path);
+                return -EIO;
+        }
+        log_msg(LOG_NOTICE, "wrote %s: review it, then run vfio-claim check", path);
+        return 0;
+}
+
+int verb_import(int argc, char *argv[])
+{
+        _cleanup_(session_close) struct session s = { 0 };
+        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold() };
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        struct import_out o = { 0 };
+
+        (void)log_open(&lc);
+        if (session_open(&s, NEED_ARGS) < 0 || session_resolve(&s, -1, false) < 0)
+                return EXIT_PROBLEMS;
+        o.f = open_memstream(&text, &size);
+        if (!o.f)
+                return EXIT_PROBLEMS;
+        fprintf(o.f, "# vfio-claim rules imported from what this machine uses now (vfio-claim import).\n"
+                     "# Review them with 'vfio-claim check', then remove the old method (README: Coming from ...).\n");
+        import_all(&s, &o);
+        if (o.rules == 0 && o.skipped == 0)
+                fprintf(o.f, "# nothing found: no vfio-pci.ids=, modprobe.d options, driverctl override, vfio-pci.cfg or driver_override\n");
+        if (fclose(o.f) != 0 || !text)
+                return EXIT_PROBLEMS;
+        if (!arg.write) {
+                fputs(text, stdout);
+                return 0;
+        }
+        return write_config(text) < 0 ? EXIT_PROBLEMS : 0;
+}
