@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 #include "cmd.h"
+#include "ident.h"
 #include "macro.h"
 #include "output.h"
 
@@ -126,6 +127,7 @@ static void print_human(const struct session *s, const struct check_state *cs)
                         printf("\t%s [%04x:%04x] now %s%s%s\n", d->addr, d->vendor, d->device,
                                d->driver[0] ? "on " : "without driver", d->driver,
                                d->via ? " (same IOMMU group)" : "");
+                        ident_print_human(d, "\t\t");
                 }
         }
         printf("%u error(s), %u warning(s)%s\n", log_count(LOG_ERR), log_count(LOG_WARNING) - log_count(LOG_ERR),
@@ -158,6 +160,7 @@ static void print_json(const struct session *s, const struct check_state *cs, in
                                 continue;
                         json_begin_object();
                         json_dev_ids(d);
+                        ident_json(d);
                         json_key("via_group_of");
                         if (d->via)
                                 json_string(d->via->addr);
@@ -210,6 +213,10 @@ int verb_check(int argc, char *argv[])
                 return EXIT_PROBLEMS;
         if (result == 0)
                 result = check_devices(&s, &cs);
+        /* What an admin would copy into a rule that survives renumbering. */
+        for (size_t i = 0; i < s.devs.n; i++)
+                if (s.devs.devs[i].rule)
+                        (void)vc_dev_read_identity(s.ctx, &s.devs.devs[i], VC_IDENT_ALL);
         if (arg.json)
                 print_json(&s, &cs, result);
         else
