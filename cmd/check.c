@@ -118,7 +118,8 @@ static void print_human(const struct session *s, const struct check_state *cs)
         for (size_t i = 0; i < s->cfg.n_rules; i++) {
                 const struct vc_rule *rule = &s->cfg.rules[i];
 
-                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver, rule_state(rule, false));
+                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver_auto ? "auto" : rule->driver,
+                       rule_state(rule, false));
                 for (size_t j = 0; j < s->devs.n; j++) {
                         const struct vc_dev *d = &s->devs.devs[j];
 
@@ -127,6 +128,8 @@ static void print_human(const struct session *s, const struct check_state *cs)
                         printf("\t%s [%04x:%04x] now %s%s%s\n", d->addr, d->vendor, d->device,
                                d->driver[0] ? "on " : "without driver", d->driver,
                                d->via ? " (same IOMMU group)" : "");
+                        if (rule->driver_auto)
+                                printf("\t\tdriver auto: %s\n", vc_dev_target(d));
                         ident_print_human(d, "\t\t");
                 }
         }
@@ -148,7 +151,7 @@ static void print_json(const struct session *s, const struct check_state *cs, in
                 json_key("rule");
                 json_string(rule->text);
                 json_key("driver");
-                json_string(rule->driver);
+                json_string(rule->driver_auto ? "auto" : rule->driver);
                 json_key("state");
                 json_string(rule_state(rule, true));
                 json_key("devices");
@@ -161,6 +164,8 @@ static void print_json(const struct session *s, const struct check_state *cs, in
                         json_begin_object();
                         json_dev_ids(d);
                         ident_json(d);
+                        json_key("target_driver");
+                        json_string(vc_dev_target(d));
                         json_key("via_group_of");
                         if (d->via)
                                 json_string(d->via->addr);

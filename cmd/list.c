@@ -56,7 +56,7 @@ static void print_human(struct session *s)
                 if (arg.verbosity > 0)
                         ident_print_human(d, "\t");
                 if (d->rule)
-                        printf("\tvfio-claim: %s -> %s%s%s\n", d->rule->origin, d->rule->driver,
+                        printf("\tvfio-claim: %s -> %s%s%s\n", d->rule->origin, vc_dev_target(d),
                                d->via ? ", same IOMMU group as " : "", d->via ? d->via->addr : "");
         }
 }
@@ -101,7 +101,7 @@ static void print_json(struct session *s)
                 json_bool(vc_dev_boot_vga(s->ctx, d) > 0);
                 ident_json(d);
                 json_string_or_null("rule", d->rule ? d->rule->origin : NULL);
-                json_string_or_null("target_driver", d->rule ? d->rule->driver : NULL);
+                json_string_or_null("target_driver", d->rule ? vc_dev_target(d) : NULL);
                 json_end_object();
         }
         json_end_array();

@@ -27,7 +27,7 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
         json_begin_object();
         json_dev_ids(d);
         json_key("target_driver");
-        json_string(d->rule->driver);
+        json_string(vc_dev_target(d));
         json_key("rule");
         json_string(d->rule->origin);
         json_key("on_target");
@@ -55,7 +55,7 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
 static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *st, bool vfio_node)
 {
         printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s)\n", d->addr, d->vendor, d->device,
-               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", d->rule->driver,
+               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", vc_dev_target(d),
                d->rule->origin);
         if (!st->have_group) {
                 printf("\tno IOMMU group (IOMMU off?)\n");
@@ -65,7 +65,7 @@ static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *
         if (st->blocker)
                 printf(": %s stays on %s", st->blocker->addr,
                        st->blocker->driver[0] ? st->blocker->driver : "no driver");
-        if (strcmp(d->rule->driver, "vfio-pci") == 0)
+        if (vc_driver_needs_iommu(vc_dev_target(d)))
                 printf(", %s/vfio/%d %s", arg.dev, d->group, vfio_node ? "present" : "MISSING");
         printf("\n");
 }

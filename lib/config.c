@@ -156,7 +156,9 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         }
                         /* The kernel compares driver_override with the driver's
                          * name; lsmod shows these two with '_' (module names). */
-                        if (strcmp(arg, "vfio_pci") == 0)
+                        if (strcmp(arg, "auto") == 0)
+                                r.driver_auto = true; /* a variant per device, else vfio-pci */
+                        else if (strcmp(arg, "vfio_pci") == 0)
                                 strcpy(r.driver, "vfio-pci");
                         else if (strcmp(arg, "pci_stub") == 0)
                                 strcpy(r.driver, "pci-stub");

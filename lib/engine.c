@@ -201,13 +201,14 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
                 else if (rule->n_selected == 0)
                         rule->state = VC_RULE_NO_MATCH;
         }
+        vc_resolve_variants(ctx, devs);
         return 0;
 }
 
 /* Phase 1: the override, on every selected device, before anything else. */
 static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
 {
-        const char *target = dev->rule->driver;
+        const char *target = vc_dev_target(dev);
         char cur[VC_DRIVER_MAX + 16];
         int r;
 
@@ -274,7 +275,7 @@ static const char *bind_failure(struct vc_ctx *ctx, struct vc_dev *dev, int err)
                 return "the driver does not match the device";
         if (err == -EBUSY)
                 return "device busy (bound meanwhile, or a PF with VFs enabled)";
-        if (err == -EINVAL && strcmp(dev->rule->driver, "vfio-pci") == 0) {
+        if (err == -EINVAL && strcmp(vc_dev_target(dev), "vfio-pci") == 0) {
                 if (vc_dev_read_group(ctx, dev) >= 0 && dev->group < 0)
                         return "no IOMMU group: IOMMU off (add intel_iommu=on or amd_iommu=on, enable VT-d/AMD-Vi)";
                 return "vfio-pci refused it (bridge or denylisted device)";
@@ -285,7 +286,7 @@ static const char *bind_failure(struct vc_ctx *ctx, struct vc_dev *dev, int err)
 /* Phase 3: away from the host driver, onto the target. */
 static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registered)
 {
-        const char *target = dev->rule->driver;
+        const char *target = vc_dev_target(dev);
         char before[VC_DRIVER_MAX];
         int r;
 
@@ -385,7 +386,8 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
         int r;
 
         /* An identity selector tells twins apart; their common id must not take both. */
-        if (!rule->has_id || rule->has_slot || vc_rule_has_identity(rule) || rule->state != VC_RULE_OK)
+        if (!rule->has_id || rule->has_slot || vc_rule_has_identity(rule) || rule->driver_auto ||
+            rule->state != VC_RULE_OK)
                 return;
         for (size_t i = 0; i < devs->n; i++) {
                 const struct vc_dev *d = &devs->devs[i];
@@ -432,16 +434,16 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                         continue;
                 for (size_t j = 0; j < i && !seen; j++)
                         seen = devs->devs[j].rule && devs->devs[j].outcome == VC_OUT_NONE &&
-                               strcmp(devs->devs[j].rule->driver, d->rule->driver) == 0;
+                               strcmp(vc_dev_target(&devs->devs[j]), vc_dev_target(d)) == 0;
                 if (!seen)
-                        load_driver(ctx, d->rule->driver);
+                        load_driver(ctx, vc_dev_target(d));
         }
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];
 
                 if (!d->rule || d->outcome != VC_OUT_NONE)
                         continue;
-                move_dev(ctx, d, vc_driver_loaded(ctx, d->rule->driver));
+                move_dev(ctx, d, vc_driver_loaded(ctx, vc_dev_target(d)));
         }
         if (flags & VC_APPLY_NEW_ID)
                 for (size_t ri = 0; ri < cfg->n_rules; ri++)

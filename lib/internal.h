@@ -71,6 +71,11 @@ bool vc_driver_keeps_group_viable(const char *driver);
 bool vc_identity_match(const struct vc_rule *r, const struct vc_dev *dev);
 bool vc_identity_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev);
 void vc_slots_free(struct vc_ctx *ctx);
+/* module.c: the context's libkmod handle, made on first use. */
+struct kmod_ctx;
+int vc_kmod(struct vc_ctx *ctx, struct kmod_ctx **ret);
+/* variant.c: for each device a "driver auto" rule selects, its target driver. */
+void vc_resolve_variants(struct vc_ctx *ctx, struct vc_devlist *devs);
 /* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it. */
 void vc_format_new_id(const struct vc_rule *rule, char *buf, size_t size);
 /* Writes "value\n" to the attribute SYSFS/REL. */

@@ -156,6 +156,7 @@ struct vc_dev {
         /* Filled by vc_resolve(). */
         const struct vc_rule *rule; /* the rule that selects it, NULL: untouched */
         const struct vc_dev *via;   /* set when pulled in by "group" expansion */
+        char target[VC_DRIVER_MAX]; /* "driver auto": the variant driver picked, "": rule->driver */
         enum vc_outcome outcome;    /* after vc_apply() */
         int outcome_errno;
 };
@@ -225,6 +226,7 @@ struct vc_rule {
         bool group;
         bool allow_busy; /* the admin knows the device carries a mounted filesystem */
         char driver[VC_DRIVER_MAX];
+        bool driver_auto; /* "driver auto": per device a vfio-pci variant, else driver (vfio-pci) */
 
         /* Filled by vc_resolve(). */
         enum vc_rule_state state;
@@ -352,6 +354,14 @@ enum vc_module_state {
 
 int vc_module_load(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret);
 int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret);
+/* Look modules up in DIR (a /lib/modules/REL made by depmod) instead. */
+int vc_ctx_set_modules_dir(struct vc_ctx *ctx, const char *dir);
+
+/* The driver a selected device goes to: its "driver auto" pick or its rule's driver. */
+const char *vc_dev_target(const struct vc_dev *dev);
+/* The vfio-pci variant driver for dev: 1 and its module name in buf, 0: none
+ * (vfio-pci's own wildcard alias never counts). */
+int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
 
 /* ---- filesystems and swap on PCI devices ---- */
 

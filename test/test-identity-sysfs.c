@@ -230,3 +230,21 @@ TEST(shown)
         result_clear(&r);
         tenv_free(e);
 }
+
+TEST(driver_auto_shown)
+{
+        struct tenv *e = machine(false, false);
+        struct result r = { 0 };
+
+        /* No kernel has a variant for the e1000e (the library test builds one):
+         * check predicts vfio-pci, per device. */
+        tenv_config(e, "serial 52-54-00-ff-ff-12-34-56 driver auto\n");
+        tenv_run(e, &r, "check", NULL);
+        CHECK_RUN(&r, contains(r.out, "driver auto -> auto: selects\n\t0000:01:00.0") &&
+                              contains(r.out, "\t\tdriver auto: vfio-pci\n"),
+                  "check shows the rule as auto and the pick per device");
+        tenv_run(e, &r, "-v", "list", NULL);
+        CHECK_RUN(&r, contains(r.out, ".conf:1 -> vfio-pci\n"), "list shows the pick");
+        result_clear(&r);
+        tenv_free(e);
+}
