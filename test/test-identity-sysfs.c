@@ -248,3 +248,21 @@ TEST(driver_auto_shown)
         result_clear(&r);
         tenv_free(e);
 }
+
+TEST(claim_by_identity)
+{
+        struct tenv *e = machine(true, false);
+        struct result r = { 0 };
+
+        tenv_config(e, "");
+        tenv_run(e, &r, "claim", "serial", "52-54-00-ff-ff-12-34-57", NULL);
+        CHECK(strcmp(tattr(e, "0000:03:00.0", "driver_override"), "vfio-pci\n") == 0 &&
+                      strcmp(tattr(e, "0000:02:00.0", "driver_override"), "(null)\n") == 0,
+              "claim serial ...: one rule, the card with that serial");
+        tenv_run(e, &r, "claim", "path", "00:1c.0/00.0", NULL);
+        CHECK(strcmp(tattr(e, "0000:02:00.0", "driver_override"), "vfio-pci\n") == 0 &&
+                      strcmp(tattr(e, "0000:00:05.0", "driver_override"), "(null)\n") == 0,
+              "claim path ...: the card behind 00:1c.0");
+        result_clear(&r);
+        tenv_free(e);
+}
