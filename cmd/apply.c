@@ -26,7 +26,7 @@ static void apply_devices(struct session *s, const struct timespec *t0)
 
                 if (d->rule)
                         log_msg(LOG_DEBUG, "outcome: %s [%04x:%04x] -> %s: %s (rule %s)", d->addr, d->vendor,
-                                d->device, d->rule->driver, vc_outcome_to_string(d->outcome), d->rule->origin);
+                                d->device, vc_dev_target(d), vc_outcome_to_string(d->outcome), d->rule->origin);
         }
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE,
                 "done in %lld ms: %u selected, %u claimed, %u already bound, %u held off but not bound, %u failed",

@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 #include "cmd.h"
+#include "ident.h"
 #include "macro.h"
 #include "output.h"
 
@@ -187,7 +188,8 @@ static void print_human(const struct session *s, const struct check_state *cs, i
         for (size_t i = 0; i < s->cfg.n_rules; i++) {
                 const struct vc_rule *rule = &s->cfg.rules[i];
 
-                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver, rule_state(rule, false, result));
+                printf("%s: %s -> %s: %s\n", rule->origin, rule->text, rule->driver_auto ? "auto" : rule->driver,
+                       rule_state(rule, false, result));
                 for (size_t j = 0; j < s->devs.n; j++) {
                         const struct vc_dev *d = &s->devs.devs[j];
 
@@ -196,6 +198,9 @@ static void print_human(const struct session *s, const struct check_state *cs, i
                         printf("\t%s [%04x:%04x] now %s%s%s\n", d->addr, d->vendor, d->device,
                                d->driver[0] ? "on " : "without driver", d->driver,
                                d->via ? " (same IOMMU group)" : "");
+                        if (rule->driver_auto)
+                                printf("\t\tdriver auto: %s\n", vc_dev_target(d));
+                        ident_print_human(d, "\t\t");
                 }
         }
         printf("%u error(s), %u warning(s)%s\n", log_count(LOG_ERR), log_count(LOG_WARNING) - log_count(LOG_ERR),
@@ -216,7 +221,7 @@ static void print_json(const struct session *s, const struct check_state *cs, in
                 json_key("rule");
                 json_string(rule->text);
                 json_key("driver");
-                json_string(rule->driver);
+                json_string(rule->driver_auto ? "auto" : rule->driver);
                 json_key("state");
                 json_string(rule_state(rule, true, result));
                 json_key("devices");
@@ -228,6 +233,9 @@ static void print_json(const struct session *s, const struct check_state *cs, in
                                 continue;
                         json_begin_object();
                         json_dev_ids(d);
+                        ident_json(d);
+                        json_key("target_driver");
+                        json_string(vc_dev_target(d));
                         json_key("via_group_of");
                         if (d->via)
                                 json_string(d->via->addr);
@@ -280,6 +288,10 @@ int verb_check(int argc, char *argv[])
                 return EXIT_PROBLEMS;
         if (result == 0)
                 result = check_devices(&s, &cs);
+        /* What an admin would copy into a rule that survives renumbering. */
+        for (size_t i = 0; i < s.devs.n; i++)
+                if (s.devs.devs[i].rule)
+                        (void)vc_dev_read_identity(s.ctx, &s.devs.devs[i], VC_IDENT_ALL);
         if (arg.json)
                 print_json(&s, &cs, result);
         else

@@ -48,7 +48,8 @@ static void log_busy(const struct vc_dev *dev, const char *what, const char *doi
 
 static bool is_rule_keyword(const char *s)
 {
-        return strcmp(s, "address") == 0 || strcmp(s, "id") == 0 || strcmp(s, "subsystem") == 0;
+        return strcmp(s, "address") == 0 || strcmp(s, "id") == 0 || strcmp(s, "subsystem") == 0 ||
+               strcmp(s, "serial") == 0 || strcmp(s, "slot") == 0 || strcmp(s, "path") == 0;
 }
 
 /* "claim id 10de:1b80" is one rule; "claim 01:00.0 02:00.0" one address rule each. */

@@ -7,6 +7,7 @@
 #include <syslog.h>
 
 #include "cmd.h"
+#include "ident.h"
 #include "macro.h"
 #include "names.h"
 #include "output.h"
@@ -21,6 +22,8 @@ static void read_extra(struct session *s, struct vc_dev *d, struct extra *x)
         x->override[0] = 0;
         (void)vc_dev_read_group(s->ctx, d);
         (void)vc_dev_read_override(s->ctx, d, x->override, sizeof(x->override));
+        if (arg.json || arg.verbosity > 0)
+                (void)vc_dev_read_identity(s->ctx, d, VC_IDENT_ALL);
 }
 
 static void print_human(struct session *s)
@@ -50,8 +53,10 @@ static void print_human(struct session *s)
                         printf("\tIOMMU group: %d\n", d->group);
                 if (vc_dev_boot_vga(s->ctx, d) > 0)
                         printf("\tBoot VGA: yes\n");
+                if (arg.verbosity > 0)
+                        ident_print_human(d, "\t");
                 if (d->rule)
-                        printf("\tvfio-claim: %s -> %s%s%s\n", d->rule->origin, d->rule->driver,
+                        printf("\tvfio-claim: %s -> %s%s%s\n", d->rule->origin, vc_dev_target(d),
                                d->via ? ", same IOMMU group as " : "", d->via ? d->via->addr : "");
         }
 }
@@ -95,8 +100,9 @@ static void print_json(struct session *s)
                         json_null();
                 json_key("boot_vga");
                 json_bool(vc_dev_boot_vga(s->ctx, d) > 0);
+                ident_json(d);
                 json_string_or_null("rule", d->rule ? d->rule->origin : NULL);
-                json_string_or_null("target_driver", d->rule ? d->rule->driver : NULL);
+                json_string_or_null("target_driver", d->rule ? vc_dev_target(d) : NULL);
                 vfio_paths_find(s->ctx, d, d->driver, &p);
                 json_vfio_paths(&p);
                 json_end_object();

@@ -17,7 +17,7 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
         json_begin_object();
         json_dev_ids(d);
         json_key("target_driver");
-        json_string(d->rule->driver);
+        json_string(vc_dev_target(d));
         json_key("rule");
         json_string(d->rule->origin);
         json_key("on_target");
@@ -44,7 +44,7 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
 static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *st, const struct vfio_paths *p)
 {
         printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s)\n", d->addr, d->vendor, d->device,
-               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", d->rule->driver,
+               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", vc_dev_target(d),
                d->rule->origin);
         if (!st->have_group) {
                 printf("\tno IOMMU group (IOMMU off?)\n");
@@ -111,7 +111,7 @@ int verb_status(int argc, char *argv[])
                 selected++;
                 if (!st.on_target)
                         bad++;
-                vfio_paths_find(s.ctx, d, d->rule->driver, &p);
+                vfio_paths_find(s.ctx, d, vc_dev_target(d), &p);
                 if (arg.json)
                         print_json_dev(d, &st, &p);
                 else

@@ -68,6 +68,7 @@ static bool rule_selects_everything(const struct vc_rule *r)
                                (r->id.class >= 0 && (r->id.class_mask & 0xffff) != 0) || r->id.prog_if >= 0;
         if (r->has_subsys)
                 constrained |= r->subsys.vendor >= 0 || r->subsys.device >= 0;
+        constrained |= vc_rule_has_identity(r);
         return !constrained;
 }
 
@@ -141,10 +142,16 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         seen = &r.has_id;
                 else if (strcmp(tok, "subsystem") == 0)
                         seen = &r.has_subsys;
+                else if (strcmp(tok, "serial") == 0)
+                        seen = &r.has_serial;
+                else if (strcmp(tok, "slot") == 0)
+                        seen = &r.has_physslot;
+                else if (strcmp(tok, "path") == 0)
+                        seen = &r.has_path;
                 else if (strcmp(tok, "driver") == 0)
                         seen = &have_driver;
                 else {
-                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, group, driver or allow-busy)",
+                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver or allow-busy)",
                                             etok);
                         return -EINVAL;
                 }
@@ -167,6 +174,12 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         k = vc_id_filter_parse(arg, &r.id, &reason);
                 else if (seen == &r.has_subsys)
                         k = vc_subsys_filter_parse(arg, &r.subsys, &reason);
+                else if (seen == &r.has_serial)
+                        k = vc_serial_parse(arg, &r.serial, &reason);
+                else if (seen == &r.has_physslot)
+                        k = vc_slot_name_parse(arg, r.physslot, &reason);
+                else if (seen == &r.has_path)
+                        k = vc_path_parse(arg, &r.path, &reason);
                 else {
                         if (!vc_is_driver_name(arg)) {
                                 *ret_error = errorf("driver '%s': not a driver name", earg);
@@ -174,7 +187,9 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         }
                         /* The kernel compares driver_override with the driver's
                          * name; lsmod shows these two with '_' (module names). */
-                        if (strcmp(arg, "vfio_pci") == 0)
+                        if (strcmp(arg, "auto") == 0)
+                                r.driver_auto = true; /* a variant per device, else vfio-pci */
+                        else if (strcmp(arg, "vfio_pci") == 0)
                                 strcpy(r.driver, "vfio-pci");
                         else if (strcmp(arg, "pci_stub") == 0)
                                 strcpy(r.driver, "pci-stub");
@@ -192,8 +207,8 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         return -EINVAL;
                 }
         }
-        if (!r.has_slot && !r.has_id && !r.has_subsys) {
-                *ret_error = errorf("no selector: a rule needs address, id or subsystem");
+        if (!r.has_slot && !r.has_id && !r.has_subsys && !vc_rule_has_identity(&r)) {
+                *ret_error = errorf("no selector: a rule needs address, id, subsystem, serial, slot or path");
                 return -EINVAL;
         }
         if (rule_selects_everything(&r)) {
@@ -207,10 +222,20 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
         return 0;
 }
 
-bool vc_rule_matches(const struct vc_rule *r, const struct vc_dev *dev)
+static bool matches_lspci_selectors(const struct vc_rule *r, const struct vc_dev *dev)
 {
         return (!r->has_slot || vc_slot_match(&r->slot, dev)) && (!r->has_id || vc_id_match(&r->id, dev)) &&
                (!r->has_subsys || vc_subsys_match(&r->subsys, dev));
+}
+
+bool vc_rule_matches(const struct vc_rule *r, const struct vc_dev *dev)
+{
+        return matches_lspci_selectors(r, dev) && vc_identity_match(r, dev);
+}
+
+bool vc_rule_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev)
+{
+        return matches_lspci_selectors(r, dev) && vc_identity_select(ctx, r, dev);
 }
 
 void vc_config_clear(struct vc_config *cfg)

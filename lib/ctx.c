@@ -36,6 +36,7 @@ struct vc_ctx *vc_ctx_free(struct vc_ctx *ctx)
                 return NULL;
         if (ctx->kmod)
                 kmod_unref(ctx->kmod);
+        vc_slots_free(ctx);
         free(ctx->modules_dir);
         free(ctx->sysfs);
         free(ctx);
@@ -48,21 +49,31 @@ void vc_ctx_set_log_fn(struct vc_ctx *ctx, vc_log_fn fn, void *userdata)
         ctx->log_data = userdata;
 }
 
-int vc_ctx_set_kernel(struct vc_ctx *ctx, const char *release)
-{
-        char *dir;
 
-        if (!release || !*release || strchr(release, '/'))
-                return -EINVAL;
-        if (asprintf(&dir, "/lib/modules/%s", release) < 0)
+int vc_ctx_set_modules_dir(struct vc_ctx *ctx, const char *dir)
+{
+        char *d = strdup(dir);
+
+        if (!d)
                 return -ENOMEM;
         free(ctx->modules_dir);
-        ctx->modules_dir = dir;
+        ctx->modules_dir = d;
         if (ctx->kmod) {
                 kmod_unref(ctx->kmod);
                 ctx->kmod = NULL;
         }
         return 0;
+}
+
+int vc_ctx_set_kernel(struct vc_ctx *ctx, const char *release)
+{
+        _cleanup_free_ char *dir = NULL;
+
+        if (!release || !*release || strchr(release, '/'))
+                return -EINVAL;
+        if (asprintf(&dir, "/lib/modules/%s", release) < 0)
+                return -ENOMEM;
+        return vc_ctx_set_modules_dir(ctx, dir);
 }
 
 void vc_ctx_set_dry_run(struct vc_ctx *ctx, bool dry_run)

@@ -100,6 +100,34 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
         vc_strv_free(members, n);
 }
 
+/* For a guard that failed: where devices are now that the rule would take
+ * without its address (the card moved), "0000:02:00.0" or a list of them
+ * ("" for none). Unread devices are read for it. */
+static void find_moved(struct vc_ctx *ctx, const struct vc_rule *rule, struct vc_devlist *devs, char *buf,
+                       size_t size, const struct vc_dev **ret_first)
+{
+        struct vc_rule anywhere = *rule;
+        size_t n = 0, len = 0;
+
+        anywhere.has_slot = false;
+        buf[0] = 0;
+        *ret_first = NULL;
+        for (size_t i = 0; i < devs->n; i++) {
+                struct vc_dev *d = &devs->devs[i];
+
+                if (vc_slot_match(&rule->slot, d) || vc_dev_identify(ctx, d) < 0 || vc_dev_is_bridge(d) ||
+                    !vc_rule_select(ctx, &anywhere, d))
+                        continue;
+                if (!*ret_first)
+                        *ret_first = d;
+                if (n++ == 4) {
+                        (void)snprintf(buf + len, size - len, ", ...");
+                        return;
+                }
+                len += (size_t)snprintf(buf + len, size - len, "%s%s", n > 1 ? ", " : "", d->addr);
+        }
+}
+
 int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *devs)
 {
         for (size_t i = 0; i < devs->n; i++) {
@@ -127,21 +155,32 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
                                 if (vc_slot_match(&rule->slot, &devs->devs[i])) {
                                         if (!first)
                                                 first = &devs->devs[i];
-                                        any = vc_rule_matches(rule, &devs->devs[i]);
+                                        any = vc_rule_select(ctx, rule, &devs->devs[i]);
                                 }
                         if (first && !any)
                                 mismatch = first;
                 }
                 if (mismatch) {
+                        const struct vc_dev *moved;
+                        char where[5 * (VC_ADDR_MAX + 2) + 8];
+
+                        find_moved(ctx, rule, devs, where, sizeof(where), &moved);
                         rule->state = VC_RULE_GUARD_MISMATCH;
-                        vc_log(ctx, LOG_ERR,
-                               "%s: guard mismatch: %s is [%04x:%04x] subsystem [%04x:%04x] class %06x, not what '%s' expects; rule claims nothing",
-                               rule->origin, mismatch->addr, mismatch->vendor, mismatch->device, mismatch->subvendor,
-                               mismatch->subdevice, mismatch->class, rule->text);
+                        if (moved)
+                                vc_log(ctx, LOG_ERR,
+                                       "%s: guard mismatch: %s is [%04x:%04x] subsystem [%04x:%04x] class %06x, not what '%s' expects; a %04x:%04x is now at %s \u2014 update the rule or select it by 'serial'/'slot'/'path'; rule claims nothing",
+                                       rule->origin, mismatch->addr, mismatch->vendor, mismatch->device,
+                                       mismatch->subvendor, mismatch->subdevice, mismatch->class, rule->text,
+                                       moved->vendor, moved->device, where);
+                        else
+                                vc_log(ctx, LOG_ERR,
+                                       "%s: guard mismatch: %s is [%04x:%04x] subsystem [%04x:%04x] class %06x, not what '%s' expects; rule claims nothing",
+                                       rule->origin, mismatch->addr, mismatch->vendor, mismatch->device,
+                                       mismatch->subvendor, mismatch->subdevice, mismatch->class, rule->text);
                         continue;
                 }
                 for (size_t i = 0; i < devs->n; i++)
-                        if (vc_rule_matches(rule, &devs->devs[i]))
+                        if (vc_rule_select(ctx, rule, &devs->devs[i]))
                                 select_dev(ctx, rule, &devs->devs[i], NULL);
                 /* From each device the rule matches itself, also one an earlier
                  * rule took for the same driver: "address X" then "address X
@@ -163,13 +202,14 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
                 else if (rule->n_selected == 0)
                         rule->state = VC_RULE_NO_MATCH;
         }
+        vc_resolve_variants(ctx, devs);
         return 0;
 }
 
 /* Phase 1: the override, on every selected device, before anything else. */
 static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
 {
-        const char *target = dev->rule->driver;
+        const char *target = vc_dev_target(dev);
         char cur[VC_DRIVER_MAX + 16];
         int r;
 
@@ -236,7 +276,7 @@ static const char *bind_failure(struct vc_ctx *ctx, struct vc_dev *dev, int err)
                 return "the driver does not match the device";
         if (err == -EBUSY)
                 return "device busy (bound meanwhile, or a PF with VFs enabled)";
-        if (err == -EINVAL && strcmp(dev->rule->driver, "vfio-pci") == 0) {
+        if (err == -EINVAL && strcmp(vc_dev_target(dev), "vfio-pci") == 0) {
                 if (vc_dev_read_group(ctx, dev) >= 0 && dev->group < 0)
                         return "no IOMMU group: IOMMU off (add intel_iommu=on or amd_iommu=on, enable VT-d/AMD-Vi)";
                 return "vfio-pci refused it (bridge or denylisted device)";
@@ -247,7 +287,7 @@ static const char *bind_failure(struct vc_ctx *ctx, struct vc_dev *dev, int err)
 /* Phase 3: away from the host driver, onto the target. */
 static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registered)
 {
-        const char *target = dev->rule->driver;
+        const char *target = vc_dev_target(dev);
         char before[VC_DRIVER_MAX];
         int r;
 
@@ -346,7 +386,9 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
         char id[128];
         int r;
 
-        if (!rule->has_id || rule->has_slot || rule->state != VC_RULE_OK)
+        /* An identity selector tells twins apart; their common id must not take both. */
+        if (!rule->has_id || rule->has_slot || vc_rule_has_identity(rule) || rule->driver_auto ||
+            rule->state != VC_RULE_OK)
                 return;
         for (size_t i = 0; i < devs->n; i++) {
                 const struct vc_dev *d = &devs->devs[i];
@@ -393,16 +435,16 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                         continue;
                 for (size_t j = 0; j < i && !seen; j++)
                         seen = devs->devs[j].rule && devs->devs[j].outcome == VC_OUT_NONE &&
-                               strcmp(devs->devs[j].rule->driver, d->rule->driver) == 0;
+                               strcmp(vc_dev_target(&devs->devs[j]), vc_dev_target(d)) == 0;
                 if (!seen)
-                        load_driver(ctx, d->rule->driver);
+                        load_driver(ctx, vc_dev_target(d));
         }
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];
 
                 if (!d->rule || d->outcome != VC_OUT_NONE)
                         continue;
-                move_dev(ctx, d, vc_driver_loaded(ctx, d->rule->driver));
+                move_dev(ctx, d, vc_driver_loaded(ctx, vc_dev_target(d)));
         }
         if (flags & VC_APPLY_NEW_ID)
                 for (size_t ri = 0; ri < cfg->n_rules; ri++)

@@ -21,6 +21,10 @@ struct vc_ctx {
         vc_log_fn log_fn;
         void *log_data;
         struct kmod_ctx *kmod;
+        /* SYSFS/bus/pci/slots, read once when a slot is asked for (identity.c). */
+        struct vc_slot_entry *slots;
+        size_t n_slots;
+        bool slots_read;
 };
 
 /* Through the caller's log function (vc_ctx_set_log_fn); errno is kept for %m. */
@@ -64,6 +68,15 @@ int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
 int vc_dev_identify(struct vc_ctx *ctx, struct vc_dev *dev);
 /* No driver, vfio-pci or a variant, pci-stub: a device that keeps its IOMMU group viable. */
 bool vc_driver_keeps_group_viable(const char *driver);
+/* identity.c: the serial, slot and path selectors on what dev holds, or after reading it. */
+bool vc_identity_match(const struct vc_rule *r, const struct vc_dev *dev);
+bool vc_identity_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev);
+void vc_slots_free(struct vc_ctx *ctx);
+/* module.c: the context's libkmod handle, made on first use. */
+struct kmod_ctx;
+int vc_kmod(struct vc_ctx *ctx, struct kmod_ctx **ret);
+/* variant.c: for each device a "driver auto" rule selects, its target driver. */
+void vc_resolve_variants(struct vc_ctx *ctx, struct vc_devlist *devs);
 /* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it. */
 void vc_format_new_id(const struct vc_rule *rule, char *buf, size_t size);
 /* Writes "value\n" to the attribute SYSFS/REL. */

@@ -23,7 +23,7 @@ static void kmod_log(void *data, int priority, const char *file _unused_, int li
         vc_log(ctx, priority, "libkmod: %s", msg);
 }
 
-static int get_kmod(struct vc_ctx *ctx, struct kmod_ctx **ret)
+int vc_kmod(struct vc_ctx *ctx, struct kmod_ctx **ret)
 {
         if (!ctx->kmod) {
                 ctx->kmod = kmod_new(ctx->modules_dir, NULL);
@@ -54,7 +54,7 @@ static int lookup(struct vc_ctx *ctx, const char *driver, struct modlist *ret)
         struct kmod_ctx *k;
         int r;
 
-        r = get_kmod(ctx, &k);
+        r = vc_kmod(ctx, &k);
         if (r < 0)
                 return r;
         r = kmod_module_new_from_lookup(k, driver, &ret->l);

@@ -37,7 +37,7 @@ int vc_release_wanted(struct vc_ctx *ctx, struct vc_dev *dev, const struct vc_sl
          * re-probe that hands it to its host driver. */
         if (!dev->driver[0])
                 return named && named->bus >= 0 && named->slot >= 0 && named->func >= 0;
-        return vc_driver_keeps_group_viable(dev->driver) || (dev->rule && strcmp(dev->driver, dev->rule->driver) == 0);
+        return vc_driver_keeps_group_viable(dev->driver) || (dev->rule && strcmp(dev->driver, vc_dev_target(dev)) == 0);
 }
 
 int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev)

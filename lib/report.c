@@ -32,7 +32,7 @@ int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const stru
                 if (!m || m == dev || vc_dev_is_bridge(m))
                         continue;
                 /* Predicting: a selected member will be on its target driver. */
-                if (!vc_driver_keeps_group_viable(predict && m->rule ? m->rule->driver : m->driver))
+                if (!vc_driver_keeps_group_viable(predict && m->rule ? vc_dev_target(m) : m->driver))
                         blocker = m;
         }
         vc_strv_free(members, n);
@@ -146,7 +146,7 @@ int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn 
 
                 if (!d->rule)
                         continue;
-                if (vc_driver_needs_iommu(d->rule->driver))
+                if (vc_driver_needs_iommu(vc_dev_target(d)))
                         wants_iommu = true;
                 if (vc_dev_boot_vga(ctx, d) > 0) {
                         p.kind = VC_PROBLEM_BOOT_VGA;
@@ -192,7 +192,7 @@ int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_d
         if (!dev->rule)
                 return -EINVAL;
         (void)vc_dev_read_driver(ctx, dev);
-        s.on_target = strcmp(dev->driver, dev->rule->driver) == 0;
+        s.on_target = strcmp(dev->driver, vc_dev_target(dev)) == 0;
         if (vc_dev_read_group(ctx, dev) >= 0 && dev->group >= 0) {
                 s.have_group = true;
                 s.viable = vc_group_check(ctx, devs, dev, false, &s.blocker) >= 0 && !s.blocker;

@@ -80,10 +80,41 @@ struct vc_subsys_filter {
         int64_t vendor, device;
 };
 
+/* A device's place in the bridge hierarchy without bus numbers below the root
+ * bus, as lspci -P prints it: "00:1c.4/00.0" is 00:1c.4 on the root bus, then
+ * device 00.0 behind it. As a filter, domain -1 is any and the last hop's func
+ * -1 any function. */
+#define VC_PATH_DEPTH 16
+struct vc_pci_path {
+        int64_t domain;
+        uint8_t bus; /* of the root bus */
+        uint8_t n;   /* hops, 1..VC_PATH_DEPTH: the root-bus device is hop 0 */
+        uint8_t slot[VC_PATH_DEPTH];
+        int8_t func[VC_PATH_DEPTH];
+};
+
+#define VC_SLOT_NAME_MAX 64
+#define VC_SERIAL_STR_MAX 24 /* "52-54-00-ff-ff-12-34-56" */
+#define VC_PATH_STR_MAX (14 + 6 * VC_PATH_DEPTH)
+
 /* On failure *reason names what is wrong, worded like lspci's messages. */
 int vc_slot_filter_parse(const char *s, struct vc_slot_filter *ret, const char **reason);
 int vc_id_filter_parse(const char *s, struct vc_id_filter *ret, const char **reason);
 int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const char **reason);
+/* "52-54-00-ff-ff-12-34-56" as lspci -vv prints a Device Serial Number, any case. */
+int vc_serial_parse(const char *s, uint64_t *ret, const char **reason);
+void vc_serial_format(uint64_t serial, char buf[VC_SERIAL_STR_MAX]);
+/* "[DDDD:]BB:DD.F/DD.F..." as lspci -P prints it; the last ".F" may be left out. */
+int vc_path_parse(const char *s, struct vc_pci_path *ret, const char **reason);
+int vc_path_format(const struct vc_pci_path *p, char *buf, size_t size);
+/* A name in /sys/bus/pci/slots: printable, no '/', not "." or "..". */
+int vc_slot_name_parse(const char *s, char ret[VC_SLOT_NAME_MAX], const char **reason);
+
+/* Reads the config-space dword at offset; -ENODATA past the end. */
+typedef int (*vc_config_read_fn)(void *userdata, unsigned offset, uint32_t *ret);
+/* Walks the PCIe extended capability chain from 0x100 for the Device Serial
+ * Number (ID 0x0003). -ENODATA: none (or the chain ends, loops or is cut off). */
+int vc_config_find_dsn(vc_config_read_fn read, void *userdata, uint64_t *ret);
 
 /* ---- devices ---- */
 
@@ -115,9 +146,17 @@ struct vc_dev {
         bool unread;
         bool unreadable; /* ... and reading it later failed: treated as absent */
 
+        /* Stable identity, read on demand by vc_dev_read_identity(). */
+        unsigned ident_read; /* VC_IDENT_* bits tried (whatever the outcome) */
+        bool has_serial, has_path;
+        uint64_t serial;
+        char slot_name[VC_SLOT_NAME_MAX]; /* "" when in no named slot */
+        struct vc_pci_path path;
+
         /* Filled by vc_resolve(). */
         const struct vc_rule *rule; /* the rule that selects it, NULL: untouched */
         const struct vc_dev *via;   /* set when pulled in by "group" expansion */
+        char target[VC_DRIVER_MAX]; /* "driver auto": the variant driver picked, "": rule->driver */
         enum vc_outcome outcome;    /* after vc_apply() */
         int outcome_errno;
 };
@@ -152,6 +191,14 @@ bool vc_driver_loaded(struct vc_ctx *ctx, const char *driver);
 /* vfio-pci and its variants (mlx5_vfio_pci, ...): they bind only with an IOMMU. */
 bool vc_driver_needs_iommu(const char *driver);
 
+#define VC_IDENT_SERIAL (1u << 0) /* reads the config space */
+#define VC_IDENT_SLOT (1u << 1)   /* SYSFS/bus/pci/slots, once per context */
+#define VC_IDENT_PATH (1u << 2)   /* one readlink */
+#define VC_IDENT_ALL (VC_IDENT_SERIAL | VC_IDENT_SLOT | VC_IDENT_PATH)
+/* Fills what of dev's identity is asked and not yet read. A device without a
+ * serial, slot or readable path is not an error: the field stays empty. */
+int vc_dev_read_identity(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what);
+
 bool vc_slot_match(const struct vc_slot_filter *f, const struct vc_dev *dev);
 bool vc_id_match(const struct vc_id_filter *f, const struct vc_dev *dev);
 bool vc_subsys_match(const struct vc_subsys_filter *f, const struct vc_dev *dev);
@@ -171,9 +218,15 @@ struct vc_rule {
         struct vc_slot_filter slot;
         struct vc_id_filter id;
         struct vc_subsys_filter subsys;
+        /* Identity selectors: serial, slot (physical), path. */
+        bool has_serial, has_physslot, has_path;
+        uint64_t serial;
+        char physslot[VC_SLOT_NAME_MAX];
+        struct vc_pci_path path;
         bool group;
         bool allow_busy; /* the admin knows the device carries a mounted filesystem */
         char driver[VC_DRIVER_MAX];
+        bool driver_auto; /* "driver auto": per device a vfio-pci variant, else driver (vfio-pci) */
 
         /* Filled by vc_resolve(). */
         enum vc_rule_state state;
@@ -209,7 +262,12 @@ int vc_config_load_file(struct vc_ctx *ctx, struct vc_config *cfg, const char *p
 int vc_config_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *main_file, const char *dropin_dir);
 int vc_cmdline_parse(struct vc_ctx *ctx, struct vc_config *cfg, const char *cmdline, const char *origin);
 int vc_cmdline_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *path);
+/* On what is known of dev: an identity selector fails on identity not read. */
 bool vc_rule_matches(const struct vc_rule *r, const struct vc_dev *dev);
+/* The same, reading the identity a rule needs, and only for a device that its
+ * other selectors already match (the serial last: it costs a config read). */
+bool vc_rule_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev);
+bool vc_rule_has_identity(const struct vc_rule *r);
 
 /* Reads a whole small file: regular files only, never blocks, at most max bytes. */
 int vc_read_file(const char *path, size_t max, char **ret, size_t *ret_size);
@@ -337,6 +395,14 @@ enum vc_module_state {
 
 int vc_module_load(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret);
 int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret);
+/* Look modules up in DIR (a /lib/modules/REL made by depmod) instead. */
+int vc_ctx_set_modules_dir(struct vc_ctx *ctx, const char *dir);
+
+/* The driver a selected device goes to: its "driver auto" pick or its rule's driver. */
+const char *vc_dev_target(const struct vc_dev *dev);
+/* The vfio-pci variant driver for dev: 1 and its module name in buf, 0: none
+ * (vfio-pci's own wildcard alias never counts). */
+int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
 
 /* ---- filesystems and swap on PCI devices ---- */
 

@@ -468,6 +468,47 @@ static int unlink_rel(const struct fakesys *fs, const char *fmt, ...)
         return r;
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+        p[0] = (uint8_t)v;
+        p[1] = (uint8_t)(v >> 8);
+        p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 24);
+}
+
+/*
+ * DIR/config as the kernel's config file shows it: the IDs and class in the
+ * header, and from 0x100 an extended capability chain: AER (ID 0x0001), then,
+ * with a serial, the Device Serial Number (ID 0x0003) at 0x140 with the lower
+ * dword first, where QEMU's e1000e puts it.
+ */
+static int put_config(const struct fakesys *fs, const char *dir, const struct fake_dev *dev)
+{
+        uint8_t cfg[4096] = {0};
+        size_t size = dev->config_size ? dev->config_size : sizeof(cfg);
+        char *rel, *p;
+        int r;
+
+        if (size > sizeof(cfg))
+                return -EINVAL;
+        put_le32(cfg, (uint32_t)dev->device << 16 | dev->vendor);
+        put_le32(cfg + 8, (dev->class & 0xffffff) << 8 | 0x01);
+        cfg[0x0e] = (dev->class >> 8) == 0x0604 ? 1 : 0;
+        put_le32(cfg + 0x2c, (uint32_t)dev->subdevice << 16 | dev->subvendor);
+        put_le32(cfg + 0x100, (dev->has_serial ? 0x140u : 0u) << 20 | 1u << 16 | 0x0001);
+        if (dev->has_serial) {
+                put_le32(cfg + 0x140, 1u << 16 | 0x0003);
+                put_le32(cfg + 0x144, (uint32_t)dev->serial);
+                put_le32(cfg + 0x148, (uint32_t)(dev->serial >> 32));
+        }
+        rel = xasprintf("%s/config", dir);
+        p = rel ? abs_path(fs, rel) : NULL;
+        r = p ? write_abs(p, (const char *)cfg, size, 0644) : -ENOMEM;
+        free(p);
+        free(rel);
+        return r;
+}
+
 int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev)
 {
         struct devrec rec = {0}, *p;
@@ -530,6 +571,22 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev)
         if (dev->boot_vga)
                 ATTR("boot_vga", 0444, "%s\n", dev->boot_vga);
 #undef ATTR
+        r = put_config(fs, rec.dir, dev);
+        if (r < 0)
+                goto fail;
+        if (dev->slot) {
+                free(rel);
+                rel = xasprintf("bus/pci/slots/%s", dev->slot);
+                r = rel && valid_name(dev->slot) ? mkdir_p(fs, rel) : -EINVAL;
+                if (r < 0)
+                        goto fail;
+                free(rel);
+                rel = xasprintf("bus/pci/slots/%s/address", dev->slot);
+                /* The card's address without the function: "0000:01:00". */
+                r = rel ? put_filef(fs, rel, 0444, "%.*s\n", (int)strlen(dev->addr) - 2, dev->addr) : -ENOMEM;
+                if (r < 0)
+                        goto fail;
+        }
         free(rel);
         rel = xasprintf("%s/uevent", rec.dir);
         if (rel) {
@@ -1213,7 +1270,29 @@ static int spec_dev(struct fakesys *fs, char **tok, size_t n)
                         d.parent = eq + 1;
                 else if (strcmp(tok[i], "override") == 0)
                         d.driver_override = eq + 1;
-                else
+                else if (strcmp(tok[i], "slot") == 0)
+                        d.slot = eq + 1;
+                else if (strcmp(tok[i], "serial") == 0) {
+                        uint32_t b;
+
+                        /* As lspci -vv prints it: eight bytes, most significant first. */
+                        if (strlen(eq + 1) != 23)
+                                return -EINVAL;
+                        d.serial = 0;
+                        for (size_t k = 0; k < 8; k++) {
+                                if (!parse_hex(eq + 1 + k * 3, 2, 0xff, &b) || (k < 7 && eq[1 + k * 3 + 2] != '-'))
+                                        return -EINVAL;
+                                d.serial = d.serial << 8 | b;
+                        }
+                        d.has_serial = true;
+                } else if (strcmp(tok[i], "config") == 0) {
+                        unsigned size;
+                        char end;
+
+                        if (sscanf(eq + 1, "%u%c", &size, &end) != 1 || size == 0 || size > 4096)
+                                return -EINVAL;
+                        d.config_size = size;
+                } else
                         return -EINVAL;
         }
         return fakesys_add_device(fs, &d);

@@ -3,7 +3,7 @@
  * A fake sysfs tree with the layout of the real one, for running vfio-claim
  * with --sysfs against hardware that is not there:
  *
- *   devices/pci0000:00/0000:00:1f.2/{vendor,device,...,uevent,driver_override}
+ *   devices/pci0000:00/0000:00:1f.2/{vendor,device,...,uevent,driver_override,config}
  *   devices/pci0000:00/0000:00:01.0/0000:01:00.0/...   (behind a bridge)
  *   bus/pci/devices/0000:00:1f.2 -> ../../../devices/pci0000:00/0000:00:1f.2
  *   .../0000:00:1f.2/driver -> ../../../bus/pci/drivers/ahci
@@ -11,6 +11,7 @@
  *   kernel/iommu_groups/3/devices/0000:00:1f.2 -> ../../../../devices/pci0000:00/0000:00:1f.2
  *   bus/pci/drivers/ahci/{bind,unbind,new_id,remove_id,0000:00:1f.2}
  *   bus/pci/drivers_probe
+ *   bus/pci/slots/NAME/address         ("0000:01:00": the card in that slot)
  *   dev/block/8:1 -> ../../devices/pci0000:00/0000:00:1f.2/host0/.../block/sda/sda1
  *
  * Nothing reacts to writes: there is no kernel behind the tree. vfio-claim
@@ -41,6 +42,10 @@ struct fake_dev {
         const char *boot_vga;        /* content of boot_vga ("1" or "0"), NULL: no such file */
         const char *parent;          /* address of the bridge it sits behind, NULL: on a root bus */
         const char *driver_override; /* NULL: "(null)", as the kernel shows an unset override */
+        uint64_t serial;             /* with has_serial: a Device Serial Number capability at 0x140 */
+        bool has_serial;
+        const char *slot;            /* physical slot name: bus/pci/slots/NAME/address, NULL: none */
+        unsigned config_size;        /* bytes of config a reader gets (64 for non-root), 0: 4096 */
 };
 
 /* A new, empty tree under a fresh directory in $TMPDIR (or /tmp): bus/pci/devices,
@@ -113,7 +118,8 @@ void fakesys_strv_free(char **v);
  * One statement per line, '#' comments:
  *   driver NAME
  *   dev ADDR VVVV:DDDD [SVVV:SDDD] CCCCCC [driver=NAME] [group=N] [boot_vga=0|1]
- *       [parent=ADDR] [override=NAME]
+ *       [parent=ADDR] [override=NAME] [serial=XX-XX-XX-XX-XX-XX-XX-XX] [slot=NAME]
+ *       [config=BYTES]
  *   block ADDR|- NAME MAJ:MIN [slave=NAME]...
  *   noiommu
  *   write RELPATH TEXT...            (the rest of the line, plus a newline)

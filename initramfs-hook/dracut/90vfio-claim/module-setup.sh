@@ -42,7 +42,7 @@ _vfio_claim_drivers() {
     local f
     for f in "$dracutsysrootdir$vfio_claim_conf" "$dracutsysrootdir$vfio_claim_confd"/*.conf; do
         [[ -f $f ]] && sed -e 's/#.*//' "$f"
-    done | tr -s ' \t\r' '\n' | sed -n '/^driver$/{n;p;}' | sort -u
+    done | tr -s ' \t\r' '\n' | sed -n '/^driver$/{n;/^auto$/!p;}' | sort -u
 }
 
 # called by dracut
@@ -76,7 +76,9 @@ installkernel() {
     # vfio-pci is not loaded on a host that has not claimed anything yet:
     # hostonly mode would leave it out.
     # shellcheck disable=SC2046 # a list of names
-    hostonly='' instmods vfio-pci vfio_iommu_type1 $(_vfio_claim_drivers)
+    # The variant drivers check picked for "driver auto" rules.
+    hostonly='' instmods vfio-pci vfio_iommu_type1 $(_vfio_claim_drivers) \
+        $(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*driver auto: //p' | sort -u)
     return 0
 }
 
