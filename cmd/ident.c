@@ -35,21 +35,12 @@ void ident_print_human(const struct vc_dev *d, const char *indent)
                 printf("%spath %s\n", indent, t.path);
 }
 
-static void string_or_null(const char *key, const char *value)
-{
-        json_key(key);
-        if (value[0])
-                json_string(value);
-        else
-                json_null();
-}
-
 void ident_json(const struct vc_dev *d)
 {
         struct ident_text t;
 
         ident_text(d, &t);
-        string_or_null("serial", t.serial);
-        string_or_null("slot", t.slot);
-        string_or_null("path", t.path);
+        json_member_string("serial", t.serial);
+        json_member_string("slot", t.slot);
+        json_member_string("path", t.path);
 }

@@ -61,15 +61,6 @@ static void print_human(struct session *s)
         }
 }
 
-static void json_string_or_null(const char *key, const char *value)
-{
-        json_key(key);
-        if (value)
-                json_string(value);
-        else
-                json_null();
-}
-
 static void print_json(struct session *s)
 {
         json_begin_object();
@@ -92,7 +83,7 @@ static void print_json(struct session *s)
                         json_key("class_name");
                         json_string(nm.class_name);
                 }
-                json_string_or_null("driver_override", x.override[0] ? x.override : NULL);
+                json_member_string("driver_override", x.override);
                 json_key("iommu_group");
                 if (d->group >= 0)
                         json_int(d->group);
@@ -101,8 +92,8 @@ static void print_json(struct session *s)
                 json_key("boot_vga");
                 json_bool(vc_dev_boot_vga(s->ctx, d) > 0);
                 ident_json(d);
-                json_string_or_null("rule", d->rule ? d->rule->origin : NULL);
-                json_string_or_null("target_driver", d->rule ? vc_dev_target(d) : NULL);
+                json_member_string("rule", d->rule ? d->rule->origin : NULL);
+                json_member_string("target_driver", d->rule ? vc_dev_target(d) : NULL);
                 vfio_paths_find(s->ctx, d, d->driver, &p);
                 json_vfio_paths(&p);
                 json_end_object();

@@ -312,6 +312,15 @@ void json_null(void)
         fputs("null", stdout);
 }
 
+void json_member_string(const char *key, const char *value)
+{
+        json_key(key);
+        if (value && value[0])
+                json_string(value);
+        else
+                json_null();
+}
+
 void json_end(void)
 {
         fputc('\n', stdout);

@@ -40,6 +40,8 @@ void json_string(const char *s);
 void json_int(int64_t v);
 void json_bool(bool v);
 void json_null(void);
+/* "key": value, or "key": null when value is NULL or "". */
+void json_member_string(const char *key, const char *value);
 void json_end(void);
 /* "messages": what the logger collected (log_config.collect), with their priorities. */
 void json_messages(void);

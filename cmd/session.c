@@ -209,11 +209,7 @@ void vfio_paths_find(struct vc_ctx *ctx, struct vc_dev *d, const char *driver, s
 
 static void json_node(const char *path_key, const char *present_key, const char *path, bool present)
 {
-        json_key(path_key);
-        if (path[0])
-                json_string(path);
-        else
-                json_null();
+        json_member_string(path_key, path);
         json_key(present_key);
         if (path[0])
                 json_bool(present);
