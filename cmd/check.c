@@ -107,6 +107,8 @@ static const char *rule_state(const struct vc_rule *rule, bool json)
                 return json ? "guard-mismatch" : "guard mismatch, claims nothing";
         case VC_RULE_NO_MATCH:
                 return json ? "no-match" : "matches nothing";
+        case VC_RULE_LATER:
+                return json ? "later" : "no device now; registered for devices that appear later";
         default:
                 return json ? "ok" : "selects";
         }

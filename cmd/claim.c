@@ -107,6 +107,7 @@ int verb_claim(int argc, char *argv[])
         add_rules(&s, argc, argv);
         if (s.cfg.n_errors > 0 || s.cfg.n_rules == 0)
                 return EXIT_USAGE;
+        s.now_only = true;
         if (session_resolve(&s, LOG_ERR, false) < 0)
                 return EXIT_PROBLEMS;
         if (vc_find_busy(s.ctx, arg.proc, &s.devs, on_busy_refuse, &busy) < 0)

@@ -59,6 +59,7 @@ struct session {
         struct vc_devlist devs;
         int config_error; /* <0: no configuration file could be read */
         bool no_config;   /* the verb has nothing to work on: exit EXIT_NO_CONFIG */
+        bool now_only;    /* claim: an id rule is not registered for later devices */
 };
 
 /* What a verb needs from the configuration; session_open() explains the rule. */

@@ -134,7 +134,13 @@ int session_resolve(struct session *s, int no_match_priority, bool only_selectab
         for (size_t i = 0; no_match_priority >= 0 && i < s->cfg.n_rules; i++) {
                 const struct vc_rule *rule = &s->cfg.rules[i];
 
-                if (rule->state != VC_RULE_NO_MATCH)
+                if (rule->state == VC_RULE_LATER && !s->now_only) {
+                        log_msg(no_match_priority < LOG_NOTICE ? LOG_NOTICE : no_match_priority,
+                                "%s (%s): no device now; registered for devices that appear later", rule->origin,
+                                rule->text);
+                        continue;
+                }
+                if (rule->state != VC_RULE_NO_MATCH && rule->state != VC_RULE_LATER)
                         continue;
                 log_msg(no_match_priority, "%s (%s): %s", rule->origin, rule->text,
                         rule->n_conflicts > 0 ? "claims nothing: earlier rules selected its devices for other drivers" :

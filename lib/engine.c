@@ -99,6 +99,20 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
         vc_strv_free(members, n);
 }
 
+/* An id rule (no address) that matches no device at all, bridges included,
+ * like vfio-pci.ids=, apply registers it with new_id for devices that appear
+ * later (VFs created after boot, hot-added cards). */
+static bool id_only_unmatched(const struct vc_rule *rule, const struct vc_devlist *devs)
+{
+        /* A device whose uevent could not be used might have the id. */
+        if (!rule->has_id || rule->has_slot || rule->n_conflicts > 0 || devs->n_ignored > 0)
+                return false;
+        for (size_t i = 0; i < devs->n; i++)
+                if (vc_rule_matches(rule, &devs->devs[i]))
+                        return false;
+        return true;
+}
+
 int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *devs)
 {
         for (size_t i = 0; i < devs->n; i++) {
@@ -160,7 +174,7 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
                         vc_log(ctx, LOG_NOTICE, "%s: selects nothing new: an earlier rule selected every device it matches",
                                rule->origin);
                 else if (rule->n_selected == 0)
-                        rule->state = VC_RULE_NO_MATCH;
+                        rule->state = id_only_unmatched(rule, devs) ? VC_RULE_LATER : VC_RULE_NO_MATCH;
         }
         return 0;
 }
@@ -345,7 +359,7 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
         char id[128];
         int r;
 
-        if (!rule->has_id || rule->has_slot || rule->state != VC_RULE_OK)
+        if (!rule->has_id || rule->has_slot || (rule->state != VC_RULE_OK && rule->state != VC_RULE_LATER))
                 return;
         for (size_t i = 0; i < devs->n; i++) {
                 const struct vc_dev *d = &devs->devs[i];
@@ -362,8 +376,12 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                        rule->driver);
                 return;
         }
-        if (!vc_driver_loaded(ctx, rule->driver))
+        if (!vc_driver_loaded(ctx, rule->driver)) {
+                if (rule->state == VC_RULE_LATER)
+                        vc_log(ctx, LOG_WARNING, "%s: driver %s is not available; id %s not registered", rule->origin,
+                               rule->driver, id);
                 return;
+        }
         r = vc_sysfs_write(ctx, id, VC_ATTR_COMMAND, "bus/pci/drivers/%s/new_id", rule->driver);
         if (r == -EEXIST)
                 vc_log(ctx, LOG_DEBUG, "%s: id %s already registered with %s", rule->origin, id, rule->driver);
@@ -395,6 +413,21 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                                strcmp(devs->devs[j].rule->driver, d->rule->driver) == 0;
                 if (!seen)
                         load_driver(ctx, d->rule->driver);
+        }
+        /* An id rule for devices that appear later needs its driver now: new_id
+         * is the driver's file. */
+        for (size_t ri = 0; (flags & VC_APPLY_NEW_ID) && ri < cfg->n_rules; ri++) {
+                const struct vc_rule *rule = &cfg->rules[ri];
+                bool seen = false;
+
+                if (rule->state != VC_RULE_LATER)
+                        continue;
+                for (size_t i = 0; i < devs->n && !seen; i++)
+                        seen = devs->devs[i].rule && strcmp(devs->devs[i].rule->driver, rule->driver) == 0;
+                for (size_t j = 0; j < ri && !seen; j++)
+                        seen = cfg->rules[j].state == VC_RULE_LATER && strcmp(cfg->rules[j].driver, rule->driver) == 0;
+                if (!seen)
+                        load_driver(ctx, rule->driver);
         }
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];

@@ -125,6 +125,7 @@ struct vc_dev {
 struct vc_devlist {
         struct vc_dev *devs;
         size_t n;
+        size_t n_ignored; /* devices left out because their uevent could not be used */
 };
 
 bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func);
@@ -162,6 +163,7 @@ enum vc_rule_state {
         VC_RULE_OK,
         VC_RULE_NO_MATCH,
         VC_RULE_GUARD_MISMATCH,
+        VC_RULE_LATER, /* id rule, no device matches now: new_id registers it for later ones */
 };
 
 struct vc_rule {
