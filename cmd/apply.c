@@ -17,10 +17,13 @@ static void apply_devices(struct session *s, const struct timespec *t0)
 {
         struct vc_apply_stats st;
 
+        /* SR-IOV VFs of "vfs N" rules first: then they are devices to select. */
+        (void)vc_sriov_create(s->ctx, &s->cfg);
         /* Only devices a rule can select need their uevent read. */
         if (session_resolve(s, LOG_WARNING, true) < 0)
                 return;
         (void)vc_apply(s->ctx, &s->cfg, &s->devs, VC_APPLY_NEW_ID, &st);
+        vc_sriov_finish(s->ctx, &s->cfg);
         for (size_t i = 0; i < s->devs.n; i++) {
                 const struct vc_dev *d = &s->devs.devs[i];
 

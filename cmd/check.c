@@ -190,6 +190,7 @@ static int check_devices(struct session *s, struct check_state *cs)
         int k;
 
         (void)vc_find_problems(s->ctx, &s->devs, on_problem, NULL);
+        check_vfs(s);
         cs->busy_seen = calloc(s->devs.n + 1, sizeof(bool));
         k = cs->busy_seen ? vc_find_busy(s->ctx, arg.proc, &s->devs, on_busy, cs) : -ENOMEM;
         free(cs->busy_seen);

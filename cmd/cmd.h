@@ -48,6 +48,10 @@ int verb_status(int argc, char *argv[]);
 int verb_claim(int argc, char *argv[]);
 int verb_release(int argc, char *argv[]);
 
+/* check: what "vfs N" rules would do (check-vfs.c). */
+struct session;
+void check_vfs(struct session *s);
+
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);
 

@@ -112,8 +112,10 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         seen = &r.has_subsys;
                 else if (strcmp(tok, "driver") == 0)
                         seen = &have_driver;
+                else if (strcmp(tok, "vfs") == 0)
+                        seen = &r.has_vfs;
                 else {
-                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, group, driver or allow-busy)",
+                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, group, driver, vfs or allow-busy)",
                                             etok);
                         return -EINVAL;
                 }
@@ -136,6 +138,8 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         k = vc_id_filter_parse(arg, &r.id, &reason);
                 else if (seen == &r.has_subsys)
                         k = vc_subsys_filter_parse(arg, &r.subsys, &reason);
+                else if (seen == &r.has_vfs)
+                        k = vc_vfs_parse(arg, &r.vfs, &reason);
                 else {
                         if (!vc_is_driver_name(arg)) {
                                 *ret_error = errorf("driver '%s': not a driver name", earg);
@@ -158,6 +162,10 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
         }
         if (!r.has_slot && !r.has_id && !r.has_subsys) {
                 *ret_error = errorf("no selector: a rule needs address, id or subsystem");
+                return -EINVAL;
+        }
+        if (r.has_vfs && vc_vfs_rule_error(&r)) {
+                *ret_error = errorf("%s", vc_vfs_rule_error(&r));
                 return -EINVAL;
         }
         if (rule_selects_everything(&r)) {

@@ -99,6 +99,34 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
         vc_strv_free(members, n);
 }
 
+/* "vfs N": the PF at the address keeps its host driver; the rule selects its
+ * VFs, those there now (vc_sriov_create() made them at boot). A PF without
+ * VFs yet is no error here: apply and check say what happens to it. */
+static void select_vfs(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_devlist *devs)
+{
+        bool pf_found = false;
+
+        for (size_t i = 0; i < devs->n; i++) {
+                char **vfs = NULL;
+                size_t n = 0;
+
+                if (!vc_rule_matches(rule, &devs->devs[i]))
+                        continue;
+                pf_found = true;
+                if (vc_sriov_vfs(ctx, devs->devs[i].addr, &vfs, &n) < 0)
+                        continue;
+                for (size_t k = 0; k < n && k < rule->vfs; k++) {
+                        struct vc_dev *vf = vc_devlist_find(devs, vfs[k]);
+
+                        if (vf && vc_dev_identify(ctx, vf) >= 0)
+                                select_dev(ctx, rule, vf, NULL);
+                }
+                vc_sriov_vfs_free(vfs, n);
+        }
+        if (!pf_found)
+                rule->state = VC_RULE_NO_MATCH;
+}
+
 /* An id rule (no address) that matches no device at all, bridges included,
  * like vfio-pci.ids=, apply registers it with new_id for devices that appear
  * later (VFs created after boot, hot-added cards). */
@@ -151,6 +179,10 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
                                "%s: guard mismatch: %s is [%04x:%04x] subsystem [%04x:%04x] class %06x, not what '%s' expects; rule claims nothing",
                                rule->origin, mismatch->addr, mismatch->vendor, mismatch->device, mismatch->subvendor,
                                mismatch->subdevice, mismatch->class, rule->text);
+                        continue;
+                }
+                if (rule->has_vfs) {
+                        select_vfs(ctx, rule, devs);
                         continue;
                 }
                 for (size_t i = 0; i < devs->n; i++)

@@ -71,3 +71,7 @@ int vc_sysfs_write(struct vc_ctx *ctx, const char *value, enum vc_attr_kind kind
 
 #define VC_DEV_FMT "%s [%04x:%04x]"
 #define VC_DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device
+
+/* "vfs N" (lib/sriov.c): the count, and what a rule with it lacks (NULL: fine). */
+int vc_vfs_parse(const char *s, unsigned *ret, const char **reason);
+const char *vc_vfs_rule_error(const struct vc_rule *r);

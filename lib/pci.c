@@ -180,8 +180,8 @@ int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_
         int r;
 
         for (size_t i = 0; cfg && i < cfg->n_rules; i++)
-                if (!cfg->rules[i].has_slot)
-                        cfg = NULL; /* an id or subsystem alone can select any device */
+                if (!cfg->rules[i].has_slot || cfg->rules[i].has_vfs)
+                        cfg = NULL; /* an id or subsystem alone can select any device; vfs, the PF's VFs */
         r = vc_path(path, sizeof(path), "%s/bus/pci/devices", ctx->sysfs);
         if (r >= 0)
                 r = open_dir(path, &d);

@@ -28,7 +28,7 @@ static void help(void)
                "Spec lines ('#' starts a comment):\n"
                "  driver NAME\n"
                "  dev ADDR VVVV:DDDD [SVVV:SDDD] CCCCCC [driver=NAME] [group=N] [boot_vga=0|1]\n"
-               "      [parent=BRIDGE-ADDR] [override=NAME]\n"
+               "      [parent=BRIDGE-ADDR] [override=NAME] [sriov=TOTAL[,OFFSET,STRIDE]]\n"
                "  block ADDR|- NAME|DISK/PART MAJ:MIN [slave=NAME]...\n"
                "  noiommu                         (no kernel/iommu_groups at all)\n"
                "  write RELPATH TEXT...           (TEXT and a newline into RELPATH)\n"

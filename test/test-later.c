@@ -111,3 +111,250 @@ TEST(later_ids_keep_their_limits)
         result_clear(&r);
         tenv_free(e);
 }
+
+/* ---- item 1: "vfs N" ---- */
+
+#define PF "0000:05:00.0"
+#define VF0 "0000:05:00.1"
+#define VF1 "0000:05:00.2"
+
+/* The usual machine and QEMU's SR-IOV NVMe behind a root port of its own:
+ * PF 05:00.0 (1b36:0010, nvme), sriov_totalvfs 2, offset 1, stride 1. */
+static struct tenv *sriov_machine(const char *pf_driver)
+{
+        struct tenv *e = tenv_new();
+
+        tenv_machine(e);
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:05.0", .vendor = 0x1b36, .device = 0x000c,
+                                       .subvendor = 0x1af4, .subdevice = 0x1100, .class = 0x060400,
+                                       .driver = "pcieport", .group = "8"});
+        tenv_dev(e, &(struct fake_dev){.addr = PF, .vendor = 0x1b36, .device = 0x0010, .subvendor = 0x1af4,
+                                       .subdevice = 0x1100, .class = 0x010802, .driver = pf_driver, .group = "9",
+                                       .parent = "0000:00:05.0", .sriov_total = 2});
+        SETUP(fakesys_add_driver(e->fs, "nvme"));
+        return e;
+}
+
+/* vfio-claim with the fake tree's kernel (test/fake-kernel.c) preloaded. */
+static void kernel_run(struct tenv *e, struct result *r, const char *verb)
+{
+        const char *shim = getenv("FAKE_KERNEL_SHIM"), *asan = getenv("ASAN_OPTIONS");
+        char *preload = xasprintf("LD_PRELOAD=%s", shim ? shim : "");
+        /* ASan must accept a library loaded before its runtime. */
+        char *asan_options =
+                xasprintf("ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
+        char **env = t_environ((const char *const[]){preload, asan_options, NULL});
+        const char *argv[32];
+        size_t n = tenv_argv(e, argv);
+
+        argv[n++] = verb;
+        argv[n] = NULL;
+        t_spawn(r, argv, &(struct t_spawn){.dir = e->dir, .env = env, .timeout = 60});
+        free(preload);
+        free(asan_options);
+        free(env);
+}
+
+static bool have_shim(void)
+{
+        const char *shim = getenv("FAKE_KERNEL_SHIM");
+
+        if (shim && *shim)
+                return true;
+        t_skip("no $FAKE_KERNEL_SHIM (meson sets it to the built fake-kernel shim)");
+        return false;
+}
+
+/* The fixture's kernel itself, as measured on Debian's 6.1 (KERNEL-NOTES, SR-IOV). */
+TEST(fake_kernel_sriov_numvfs)
+{
+        struct tenv *e;
+        char *attr;
+
+        e = sriov_machine("nvme");
+        attr = xasprintf("%s/bus/pci/devices/" PF "/sriov_numvfs", fakesys_root(e->fs));
+        CHECK_INT(fakesys_kernel_write(attr, "3\n", 2), -ERANGE);
+        CHECK_INT(fakesys_kernel_write(attr, "x\n", 2), -EINVAL);
+        /* Autoprobe 1: each VF goes to a driver at once (here the PF's, as nvme does). */
+        CHECK_INT(fakesys_kernel_write(attr, "1\n", 2), 0);
+        CHECK_STR(tattr(e, PF, "sriov_numvfs"), "1\n");
+        CHECK(fakesys_exists(e->fs, "bus/pci/devices/" VF0 "/physfn"), "the VF has physfn");
+        CHECK(fakesys_exists(e->fs, "bus/pci/devices/" PF "/virtfn0"), "the PF has virtfn0");
+        CHECK(fakesys_exists(e->fs, "bus/pci/drivers/nvme/" VF0), "autoprobe 1: the VF is on nvme at once");
+        CHECK_STR(tattr(e, VF0, "vendor"), "0x1b36\n");
+        CHECK(fakesys_exists(e->fs, "bus/pci/devices/" VF0 "/iommu_group"), "the VF has a group");
+        CHECK_INT(fakesys_kernel_write(attr, "2\n", 2), -EBUSY);
+        CHECK_INT(fakesys_kernel_write(attr, "0\n", 2), 0);
+        CHECK(!fakesys_exists(e->fs, "bus/pci/devices/" VF0), "0 removes the VFs");
+        CHECK(!fakesys_exists(e->fs, "bus/pci/drivers/nvme/" VF0), "and their driver links");
+        CHECK_STR(tattr(e, PF, "sriov_numvfs"), "0\n");
+        /* Autoprobe 0: VFs without a driver. */
+        SETUP(fakesys_write(e->fs, "bus/pci/devices/" PF "/sriov_drivers_autoprobe", "0\n"));
+        CHECK_INT(fakesys_kernel_write(attr, "2", 1), 0);
+        CHECK(!fakesys_exists(e->fs, "bus/pci/devices/" VF1 "/driver"), "autoprobe 0: the VF has no driver");
+        free(attr);
+        tenv_free(e);
+
+        /* No driver on the PF: -ENOENT, nothing created. */
+        e = sriov_machine(NULL);
+        attr = xasprintf("%s/bus/pci/devices/" PF "/sriov_numvfs", fakesys_root(e->fs));
+        CHECK_INT(fakesys_kernel_write(attr, "2\n", 2), -ENOENT);
+        CHECK(!fakesys_exists(e->fs, "bus/pci/devices/" VF0), "no VF without a PF driver");
+        free(attr);
+        tenv_free(e);
+}
+
+TEST(vfs_creates_and_claims)
+{
+        struct fakesys_snapshot before = {0}, after = {0};
+        struct result r = {0};
+        struct tenv *e;
+        char **diff = NULL;
+        int n;
+
+        if (!have_shim())
+                return;
+        e = sriov_machine("nvme");
+        tenv_config(e, "address 05:00.0 id 1b36:0010 vfs 2\n");
+        tsnap(e, &before);
+        kernel_run(e, &r, "apply");
+        tsnap(e, &after);
+        CHECK_RUN(&r, r.code == 0, "apply exits 0");
+        CHECK_STR(tattr(e, PF, "sriov_numvfs"), "2\n");
+        CHECK_STR(tattr(e, PF, "sriov_drivers_autoprobe"), "1\n");
+        CHECK(fakesys_exists(e->fs, "bus/pci/devices/" VF0 "/physfn") &&
+                      fakesys_exists(e->fs, "bus/pci/devices/" VF1 "/physfn"),
+              "both VFs were created");
+        CHECK(!fakesys_exists(e->fs, "bus/pci/drivers/nvme/" VF0) && !fakesys_exists(e->fs, "bus/pci/drivers/nvme/" VF1),
+              "no VF went to nvme: autoprobe was 0 while they were created");
+        CHECK_STR(tattr(e, VF0, "driver_override"), "vfio-pci\n");
+        CHECK_STR(tattr(e, VF1, "driver_override"), "vfio-pci\n");
+        CHECK_STR(tattr(e, PF, "driver_override"), "(null)\n");
+        CHECK_STR(tread(e, "bus/pci/drivers/vfio-pci/bind"), VF0 "\n" VF1 "\n");
+        CHECK_STR(tread(e, "bus/pci/drivers/nvme/unbind"), "");
+        CHECK(fakesys_exists(e->fs, "bus/pci/drivers/nvme/" PF), "the PF stays on nvme");
+        CHECK_STR(tread(e, VFIO_NEW_ID), "");
+        CHECK_RUN(&r, contains(r.err, PF " [1b36:0010]: sriov_drivers_autoprobe set to 0 (was 1)"), "logs autoprobe");
+        CHECK_RUN(&r, contains(r.err, PF " [1b36:0010]: sriov_numvfs set to 2 (PF on nvme)"), "logs the count");
+        CHECK_RUN(&r, contains(r.err, PF " [1b36:0010]: 2 of 2 VFs there: " VF0 " " VF1), "names the VFs");
+        CHECK_RUN(&r, contains(r.err, VF0 " [1b36:0010]: driver_override set to vfio-pci"), "overrides VF 0");
+        CHECK_RUN(&r, contains(r.err, PF ": sriov_drivers_autoprobe back to 1"), "restores autoprobe");
+        CHECK_RUN(&r, contains(r.err, "2 selected"), "the two VFs are the selected devices");
+        /* Writes only to the PF's sriov_* files and to its VFs (and vfio-pci's bind). */
+        n = fakesys_diff(&before, &after, &diff);
+        for (int i = 0; i < n; i++) {
+                const char *p = diff[i] + 2;
+                bool ok = strstr(p, "/0000:05:00.1") || strstr(p, "/0000:05:00.2") ||
+                          strstr(p, "kernel/iommu_groups/1") || strstr(p, PF "/sriov_numvfs") ||
+                          strstr(p, PF "/sriov_drivers_autoprobe") || strstr(p, PF "/virtfn") ||
+                          strcmp(p, "bus/pci/drivers/vfio-pci/bind") == 0;
+
+                CHECK(ok, "change '%s' is the PF's sriov files, a VF's, or vfio-pci's bind", diff[i]);
+        }
+        fakesys_strv_free(diff);
+        fakesys_snapshot_clear(&before);
+        fakesys_snapshot_clear(&after);
+
+        /* Again, with the VFs there: nothing created, the VFs selected again. */
+        kernel_run(e, &r, "apply");
+        CHECK_RUN(&r, r.code == 0 && contains(r.err, PF " [1b36:0010]: 2 VFs already enabled"), "second run: already");
+        CHECK_RUN(&r, contains(r.err, "2 selected") && !contains(r.err, "autoprobe set to 0"), "no new writes to the PF");
+
+        /* check predicts from what is there. */
+        kernel_run(e, &r, "check");
+        CHECK_RUN(&r, r.code == 0, "check exits 0");
+        CHECK_RUN(&r, contains(r.err, "the PF stays on nvme; vfs 2: " VF0 " " VF1 " for vfio-pci"), "check names the VFs");
+        result_clear(&r);
+        tenv_free(e);
+}
+
+TEST(vfs_check_predicts)
+{
+        struct result r = {0};
+        struct tenv *e = sriov_machine("nvme");
+
+        /* No VFs yet: the addresses come from the PF's routing ID, sriov_offset, sriov_stride. */
+        SETUP(fakesys_write(e->fs, "bus/pci/devices/" PF "/sriov_offset", "3\n"));
+        SETUP(fakesys_write(e->fs, "bus/pci/devices/" PF "/sriov_stride", "2\n"));
+        tenv_config(e, "address 05:00.0 vfs 2\n");
+        tenv_run(e, &r, "check", NULL);
+        CHECK_RUN(&r, r.code == 0, "check exits 0");
+        CHECK_RUN(&r, contains(r.err, "(" ), "says something");
+        CHECK_RUN(&r, contains(r.err, "the PF stays on nvme; vfs 2: 0000:05:00.3 0000:05:00.5 for vfio-pci"),
+                  "predicts VF addresses from offset 3 and stride 2");
+
+        tenv_config(e, "address 05:00.0 vfs 9\n");
+        tenv_run(e, &r, "check", NULL);
+        CHECK_RUN(&r, r.code == 1, "vfs above totalvfs: check exits 1");
+        CHECK_RUN(&r, contains(r.err, PF " [1b36:0010] (") && contains(r.err, "vfs 9 is more than its sriov_totalvfs 2"),
+                  "the error names both numbers");
+
+        tenv_config(e, "address 00:03.0 vfs 2\n");
+        tenv_run(e, &r, "check", NULL);
+        CHECK_RUN(&r, r.code == 1 && contains(r.err, "not SR-IOV capable (no sriov_totalvfs)"),
+                  "a device without SR-IOV: an error");
+
+        /* Malformed vfs rules: refused with file:line. */
+        tenv_config(e, "id 1b36:0010 vfs 2\naddress 05:00 vfs 2\naddress 05:00.0 vfs 0\naddress 05:00.0 vfs 2 group\n");
+        tenv_run(e, &r, "check", NULL);
+        CHECK_RUN(&r, r.code == 1, "check exits 1");
+        CHECK_RUN(&r, contains(r.err, ":1: vfs needs the PF's address"), "an id alone with vfs is refused");
+        CHECK_RUN(&r, contains(r.err, ":2: vfs needs an address naming one function"), "a slot is refused");
+        CHECK_RUN(&r, contains(r.err, ":3: vfs '0': expected the number of VFs to create, 1 to 65535"), "0 refused");
+        CHECK_RUN(&r, contains(r.err, ":4: vfs and group do not go together"), "group refused");
+        result_clear(&r);
+        tenv_free(e);
+}
+
+TEST(vfs_errors_touch_nothing)
+{
+        struct fakesys_snapshot before = {0}, after = {0};
+        struct result r = {0};
+        struct tenv *e;
+
+        if (!have_shim())
+                return;
+        /* Above sriov_totalvfs: an error naming both numbers, the tree as it was. */
+        e = sriov_machine("nvme");
+        tenv_config(e, "address 05:00.0 vfs 9\n");
+        tsnap(e, &before);
+        kernel_run(e, &r, "apply");
+        tsnap(e, &after);
+        CHECK_RUN(&r, r.code == 0, "apply exits 0");
+        CHECK_RUN(&r, contains(r.err, "vfs 9 is more than " PF " [1b36:0010]'s sriov_totalvfs 2; no VFs created"),
+                  "names both numbers");
+        CHECK_CHANGES(e, &before, &after, "nothing written", NULL);
+        fakesys_snapshot_clear(&before);
+        fakesys_snapshot_clear(&after);
+        tenv_free(e);
+
+        /* No driver for the PF (outside /sys no module loads): an error, the PF's files untouched. */
+        e = sriov_machine(NULL);
+        tenv_config(e, "address 05:00.0 vfs 2\n");
+        tsnap(e, &before);
+        kernel_run(e, &r, "apply");
+        tsnap(e, &after);
+        CHECK_RUN(&r, r.code == 0, "apply exits 0");
+        CHECK_RUN(&r, contains(r.err, "the PF has no driver to create VFs (No such file or directory); nothing else touched"),
+                  "says the PF has no driver, with the errno");
+        CHECK_CHANGES(e, &before, &after, "only the probe request", "bus/pci/drivers_probe", NULL);
+        fakesys_snapshot_clear(&before);
+        fakesys_snapshot_clear(&after);
+        tenv_free(e);
+
+        /* Another count set: 0 first, then N. */
+        e = sriov_machine("nvme");
+        {
+                char *attr = xasprintf("%s/bus/pci/devices/" PF "/sriov_numvfs", fakesys_root(e->fs));
+
+                SETUP(fakesys_kernel_write(attr, "1\n", 2));
+                free(attr);
+        }
+        tenv_config(e, "address 05:00.0 vfs 2\n");
+        kernel_run(e, &r, "apply");
+        CHECK_RUN(&r, contains(r.err, PF " [1b36:0010]: 1 VFs enabled; setting sriov_numvfs to 0 first"), "0 first");
+        CHECK_STR(tattr(e, PF, "sriov_numvfs"), "2\n");
+        CHECK_STR(tread(e, "bus/pci/drivers/vfio-pci/bind"), VF0 "\n" VF1 "\n");
+        result_clear(&r);
+        tenv_free(e);
+}
