@@ -14,6 +14,9 @@
 /* What list shows beyond the uevent: read for every device. */
 struct extra {
         char override[VC_DRIVER_MAX + 16];
+        char physfn[VC_ADDR_MAX]; /* a VF's PF, "" for any other device */
+        bool pf;                  /* an SR-IOV PF: sriov below */
+        struct vc_sriov sriov;
 };
 
 static void read_extra(struct session *s, struct vc_dev *d, struct extra *x)
@@ -21,6 +24,9 @@ static void read_extra(struct session *s, struct vc_dev *d, struct extra *x)
         x->override[0] = 0;
         (void)vc_dev_read_group(s->ctx, d);
         (void)vc_dev_read_override(s->ctx, d, x->override, sizeof(x->override));
+        if (vc_dev_physfn(s->ctx, d, x->physfn, sizeof(x->physfn)) < 0)
+                x->physfn[0] = 0;
+        x->pf = vc_sriov_read(s->ctx, d, &x->sriov) >= 0;
 }
 
 static void print_human(struct session *s)
@@ -50,6 +56,10 @@ static void print_human(struct session *s)
                         printf("\tIOMMU group: %d\n", d->group);
                 if (vc_dev_boot_vga(s->ctx, d) > 0)
                         printf("\tBoot VGA: yes\n");
+                if (x.pf)
+                        printf("\tSR-IOV PF: %u of %u VFs enabled\n", x.sriov.num, x.sriov.total);
+                if (x.physfn[0])
+                        printf("\tSR-IOV VF of %s\n", x.physfn);
                 if (d->rule)
                         printf("\tvfio-claim: %s -> %s%s%s\n", d->rule->origin, d->rule->driver,
                                d->via ? ", same IOMMU group as " : "", d->via ? d->via->addr : "");
@@ -94,6 +104,17 @@ static void print_json(struct session *s)
                         json_null();
                 json_key("boot_vga");
                 json_bool(vc_dev_boot_vga(s->ctx, d) > 0);
+                json_key("sriov_numvfs");
+                if (x.pf)
+                        json_int(x.sriov.num);
+                else
+                        json_null();
+                json_key("sriov_totalvfs");
+                if (x.pf)
+                        json_int(x.sriov.total);
+                else
+                        json_null();
+                json_string_or_null("physfn", x.physfn[0] ? x.physfn : NULL);
                 json_string_or_null("rule", d->rule ? d->rule->origin : NULL);
                 json_string_or_null("target_driver", d->rule ? d->rule->driver : NULL);
                 json_end_object();

@@ -66,6 +66,24 @@ static void select_dev(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
         rule->n_selected++;
 }
 
+/* pf has VFs and one of them is selected. */
+static bool pf_of_selected(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *pf)
+{
+        char **vfs = NULL;
+        size_t n = 0;
+        bool any = false;
+
+        if (vc_sriov_vfs(ctx, pf->addr, &vfs, &n) < 0)
+                return false;
+        for (size_t i = 0; i < n && !any; i++) {
+                const struct vc_dev *vf = vc_devlist_find(devs, vfs[i]);
+
+                any = vf && vf->rule;
+        }
+        vc_sriov_vfs_free(vfs, n);
+        return any;
+}
+
 static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_devlist *devs, struct vc_dev *dev)
 {
         char **members = NULL;
@@ -88,6 +106,14 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
         for (size_t i = 0; i < n; i++) {
                 struct vc_dev *m = vc_devlist_find(devs, members[i]);
 
+                /* A PF whose VFs are selected keeps its host driver: unbinding
+                 * it would destroy them. check names it as the blocker. */
+                if (m && m != dev && pf_of_selected(ctx, devs, m)) {
+                        (void)vc_dev_identify(ctx, m);
+                        vc_log(ctx, LOG_NOTICE, "%s: " VC_DEV_FMT " in IOMMU group %d of %s is the PF of selected VFs; it keeps its host driver",
+                               rule->origin, VC_DEV_ARGS(m), dev->group, dev->addr);
+                        continue;
+                }
                 /* A member enumeration left unread (no rule names its address) is read now. */
                 if (m && m != dev && vc_dev_identify(ctx, m) >= 0) {
                         select_dev(ctx, rule, m, dev);

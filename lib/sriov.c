@@ -137,6 +137,24 @@ int vc_sriov_vfs(struct vc_ctx *ctx, const char *pf_addr, char ***ret, size_t *r
         return 0;
 }
 
+int vc_dev_physfn(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size)
+{
+        char path[4096], name[VC_ADDR_MAX];
+        int r;
+
+        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/physfn", ctx->sysfs, dev->addr);
+        if (r >= 0)
+                r = vc_readlink_basename(path, name, sizeof(name));
+        if (r >= 0 && !vc_addr_parse(name, NULL, NULL, NULL, NULL))
+                r = -EINVAL;
+        if (r >= 0 && strlen(name) >= size)
+                r = -ENAMETOOLONG;
+        if (r < 0)
+                return r;
+        strcpy(buf, name);
+        return 0;
+}
+
 void vc_sriov_vfs_free(char **v, size_t n)
 {
         vc_strv_free(v, n);

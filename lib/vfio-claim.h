@@ -318,6 +318,8 @@ int vc_sriov_vfs(struct vc_ctx *ctx, const char *pf_addr, char ***ret, size_t *r
 int vc_sriov_create(struct vc_ctx *ctx, struct vc_config *cfg);
 /* After vc_apply(): sriov_drivers_autoprobe back to what vc_sriov_create() found. */
 void vc_sriov_finish(struct vc_ctx *ctx, struct vc_config *cfg);
+/* A VF's PF (its physfn link); -ENOENT: not a VF. */
+int vc_dev_physfn(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
 /* Frees what vc_sriov_vfs() returned. */
 void vc_sriov_vfs_free(char **v, size_t n);
 

@@ -5,6 +5,7 @@
  * functions created at boot by a rule's "vfs N".
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,105 @@ TEST(vfs_errors_touch_nothing)
         CHECK_RUN(&r, contains(r.err, PF " [1b36:0010]: 1 VFs enabled; setting sriov_numvfs to 0 first"), "0 first");
         CHECK_STR(tattr(e, PF, "sriov_numvfs"), "2\n");
         CHECK_STR(tread(e, "bus/pci/drivers/vfio-pci/bind"), VF0 "\n" VF1 "\n");
+        result_clear(&r);
+        tenv_free(e);
+}
+
+/* ---- item 2: PF/VF awareness ---- */
+
+/* The SR-IOV machine with both VFs created by the fake kernel (autoprobe 0: no driver). */
+static struct tenv *with_vfs(void)
+{
+        struct tenv *e = sriov_machine("nvme");
+        char *attr = xasprintf("%s/bus/pci/devices/" PF "/sriov_numvfs", fakesys_root(e->fs));
+
+        SETUP(fakesys_write(e->fs, "bus/pci/devices/" PF "/sriov_drivers_autoprobe", "0\n"));
+        SETUP(fakesys_kernel_write(attr, "2\n", 2));
+        free(attr);
+        return e;
+}
+
+TEST(list_shows_pf_and_vfs)
+{
+        struct result r = {0};
+        struct tenv *e = with_vfs();
+
+        tenv_config(e, "");
+        tenv_run(e, &r, "list", NULL);
+        CHECK_RUN(&r, r.code == 0, "list exits 0");
+        CHECK_RUN(&r, contains(r.out, "\tSR-IOV PF: 2 of 2 VFs enabled\n"), "the PF's VF count");
+        CHECK_RUN(&r, count(r.out, "\tSR-IOV VF of " PF "\n") == 2, "each VF names its PF");
+        CHECK_RUN(&r, count(r.out, "SR-IOV") == 3, "no other device is called SR-IOV");
+        tenv_run(e, &r, "--json", "list", NULL);
+        CHECK_RUN(&r, contains(r.out, "\"physfn\":\"" PF "\"") || contains(r.out, "\"physfn\": \"" PF "\""),
+                  "--json: physfn");
+        CHECK_RUN(&r, contains(r.out, "\"sriov_totalvfs\":2") || contains(r.out, "\"sriov_totalvfs\": 2"),
+                  "--json: sriov_totalvfs");
+        result_clear(&r);
+        tenv_free(e);
+}
+
+TEST(group_keeps_the_pf)
+{
+        struct fakesys_snapshot before = {0}, after = {0};
+        struct result r = {0};
+        struct tenv *e = with_vfs();
+        char *vf_group = xasprintf("%s/bus/pci/devices/" VF0 "/iommu_group", fakesys_root(e->fs));
+        char *old_member = NULL, *member = xasprintf("%s/kernel/iommu_groups/9/devices/" VF0, fakesys_root(e->fs));
+        char *target = xasprintf("%s/kernel/iommu_groups/9", fakesys_root(e->fs));
+        char *vfdir = fakesys_canon(e->fs, "bus/pci/devices/" VF0);
+        char *vfabs = xasprintf("%s/%s", fakesys_root(e->fs), vfdir);
+        char grp[PATH_MAX];
+        ssize_t k;
+
+        /* Without ACS between them, VF 0 shares the PF's group 9. */
+        k = readlink(vf_group, grp, sizeof(grp) - 1);
+        SETUP(k > 0 ? 0 : -errno);
+        grp[k] = 0;
+        old_member = xasprintf("%s/kernel/iommu_groups/%s/devices/" VF0, fakesys_root(e->fs), strrchr(grp, '/') + 1);
+        SETUP(unlink(old_member) < 0 || unlink(vf_group) < 0 || symlink(target, vf_group) < 0 ||
+                              symlink(vfabs, member) < 0
+                      ? -errno
+                      : 0);
+        tenv_config(e, "address 05:00.1 group\n");
+        tsnap(e, &before);
+        tenv_run(e, &r, "apply", NULL);
+        tsnap(e, &after);
+        CHECK_RUN(&r, contains(r.err, PF " [1b36:0010] in IOMMU group 9 of " VF0 " is the PF of selected VFs; it keeps its host driver"),
+                  "says the PF keeps its driver");
+        CHECK_STR(tattr(e, PF, "driver_override"), "(null)\n");
+        CHECK_STR(tread(e, "bus/pci/drivers/nvme/unbind"), "");
+        CHECK_CHANGES(e, &before, &after, "only VF 0 is claimed", "bus/pci/devices/" VF0 "/driver_override",
+                      "bus/pci/drivers/vfio-pci/bind", NULL);
+        tenv_run(e, &r, "check", NULL);
+        CHECK_RUN(&r, contains(r.err, "IOMMU group 9 would not be viable: " PF " [1b36:0010] stays on nvme"),
+                  "check names the PF as what keeps the group from being viable");
+
+        /* release of a VF: the PF's files and driver untouched. */
+        SETUP(fakesys_write(e->fs, "bus/pci/devices/" VF0 "/driver_override", "vfio-pci\n"));
+        fakesys_snapshot_clear(&before);
+        fakesys_snapshot_clear(&after);
+        tsnap(e, &before);
+        tenv_run(e, &r, "release", VF0, NULL);
+        tsnap(e, &after);
+        {
+                char **diff = NULL;
+                int n = fakesys_diff(&before, &after, &diff);
+
+                for (int i = 0; i < n; i++)
+                        CHECK(!strstr(diff[i], PF) && !strstr(diff[i], "drivers/nvme"),
+                              "release of a VF leaves the PF alone: '%s'", diff[i]);
+                CHECK(n > 0, "release changed the VF (%d changes)", n);
+                fakesys_strv_free(diff);
+        }
+        free(vf_group);
+        free(old_member);
+        free(member);
+        free(target);
+        free(vfdir);
+        free(vfabs);
+        fakesys_snapshot_clear(&before);
+        fakesys_snapshot_clear(&after);
         result_clear(&r);
         tenv_free(e);
 }
