@@ -31,6 +31,7 @@ struct args {
         const char *dev;
         const char *boot_log;
         const char *kernel;
+        const char *device; /* apply --device ADDR: only that device (the udev rule) */
         bool json;
         bool dry_run;
         bool force;

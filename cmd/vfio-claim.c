@@ -66,6 +66,8 @@ static void help(void)
                "      --boot-log=FILE boot log (default " BOOT_LOG " on the live system)\n"
                "  -k, --kernel=REL    check modules of kernel release REL (default: running kernel)\n"
                "  -n, --dry-run       apply, claim: log what would be written, write nothing\n"
+               "      --device=ADDR   apply: only this device, silent unless a rule selects it\n"
+               "                      (the udev rule's call for a device that appeared)\n"
                "  -f, --force         claim, release: even a device that carries a mounted filesystem\n"
                "      --fail-busy     check: exit 3 when a rule without allow-busy selects a device\n"
                "                      that carries a mounted filesystem or swap (initramfs build hooks)\n"
@@ -76,7 +78,7 @@ static void help(void)
                "      --version       the version\n");
 }
 
-enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY };
+enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY, OPT_DEVICE };
 
 /* 1: go on with the verb, 0: done (--help, --version), <0: usage error. */
 static int parse_argv(int argc, char *argv[])
@@ -92,6 +94,7 @@ static int parse_argv(int argc, char *argv[])
                 { "dry-run", no_argument, NULL, 'n' },
                 { "force", no_argument, NULL, 'f' },
                 { "fail-busy", no_argument, NULL, OPT_FAIL_BUSY },
+                { "device", required_argument, NULL, OPT_DEVICE },
                 { "json", no_argument, NULL, 'j' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
@@ -132,6 +135,9 @@ static int parse_argv(int argc, char *argv[])
                         break;
                 case OPT_FAIL_BUSY:
                         arg.fail_busy = true;
+                        break;
+                case OPT_DEVICE:
+                        arg.device = optarg;
                         break;
                 case 'j':
                         arg.json = true;
@@ -176,6 +182,10 @@ int main(int argc, char *argv[])
         }
         if (!v) {
                 fprintf(stderr, "vfio-claim: unknown verb '%s'; try --help\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (arg.device && strcmp(v->name, "apply") != 0) {
+                fprintf(stderr, "vfio-claim: --device is for apply\n");
                 return EXIT_USAGE;
         }
         if (!v->needs_args && argc - optind > 1) {

@@ -1370,9 +1370,14 @@ static int remove_vfs(struct fakesys *fs, const char *pfdir, unsigned n)
                         r = unlink_rel(fs, "bus/pci/drivers/%s/%s", drv, addr);
                 if (r >= 0 && grp) {
                         char *g = xasprintf("%s/kernel/iommu_groups/%s", fs->root, grp);
+                        char *gd = g ? xasprintf("%s/devices", g) : NULL;
 
-                        r = g ? rm_rf(g) : -ENOMEM;
+                        /* The group goes with its last member. */
+                        r = gd ? unlink_rel(fs, "kernel/iommu_groups/%s/devices/%s", grp, addr) : -ENOMEM;
+                        if (r >= 0 && rmdir(gd) == 0)
+                                r = rm_rf(g);
                         free(g);
+                        free(gd);
                 }
                 if (r >= 0)
                         r = unlink_rel(fs, "bus/pci/devices/%s", addr);

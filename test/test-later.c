@@ -8,7 +8,9 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -457,4 +459,194 @@ TEST(group_keeps_the_pf)
         fakesys_snapshot_clear(&after);
         result_clear(&r);
         tenv_free(e);
+}
+
+/* ---- item 4: apply --device, the udev rule's call ---- */
+
+TEST(apply_device)
+{
+        struct fakesys_snapshot before = {0}, after = {0};
+        struct result r = {0};
+        struct tenv *e = tenv_new();
+
+        tenv_machine(e);
+        tenv_config(e, "id 8086:2922\n");
+        SETUP(fakesys_write(e->fs, VFIO_NEW_ID, ""));
+        {
+                char *bl = tenv_file(e, "run/boot.log", "the boot's lines\n");
+
+                free(bl);
+        }
+        /* A device no rule selects: nothing written, nothing said, exit 0. */
+        tsnap(e, &before);
+        tenv_run(e, &r, "apply", "--device", "0000:00:04.0", NULL);
+        tsnap(e, &after);
+        CHECK_RUN(&r, r.code == 0, "exit 0");
+        CHECK_RUN(&r, strcmp(r.err, "") == 0 && strcmp(r.out, "") == 0, "silent");
+        CHECK_CHANGES(e, &before, &after, "nothing written", NULL);
+        {
+                char *bl = t_slurp(e->boot_log);
+
+                CHECK_STR(bl, "the boot's lines\n");
+                free(bl);
+        }
+        tenv_run(e, &r, "apply", "--device", "0000:09:00.0", NULL);
+        CHECK_RUN(&r, r.code == 0 && strcmp(r.err, "") == 0, "a device that is gone: silent, exit 0");
+        fakesys_snapshot_clear(&before);
+        fakesys_snapshot_clear(&after);
+
+        /* A selected device: that one only, taken from its host driver, no new_id. */
+        tsnap(e, &before);
+        tenv_run(e, &r, "apply", "--device", "0000:00:03.0", NULL);
+        tsnap(e, &after);
+        CHECK_RUN(&r, r.code == 0, "exit 0");
+        CHECK_CHANGES(e, &before, &after, "only that device's override, ahci/unbind, vfio-pci/bind",
+                      "bus/pci/devices/0000:00:03.0/driver_override", "bus/pci/drivers/ahci/unbind",
+                      "bus/pci/drivers/vfio-pci/bind", NULL);
+        CHECK_RUN(&r, contains(r.err, "apply --device 0000:00:03.0 (a device that appeared; rule "),
+                  "says which device and rule");
+        CHECK_RUN(&r, contains(r.err, "0000:00:03.0 [8086:2922]: unbinding from ahci"), "names the driver it takes it from");
+        {
+                char *bl = t_slurp(e->boot_log);
+
+                CHECK(strncmp(bl, "the boot's lines\n", 17) == 0 && contains(bl, "apply --device 0000:00:03.0"),
+                      "appended to the boot log: '%s'", bl);
+                free(bl);
+        }
+        fakesys_snapshot_clear(&before);
+        fakesys_snapshot_clear(&after);
+
+        tenv_run(e, &r, "check", "--device", "0000:00:03.0", NULL);
+        CHECK_RUN(&r, r.code == 2 && contains(r.err, "--device is for apply"), "--device is apply's only");
+        result_clear(&r);
+        tenv_free(e);
+}
+
+/* ---- item 1, as a property: random PF/VF trees and vfs rules ---- */
+
+static uint64_t rng_state;
+
+static unsigned rnd(unsigned n)
+{
+        rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return (unsigned)((rng_state >> 33) % n);
+}
+
+/*
+ * Random machines of up to 4 SR-IOV PFs (each behind a root port of its own,
+ * on nvme or without a driver, totalvfs 1-4, offset 1-3, stride 1-2, some
+ * with VFs already enabled) and a twin without SR-IOV; rules "address
+ * 0B:00.0 [id guard] vfs N" with N sometimes above totalvfs. After apply
+ * (with the fake kernel): every change in the tree is a PF's sriov_numvfs,
+ * sriov_drivers_autoprobe or virtfnK, or belongs to one of its VFs (their
+ * directories, bus links, IOMMU groups), or is vfio-pci's bind or the probe
+ * request; a PF with a valid rule and a driver ends with exactly N VFs and
+ * autoprobe as it was; any other PF keeps its count.
+ */
+TEST(vfs_property)
+{
+        const char *seed_env = getenv("LATER_SEED");
+        unsigned cases = 40;
+
+        if (!have_shim())
+                return;
+        rng_state = seed_env ? strtoull(seed_env, NULL, 0) : (uint64_t)time(NULL);
+        t_diag("seed %llu (replay with LATER_SEED)", (unsigned long long)rng_state);
+        for (unsigned c = 0; c < cases; c++) {
+                struct fakesys_snapshot before = {0}, after = {0};
+                struct result r = {0};
+                struct tenv *e = tenv_new();
+                unsigned npf = 1 + rnd(4), total[5], num[5], want[5], rule_n[5];
+                bool driver[5], ruled[5], guard_ok[5];
+                char config[1024] = "", **diff = NULL;
+                int n;
+
+                for (unsigned p = 0; p < npf; p++) {
+                        char port[16], pf[16], grp[8], pgrp[8];
+
+                        snprintf(port, sizeof(port), "0000:00:%02x.0", 2 + p);
+                        snprintf(pf, sizeof(pf), "0000:%02x:00.0", 1 + p);
+                        snprintf(pgrp, sizeof(pgrp), "%u", 10 + 2 * p);
+                        snprintf(grp, sizeof(grp), "%u", 11 + 2 * p);
+                        total[p] = 1 + rnd(4);
+                        driver[p] = rnd(4) != 0;
+                        tenv_dev(e, &(struct fake_dev){.addr = port, .vendor = 0x1b36, .device = 0xc,
+                                                       .class = 0x060400, .driver = "pcieport", .group = pgrp});
+                        tenv_dev(e, &(struct fake_dev){.addr = pf, .vendor = 0x1b36, .device = 0x10,
+                                                       .class = 0x010802, .driver = driver[p] ? "nvme" : NULL,
+                                                       .group = grp, .parent = port, .sriov_total = total[p],
+                                                       .sriov_offset = (uint16_t)(1 + rnd(3)),
+                                                       .sriov_stride = (uint16_t)(1 + rnd(2))});
+                        num[p] = driver[p] && rnd(3) == 0 ? 1 + rnd(total[p]) : 0;
+                        ruled[p] = rnd(4) != 0;
+                        guard_ok[p] = rnd(5) != 0;
+                        rule_n[p] = 1 + rnd(total[p] + 1); /* sometimes above totalvfs */
+                        if (ruled[p])
+                                snprintf(config + strlen(config), sizeof(config) - strlen(config),
+                                         "address %02x:00.0%s vfs %u\n", 1 + p, guard_ok[p] ? " id 1b36:0010" : " id 8086:",
+                                         rule_n[p]);
+                        want[p] = ruled[p] && guard_ok[p] && driver[p] && rule_n[p] <= total[p] ? rule_n[p] : num[p];
+                }
+                /* A twin of the PFs' ID without SR-IOV, at an address no rule names. */
+                tenv_dev(e, &(struct fake_dev){.addr = "0000:00:1e.0", .vendor = 0x1b36, .device = 0x10,
+                                               .class = 0x010802, .driver = "nvme", .group = "40"});
+                SETUP(fakesys_add_driver(e->fs, "nvme"));
+                /* VFs enabled before apply (the kernel's autoprobe gives them to nvme). */
+                for (unsigned p = 0; p < npf; p++)
+                        if (num[p]) {
+                                char *attr = xasprintf("%s/bus/pci/devices/0000:%02x:00.0/sriov_numvfs",
+                                                       fakesys_root(e->fs), 1 + p);
+                                char v[16];
+
+                                snprintf(v, sizeof(v), "%u", num[p]);
+                                SETUP(fakesys_kernel_write(attr, v, strlen(v)));
+                                free(attr);
+                        }
+                tenv_config(e, config);
+                tsnap(e, &before);
+                kernel_run(e, &r, "apply");
+                tsnap(e, &after);
+                CHECK_RUN(&r, r.code == 0, "case %u: apply exits 0", c);
+                n = fakesys_diff(&before, &after, &diff);
+                for (int i = 0; i < n; i++) {
+                        const char *path = diff[i] + 2;
+                        /* VFs enabled before, on nvme, are taken from it (checked below: no PF there). */
+                        bool ok = strcmp(path, "bus/pci/drivers/vfio-pci/bind") == 0 ||
+                                  strcmp(path, "bus/pci/drivers_probe") == 0 ||
+                                  strcmp(path, "bus/pci/drivers/nvme/unbind") == 0 ||
+                                  (strncmp(path, "kernel/iommu_groups/", 20) == 0 && atoi(path + 20) > 40);
+
+                        for (unsigned p = 0; p < npf && !ok; p++) {
+                                char pf[24], bus[24];
+
+                                /* The PF's bus is its own (a root port each): its VFs are the other functions there. */
+                                snprintf(pf, sizeof(pf), "0000:%02x:00.0", 1 + p);
+                                snprintf(bus, sizeof(bus), "0000:%02x:", 1 + p);
+                                ok = (strstr(path, pf) && (strstr(path, "/sriov_numvfs") ||
+                                                           strstr(path, "/sriov_drivers_autoprobe") ||
+                                                           strstr(path, "/virtfn"))) ||
+                                     (strstr(path, bus) && !strstr(path, pf));
+                        }
+                        CHECK(ok, "case %u: change '%s' is a PF's sriov files or one of its VFs", c, diff[i]);
+                }
+                fakesys_strv_free(diff);
+                for (unsigned p = 0; p < npf; p++) {
+                        char rel[64], *got;
+
+                        snprintf(rel, sizeof(rel), "bus/pci/devices/0000:%02x:00.0/sriov_numvfs", 1 + p);
+                        got = xasprintf("%u\n", want[p]);
+                        CHECK(strcmp(tread(e, rel), got) == 0, "case %u: PF %u (driver %d, total %u, had %u, rule %d guard %d vfs %u): numvfs '%s', want %u",
+                              c, p, driver[p], total[p], num[p], ruled[p], guard_ok[p], rule_n[p], tread(e, rel), want[p]);
+                        free(got);
+                        snprintf(rel, sizeof(rel), "bus/pci/devices/0000:%02x:00.0/sriov_drivers_autoprobe", 1 + p);
+                        CHECK_STR(tread(e, rel), "1\n");
+                }
+                CHECK_STR(tattr(e, "0000:00:1e.0", "driver_override"), "(null)\n");
+                CHECK(!contains(tread(e, "bus/pci/drivers/nvme/unbind"), ":00.0"),
+                      "case %u: no PF unbound from nvme: '%s'", c, tread(e, "bus/pci/drivers/nvme/unbind"));
+                fakesys_snapshot_clear(&before);
+                fakesys_snapshot_clear(&after);
+                result_clear(&r);
+                tenv_free(e);
+        }
 }
