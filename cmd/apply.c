@@ -17,10 +17,13 @@ static void apply_devices(struct session *s, const struct timespec *t0)
 {
         struct vc_apply_stats st;
 
+        /* SR-IOV VFs of "vfs N" rules first: then they are devices to select. */
+        (void)vc_sriov_create(s->ctx, &s->cfg);
         /* Only devices a rule can select need their uevent read. */
         if (session_resolve(s, LOG_WARNING, true) < 0)
                 return;
         (void)vc_apply(s->ctx, &s->cfg, &s->devs, VC_APPLY_NEW_ID, &st);
+        vc_sriov_finish(s->ctx, &s->cfg);
         for (size_t i = 0; i < s->devs.n; i++) {
                 const struct vc_dev *d = &s->devs.devs[i];
 
@@ -31,6 +34,48 @@ static void apply_devices(struct session *s, const struct timespec *t0)
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE,
                 "done in %lld ms: %u selected, %u claimed, %u already bound, %u held off but not bound, %u failed",
                 (long long)elapsed_ms(t0), st.selected, st.claimed, st.already, st.held, st.failed);
+}
+
+/*
+ * apply --device ADDR: the udev rule's call for a PCI device that appeared on
+ * the running system (hot-add, a VF created later). The same rules, but only
+ * that device is touched, no new_id, no VFs created; and nothing is written
+ * or logged above debug unless a rule selects it: the rule runs for every
+ * PCI device. The kernel probed the device before udev saw it: a host driver
+ * that took it is unbound, and the log names it.
+ */
+static int apply_device(struct log_config *lc)
+{
+        _cleanup_(session_close) struct session s = { 0 };
+        struct log_config quiet = { .to_stderr = arg.verbosity > 0, .stderr_max = LOG_DEBUG };
+        struct vc_apply_stats st;
+        struct timespec t0;
+        struct vc_dev *dev;
+
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        (void)log_open(&quiet);
+        if (session_open(&s, NEED_APPLY) < 0 || s.cfg.off || s.cfg.n_rules == 0 ||
+            session_resolve(&s, -1, true) < 0)
+                return 0;
+        dev = vc_devlist_find(&s.devs, arg.device);
+        if (!dev || !dev->rule) {
+                log_msg(LOG_DEBUG, "%s: no rule selects it", arg.device);
+                return 0;
+        }
+        for (size_t i = 0; i < s.devs.n; i++)
+                if (&s.devs.devs[i] != dev)
+                        s.devs.devs[i].rule = NULL;
+        log_close();
+        lc->boot_log_append = true;
+        if (log_open(lc) < 0)
+                log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", lc->boot_log);
+        log_msg(LOG_INFO, "vfio-claim " VERSION " apply --device %s (a device that appeared; rule %s)", dev->addr,
+                dev->rule->origin);
+        vc_ctx_set_dry_run(s.ctx, arg.dry_run || s.cfg.dry_run);
+        (void)vc_apply(s.ctx, &s.cfg, &s.devs, 0, &st);
+        log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE, "%s: done in %lld ms: %s", dev->addr,
+                (long long)elapsed_ms(&t0), vc_outcome_to_string(dev->outcome));
+        return 0;
 }
 
 int verb_apply(int argc, char *argv[])
@@ -49,6 +94,8 @@ int verb_apply(int argc, char *argv[])
         int64_t deadline;
         bool dry_run;
 
+        if (arg.device)
+                return apply_device(&lc);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if (log_open(&lc) < 0)
                 log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", boot_log);

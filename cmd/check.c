@@ -178,6 +178,8 @@ static const char *rule_state(const struct vc_rule *rule, bool json, int result)
                 return json ? "guard-mismatch" : "guard mismatch, claims nothing";
         case VC_RULE_NO_MATCH:
                 return json ? "no-match" : "matches nothing";
+        case VC_RULE_LATER:
+                return json ? "later" : "no device now; registered for devices that appear later";
         default:
                 return json ? "ok" : "selects";
         }
@@ -266,6 +268,7 @@ static int check_devices(struct session *s, struct check_state *cs)
         int k;
 
         (void)vc_find_problems(s->ctx, &s->devs, on_problem, s);
+        check_vfs(s);
         cs->busy_seen = calloc(s->devs.n + 1, sizeof(bool));
         k = cs->busy_seen ? session_find_busy(s, on_busy, log_busy_unknown, cs) : -ENOMEM;
         free(cs->busy_seen);

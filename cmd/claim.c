@@ -108,6 +108,7 @@ int verb_claim(int argc, char *argv[])
         add_rules(&s, argc, argv);
         if (s.cfg.n_errors > 0 || s.cfg.n_rules == 0)
                 return EXIT_USAGE;
+        s.now_only = true;
         if (session_resolve(&s, LOG_ERR, false) < 0)
                 return EXIT_PROBLEMS;
         if (session_find_busy(&s, on_busy_refuse, log_busy_unknown, &busy) < 0)

@@ -33,6 +33,7 @@ struct args {
         const char *boot_log;
         const char *kernel;
         const char *root; /* import: /etc and /boot under it */
+        const char *device; /* apply --device ADDR: only that device (the udev rule) */
         bool json;
         bool dry_run;
         bool force;
@@ -52,6 +53,10 @@ int verb_claim(int argc, char *argv[]);
 int verb_release(int argc, char *argv[]);
 int verb_import(int argc, char *argv[]);
 
+/* check: what "vfs N" rules would do (check-vfs.c). */
+struct session;
+void check_vfs(struct session *s);
+
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);
 
@@ -63,6 +68,7 @@ struct session {
         struct vc_devlist devs;
         int config_error; /* <0: no configuration file could be read */
         bool no_config;   /* the verb has nothing to work on: exit EXIT_NO_CONFIG */
+        bool now_only;    /* claim: an id rule is not registered for later devices */
 };
 
 /* What a verb needs from the configuration; session_open() explains the rule. */

@@ -15,6 +15,9 @@
 /* What list shows beyond the uevent: read for every device. */
 struct extra {
         char override[VC_DRIVER_MAX + 16];
+        char physfn[VC_ADDR_MAX]; /* a VF's PF, "" for any other device */
+        bool pf;                  /* an SR-IOV PF: sriov below */
+        struct vc_sriov sriov;
 };
 
 static void read_extra(struct session *s, struct vc_dev *d, struct extra *x)
@@ -24,6 +27,9 @@ static void read_extra(struct session *s, struct vc_dev *d, struct extra *x)
         (void)vc_dev_read_override(s->ctx, d, x->override, sizeof(x->override));
         if (arg.json || arg.verbosity > 0)
                 (void)vc_dev_read_identity(s->ctx, d, VC_IDENT_ALL);
+        if (vc_dev_physfn(s->ctx, d, x->physfn, sizeof(x->physfn)) < 0)
+                x->physfn[0] = 0;
+        x->pf = vc_sriov_read(s->ctx, d, &x->sriov) >= 0;
 }
 
 static void print_human(struct session *s)
@@ -55,6 +61,10 @@ static void print_human(struct session *s)
                         printf("\tBoot VGA: yes\n");
                 if (arg.verbosity > 0)
                         ident_print_human(d, "\t");
+                if (x.pf)
+                        printf("\tSR-IOV PF: %u of %u VFs enabled\n", x.sriov.num, x.sriov.total);
+                if (x.physfn[0])
+                        printf("\tSR-IOV VF of %s\n", x.physfn);
                 if (d->rule)
                         printf("\tvfio-claim: %s -> %s%s%s\n", d->rule->origin, vc_dev_target(d),
                                d->via ? ", same IOMMU group as " : "", d->via ? d->via->addr : "");
@@ -92,6 +102,17 @@ static void print_json(struct session *s)
                 json_key("boot_vga");
                 json_bool(vc_dev_boot_vga(s->ctx, d) > 0);
                 ident_json(d);
+                json_key("sriov_numvfs");
+                if (x.pf)
+                        json_int(x.sriov.num);
+                else
+                        json_null();
+                json_key("sriov_totalvfs");
+                if (x.pf)
+                        json_int(x.sriov.total);
+                else
+                        json_null();
+                json_member_string("physfn", x.physfn);
                 json_member_string("rule", d->rule ? d->rule->origin : NULL);
                 json_member_string("target_driver", d->rule ? vc_dev_target(d) : NULL);
                 vfio_paths_find(s->ctx, d, d->driver, &p);

@@ -156,7 +156,13 @@ int session_resolve(struct session *s, int no_match_priority, bool only_selectab
                 /* A bridge the rule names is one message: the rule's outcome, when it selects nothing else. */
                 if (log_bridges(s, rule, no_match_priority))
                         continue;
-                if (rule->state != VC_RULE_NO_MATCH)
+                if (rule->state == VC_RULE_LATER && !s->now_only) {
+                        log_msg(no_match_priority < LOG_NOTICE ? LOG_NOTICE : no_match_priority,
+                                "%s (%s): no device now; registered for devices that appear later", rule->origin,
+                                rule->text);
+                        continue;
+                }
+                if (rule->state != VC_RULE_NO_MATCH && rule->state != VC_RULE_LATER)
                         continue;
                 log_msg(no_match_priority, "%s (%s): %s", rule->origin, rule->text,
                         rule->n_conflicts > 0 ? "claims nothing: earlier rules selected its devices for other drivers" :

@@ -70,6 +70,8 @@ static void help(void)
                "      --boot-log=FILE boot log (default " BOOT_LOG " on the live system)\n"
                "  -k, --kernel=REL    check modules of kernel release REL (default: running kernel)\n"
                "  -n, --dry-run       apply, claim: log what would be written, write nothing\n"
+               "      --device=ADDR   apply: only this device, silent unless a rule selects it\n"
+               "                      (the udev rule's call for a device that appeared)\n"
                "  -f, --force         claim, release: even a device that carries a mounted filesystem\n"
                "      --fail-busy     check: exit 3 when a rule without allow-busy selects a device\n"
                "                      that carries a mounted filesystem or swap (initramfs build hooks)\n"
@@ -82,7 +84,8 @@ static void help(void)
                "      --version       the version\n");
 }
 
-enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_RUN, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY, OPT_WRITE, OPT_ROOT };
+enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_RUN, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY, OPT_WRITE, OPT_ROOT,
+       OPT_DEVICE };
 
 /* 1: go on with the verb, 0: done (--help, --version), <0: usage error. */
 static int parse_argv(int argc, char *argv[])
@@ -101,6 +104,7 @@ static int parse_argv(int argc, char *argv[])
                 { "fail-busy", no_argument, NULL, OPT_FAIL_BUSY },
                 { "write", no_argument, NULL, OPT_WRITE },
                 { "root", required_argument, NULL, OPT_ROOT },
+                { "device", required_argument, NULL, OPT_DEVICE },
                 { "json", no_argument, NULL, 'j' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "quiet", no_argument, NULL, 'q' },
@@ -151,6 +155,9 @@ static int parse_argv(int argc, char *argv[])
                 case OPT_ROOT:
                         arg.root = optarg;
                         break;
+                case OPT_DEVICE:
+                        arg.device = optarg;
+                        break;
                 case 'j':
                         arg.json = true;
                         break;
@@ -194,6 +201,10 @@ int main(int argc, char *argv[])
         }
         if (!v) {
                 fprintf(stderr, "vfio-claim: unknown verb '%s'; try --help\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (arg.device && strcmp(v->name, "apply") != 0) {
+                fprintf(stderr, "vfio-claim: --device is for apply\n");
                 return EXIT_USAGE;
         }
         if (!v->needs_args && argc - optind > 1) {

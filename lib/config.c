@@ -150,8 +150,10 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         seen = &r.has_path;
                 else if (strcmp(tok, "driver") == 0)
                         seen = &have_driver;
+                else if (strcmp(tok, "vfs") == 0)
+                        seen = &r.has_vfs;
                 else {
-                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver or allow-busy)",
+                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs or allow-busy)",
                                             etok);
                         return -EINVAL;
                 }
@@ -180,6 +182,8 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         k = vc_slot_name_parse(arg, r.physslot, &reason);
                 else if (seen == &r.has_path)
                         k = vc_path_parse(arg, &r.path, &reason);
+                else if (seen == &r.has_vfs)
+                        k = vc_vfs_parse(arg, &r.vfs, &reason);
                 else {
                         if (!vc_is_driver_name(arg)) {
                                 *ret_error = errorf("driver '%s': not a driver name", earg);
@@ -209,6 +213,10 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
         }
         if (!r.has_slot && !r.has_id && !r.has_subsys && !vc_rule_has_identity(&r)) {
                 *ret_error = errorf("no selector: a rule needs address, id, subsystem, serial, slot or path");
+                return -EINVAL;
+        }
+        if (r.has_vfs && vc_vfs_rule_error(&r)) {
+                *ret_error = errorf("%s", vc_vfs_rule_error(&r));
                 return -EINVAL;
         }
         if (rule_selects_everything(&r)) {

@@ -67,6 +67,24 @@ static void select_dev(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
         rule->n_selected++;
 }
 
+/* pf has VFs and one of them is selected. */
+static bool pf_of_selected(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *pf)
+{
+        char **vfs = NULL;
+        size_t n = 0;
+        bool any = false;
+
+        if (vc_sriov_vfs(ctx, pf->addr, &vfs, &n) < 0)
+                return false;
+        for (size_t i = 0; i < n && !any; i++) {
+                const struct vc_dev *vf = vc_devlist_find(devs, vfs[i]);
+
+                any = vf && vf->rule;
+        }
+        vc_sriov_vfs_free(vfs, n);
+        return any;
+}
+
 static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_devlist *devs, struct vc_dev *dev)
 {
         char **members = NULL;
@@ -89,6 +107,14 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
         for (size_t i = 0; i < n; i++) {
                 struct vc_dev *m = vc_devlist_find(devs, members[i]);
 
+                /* A PF whose VFs are selected keeps its host driver: unbinding
+                 * it would destroy them. check names it as the blocker. */
+                if (m && m != dev && pf_of_selected(ctx, devs, m)) {
+                        (void)vc_dev_identify(ctx, m);
+                        vc_log(ctx, LOG_NOTICE, "%s: " VC_DEV_FMT " in IOMMU group %d of %s is the PF of selected VFs; it keeps its host driver",
+                               rule->origin, VC_DEV_ARGS(m), dev->group, dev->addr);
+                        continue;
+                }
                 /* A member enumeration left unread (no rule names its address) is read now. */
                 if (m && m != dev && vc_dev_identify(ctx, m) >= 0) {
                         select_dev(ctx, rule, m, dev);
@@ -126,6 +152,48 @@ static void find_moved(struct vc_ctx *ctx, const struct vc_rule *rule, struct vc
                 }
                 len += (size_t)snprintf(buf + len, size - len, "%s%s", n > 1 ? ", " : "", d->addr);
         }
+}
+
+/* "vfs N": the PF at the address keeps its host driver; the rule selects its
+ * VFs, those there now (vc_sriov_create() made them at boot). A PF without
+ * VFs yet is no error here: apply and check say what happens to it. */
+static void select_vfs(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_devlist *devs)
+{
+        bool pf_found = false;
+
+        for (size_t i = 0; i < devs->n; i++) {
+                char **vfs = NULL;
+                size_t n = 0;
+
+                if (!vc_rule_matches(rule, &devs->devs[i]))
+                        continue;
+                pf_found = true;
+                if (vc_sriov_vfs(ctx, devs->devs[i].addr, &vfs, &n) < 0)
+                        continue;
+                for (size_t k = 0; k < n && k < rule->vfs; k++) {
+                        struct vc_dev *vf = vc_devlist_find(devs, vfs[k]);
+
+                        if (vf && vc_dev_identify(ctx, vf) >= 0)
+                                select_dev(ctx, rule, vf, NULL);
+                }
+                vc_sriov_vfs_free(vfs, n);
+        }
+        if (!pf_found)
+                rule->state = VC_RULE_NO_MATCH;
+}
+
+/* An id rule (no address) that matches no device at all, bridges included,
+ * like vfio-pci.ids=, apply registers it with new_id for devices that appear
+ * later (VFs created after boot, hot-added cards). */
+static bool id_only_unmatched(const struct vc_rule *rule, const struct vc_devlist *devs)
+{
+        /* A device whose uevent could not be used might have the id. */
+        if (!rule->has_id || rule->has_slot || rule->n_conflicts > 0 || devs->n_ignored > 0)
+                return false;
+        for (size_t i = 0; i < devs->n; i++)
+                if (vc_rule_matches(rule, &devs->devs[i]))
+                        return false;
+        return true;
 }
 
 int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *devs)
@@ -179,6 +247,10 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
                                        mismatch->subvendor, mismatch->subdevice, mismatch->class, rule->text);
                         continue;
                 }
+                if (rule->has_vfs) {
+                        select_vfs(ctx, rule, devs);
+                        continue;
+                }
                 for (size_t i = 0; i < devs->n; i++)
                         if (vc_rule_select(ctx, rule, &devs->devs[i]))
                                 select_dev(ctx, rule, &devs->devs[i], NULL);
@@ -200,7 +272,7 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
                         vc_log(ctx, LOG_NOTICE, "%s: selects nothing new: an earlier rule selected every device it matches",
                                rule->origin);
                 else if (rule->n_selected == 0)
-                        rule->state = VC_RULE_NO_MATCH;
+                        rule->state = id_only_unmatched(rule, devs) ? VC_RULE_LATER : VC_RULE_NO_MATCH;
         }
         vc_resolve_variants(ctx, devs);
         return 0;
@@ -388,7 +460,7 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
 
         /* An identity selector tells twins apart; their common id must not take both. */
         if (!rule->has_id || rule->has_slot || vc_rule_has_identity(rule) || rule->driver_auto ||
-            rule->state != VC_RULE_OK)
+            (rule->state != VC_RULE_OK && rule->state != VC_RULE_LATER))
                 return;
         for (size_t i = 0; i < devs->n; i++) {
                 const struct vc_dev *d = &devs->devs[i];
@@ -405,8 +477,12 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                        rule->driver);
                 return;
         }
-        if (!vc_driver_loaded(ctx, rule->driver))
+        if (!vc_driver_loaded(ctx, rule->driver)) {
+                if (rule->state == VC_RULE_LATER)
+                        vc_log(ctx, LOG_WARNING, "%s: driver %s is not available; id %s not registered", rule->origin,
+                               rule->driver, id);
                 return;
+        }
         r = vc_sysfs_write(ctx, id, VC_ATTR_COMMAND, "bus/pci/drivers/%s/new_id", rule->driver);
         if (r == -EEXIST)
                 vc_log(ctx, LOG_DEBUG, "%s: id %s already registered with %s", rule->origin, id, rule->driver);
@@ -438,6 +514,21 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                                strcmp(vc_dev_target(&devs->devs[j]), vc_dev_target(d)) == 0;
                 if (!seen)
                         load_driver(ctx, vc_dev_target(d));
+        }
+        /* An id rule for devices that appear later needs its driver now: new_id
+         * is the driver's file. */
+        for (size_t ri = 0; (flags & VC_APPLY_NEW_ID) && ri < cfg->n_rules; ri++) {
+                const struct vc_rule *rule = &cfg->rules[ri];
+                bool seen = false;
+
+                if (rule->state != VC_RULE_LATER)
+                        continue;
+                for (size_t i = 0; i < devs->n && !seen; i++)
+                        seen = devs->devs[i].rule && strcmp(devs->devs[i].rule->driver, rule->driver) == 0;
+                for (size_t j = 0; j < ri && !seen; j++)
+                        seen = cfg->rules[j].state == VC_RULE_LATER && strcmp(cfg->rules[j].driver, rule->driver) == 0;
+                if (!seen)
+                        load_driver(ctx, rule->driver);
         }
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];

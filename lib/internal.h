@@ -123,3 +123,6 @@ int vc_btrfs_members(struct vc_ctx *ctx, dev_t devnum, vc_member_dir_fn fn, void
 
 /* The first firmware framebuffer of /proc/iomem's text that overlaps [start, end]: 1 and its name. */
 int vc_iomem_find_fb(const char *iomem, uint64_t start, uint64_t end, char *buf, size_t size);
+/* "vfs N" (lib/sriov.c): the count, and what a rule with it lacks (NULL: fine). */
+int vc_vfs_parse(const char *s, unsigned *ret, const char **reason);
+const char *vc_vfs_rule_error(const struct vc_rule *r);

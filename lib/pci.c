@@ -174,14 +174,14 @@ int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_
 {
         _cleanup_closedir_ DIR *d = NULL;
         _cleanup_free_ struct vc_dev *devs = NULL;
-        size_t n = 0, alloc = 0;
+        size_t n = 0, alloc = 0, n_ignored = 0;
         char path[4096];
         struct dirent *de;
         int r;
 
         for (size_t i = 0; cfg && i < cfg->n_rules; i++)
-                if (!cfg->rules[i].has_slot)
-                        cfg = NULL; /* an id or subsystem alone can select any device */
+                if (!cfg->rules[i].has_slot || cfg->rules[i].has_vfs)
+                        cfg = NULL; /* an id or subsystem alone can select any device; vfs, the PF's VFs */
         r = vc_path(path, sizeof(path), "%s/bus/pci/devices", ctx->sysfs);
         if (r >= 0)
                 r = open_dir(path, &d);
@@ -202,8 +202,10 @@ int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_
                 strcpy(dev.addr, de->d_name);
                 if (!may_select(cfg, &dev))
                         dev.unread = true;
-                else if (read_uevent(ctx, dirfd(d), path, &dev) < 0)
+                else if ((r = read_uevent(ctx, dirfd(d), path, &dev)) < 0) {
+                        n_ignored += r != -ENOENT;
                         continue;
+                }
                 if (n == alloc) {
                         size_t na = alloc ? alloc * 2 : 64;
                         struct vc_dev *p = realloc(devs, na * sizeof(*p));
@@ -219,6 +221,7 @@ int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_
                 qsort(devs, n, sizeof(*devs), dev_cmp);
         ret->devs = TAKE_PTR(devs);
         ret->n = n;
+        ret->n_ignored = n_ignored;
         return 0;
 }
 
@@ -247,6 +250,7 @@ void vc_devlist_clear(struct vc_devlist *l)
         free(l->devs);
         l->devs = NULL;
         l->n = 0;
+        l->n_ignored = 0;
 }
 
 struct vc_dev *vc_devlist_find(const struct vc_devlist *l, const char *addr)

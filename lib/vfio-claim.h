@@ -164,6 +164,7 @@ struct vc_dev {
 struct vc_devlist {
         struct vc_dev *devs;
         size_t n;
+        size_t n_ignored; /* devices left out because their uevent could not be used */
 };
 
 bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func);
@@ -209,6 +210,7 @@ enum vc_rule_state {
         VC_RULE_OK,
         VC_RULE_NO_MATCH,
         VC_RULE_GUARD_MISMATCH,
+        VC_RULE_LATER, /* id rule, no device matches now: new_id registers it for later ones */
 };
 
 struct vc_rule {
@@ -225,6 +227,8 @@ struct vc_rule {
         struct vc_pci_path path;
         bool group;
         bool allow_busy; /* the admin knows the device carries a mounted filesystem */
+        bool has_vfs;    /* "vfs N": the address is an SR-IOV PF; its N VFs are selected (lib/sriov.c) */
+        unsigned vfs;
         char driver[VC_DRIVER_MAX];
         bool driver_auto; /* "driver auto": per device a vfio-pci variant, else driver (vfio-pci) */
 
@@ -233,6 +237,11 @@ struct vc_rule {
         size_t n_selected;
         size_t n_shadowed;  /* devices it matches that an earlier rule selected for the same driver */
         size_t n_conflicts; /* ... for another driver */
+
+        /* Filled by vc_sriov_create(): the PF whose sriov_drivers_autoprobe it
+         * changed from 1 to 0, for vc_sriov_finish() to set back. */
+        bool vfs_restore;
+        char vfs_pf[VC_ADDR_MAX];
 };
 
 struct vc_config {
@@ -383,6 +392,35 @@ int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nod
 
 /* Where a selected device is now (reads its driver and group again). */
 int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_status *ret);
+
+/* ---- SR-IOV: "vfs N" (lib/sriov.c) ---- */
+
+#define VC_VFS_MAX 65535 /* the SR-IOV capability's TotalVFs is 16 bits */
+
+struct vc_sriov {
+        unsigned total, num; /* sriov_totalvfs, sriov_numvfs */
+        int offset, stride;  /* sriov_offset, sriov_stride; -1: not readable */
+        int autoprobe;       /* sriov_drivers_autoprobe; -1: not readable */
+};
+
+/* The PF's SR-IOV files; -ENOTSUP when it has none (not SR-IOV capable). */
+int vc_sriov_read(struct vc_ctx *ctx, const struct vc_dev *pf, struct vc_sriov *ret);
+/* Address of VF k (0-based) from the PF's routing ID, sriov_offset and
+ * sriov_stride, as the kernel computes it (pci_iov_virtfn_bus/devfn). */
+int vc_sriov_vf_addr(const struct vc_dev *pf, const struct vc_sriov *s, unsigned k, char *buf, size_t size);
+/* The addresses of the PF's VFs now (its virtfnK links, in K order). */
+int vc_sriov_vfs(struct vc_ctx *ctx, const char *pf_addr, char ***ret, size_t *ret_n);
+/* For each rule with "vfs N" whose PF is there: its host driver loaded by
+ * modalias and bound, sriov_drivers_autoprobe 0, sriov_numvfs N (0 first
+ * when another count is set). Before vc_resolve(): the VFs it creates are
+ * then devices like any other, selected by their rule. Logs each step. */
+int vc_sriov_create(struct vc_ctx *ctx, struct vc_config *cfg);
+/* After vc_apply(): sriov_drivers_autoprobe back to what vc_sriov_create() found. */
+void vc_sriov_finish(struct vc_ctx *ctx, struct vc_config *cfg);
+/* A VF's PF (its physfn link); -ENOENT: not a VF. */
+int vc_dev_physfn(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
+/* Frees what vc_sriov_vfs() returned. */
+void vc_sriov_vfs_free(char **v, size_t n);
 
 /* ---- modules ---- */
 

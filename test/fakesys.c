@@ -567,9 +567,19 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev)
         ATTR("driver_override", 0644, "%s\n", dev->driver_override ? dev->driver_override : "(null)");
         ATTR("enable", 0644, "%s\n", dev->driver ? "1" : "0");
         ATTR("numa_node", 0644, "%s\n", "-1");
+        ATTR("modalias", 0444, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", dev->vendor, dev->device,
+             dev->subvendor, dev->subdevice, (dev->class >> 16) & 0xff, (dev->class >> 8) & 0xff, dev->class & 0xff);
         ATTR("remove", 0600, "%s", ""); /* 0200 in the kernel */
         if (dev->boot_vga)
                 ATTR("boot_vga", 0444, "%s\n", dev->boot_vga);
+        if (dev->sriov_total > 0) {
+                ATTR("sriov_totalvfs", 0444, "%u\n", dev->sriov_total);
+                ATTR("sriov_numvfs", 0644, "%u\n", 0);
+                ATTR("sriov_offset", 0444, "%u\n", dev->sriov_offset ? dev->sriov_offset : 1);
+                ATTR("sriov_stride", 0444, "%u\n", dev->sriov_stride ? dev->sriov_stride : 1);
+                ATTR("sriov_vf_device", 0444, "%x\n", dev->device);
+                ATTR("sriov_drivers_autoprobe", 0644, "%u\n", 1);
+        }
 #undef ATTR
         r = put_config(fs, rec.dir, dev);
         if (r < 0)
@@ -1292,6 +1302,15 @@ static int spec_dev(struct fakesys *fs, char **tok, size_t n)
                         if (sscanf(eq + 1, "%u%c", &size, &end) != 1 || size == 0 || size > 4096)
                                 return -EINVAL;
                         d.config_size = size;
+                } else if (strcmp(tok[i], "sriov") == 0) {
+                        unsigned t, o = 0, st = 0;
+                        int k = sscanf(eq + 1, "%u,%u,%u", &t, &o, &st);
+
+                        if (k < 1 || t < 1 || t > 65535 || o > 0xffff || st > 0xffff)
+                                return -EINVAL;
+                        d.sriov_total = t;
+                        d.sriov_offset = (uint16_t)o;
+                        d.sriov_stride = (uint16_t)st;
                 } else
                         return -EINVAL;
         }
@@ -1377,5 +1396,282 @@ int fakesys_apply_spec(struct fakesys *fs, const char *spec, unsigned *ret_line)
         if (r < 0 && ret_line)
                 *ret_line = lineno;
         free(copy);
+        return r;
+}
+
+/* ---- what the kernel does on a write (fakesys_kernel_write) ---- */
+
+static void free_pathp(char **p)
+{
+        free(*p);
+}
+#define _cleanup_path_ __attribute__((cleanup(free_pathp)))
+
+/* "0x8086\n" or "10d3\n" (sriov_vf_device has no 0x) from a file of the tree. */
+static int read_hex_attr(struct fakesys *fs, const char *dir, const char *attr, uint32_t max, uint32_t *ret)
+{
+        char *rel = xasprintf("%s/%s", dir, attr), *text = rel ? fakesys_read(fs, rel) : NULL, *p;
+        int r = -EINVAL;
+
+        free(rel);
+        if (!text)
+                return -ENOENT;
+        p = text + (strncmp(text, "0x", 2) == 0 ? 2 : 0);
+        p[strcspn(p, "\n")] = 0;
+        if (parse_hex(p, strlen(p), max, ret))
+                r = 0;
+        free(text);
+        return r;
+}
+
+static int read_dec_attr(struct fakesys *fs, const char *dir, const char *attr, unsigned *ret)
+{
+        char *rel = xasprintf("%s/%s", dir, attr), *text = rel ? fakesys_read(fs, rel) : NULL;
+        int r;
+
+        free(rel);
+        if (!text)
+                return -ENOENT;
+        r = sscanf(text, "%u", ret) == 1 ? 0 : -EINVAL;
+        free(text);
+        return r;
+}
+
+/* The basename of the link dir/name, NULL when there is none. */
+static char *link_base(struct fakesys *fs, const char *dir, const char *name)
+{
+        char *p = xasprintf("%s/%s/%s", fs->root, dir, name), target[PATH_MAX], *base;
+        ssize_t k = p ? readlink(p, target, sizeof(target) - 1) : -1;
+
+        free(p);
+        if (k < 0)
+                return NULL;
+        target[k] = 0;
+        base = strrchr(target, '/');
+        return strdup(base ? base + 1 : target);
+}
+
+/* A device the tree has on disk but fs does not know (it was opened with fakesys_new_at). */
+static int adopt(struct fakesys *fs, const char *addr, const char *dir)
+{
+        struct devrec *p, rec = {.addr = strdup(addr), .dir = strdup(dir)};
+
+        if (!rec.addr || !rec.dir || !(p = realloc(fs->devs, (fs->n_devs + 1) * sizeof(*p)))) {
+                free(rec.addr);
+                free(rec.dir);
+                return -ENOMEM;
+        }
+        rec.d.addr = rec.addr;
+        fs->devs = p;
+        fs->devs[fs->n_devs++] = rec;
+        return 0;
+}
+
+static unsigned count_virtfn(struct fakesys *fs, const char *pfdir)
+{
+        unsigned n = 0;
+
+        for (;; n++) {
+                char *name = xasprintf("virtfn%u", n), *base = name ? link_base(fs, pfdir, name) : NULL;
+
+                free(name);
+                if (!base)
+                        return n;
+                free(base);
+        }
+}
+
+static int next_group(struct fakesys *fs)
+{
+        char *p = abs_path(fs, "kernel/iommu_groups");
+        DIR *d = p ? opendir(p) : NULL;
+        struct dirent *de;
+        long max = -1;
+
+        free(p);
+        if (!d)
+                return -1;
+        while ((de = readdir(d)))
+                if (de->d_name[0] >= '0' && de->d_name[0] <= '9' && atol(de->d_name) > max)
+                        max = atol(de->d_name);
+        closedir(d);
+        return (int)(max + 1);
+}
+
+static int remove_vfs(struct fakesys *fs, const char *pfdir, unsigned n)
+{
+        int r = 0;
+
+        for (unsigned k = n; k-- > 0 && r >= 0;) {
+                char *name = xasprintf("virtfn%u", k), *addr = name ? link_base(fs, pfdir, name) : NULL;
+                char *vfdir = addr ? xasprintf("%s/%s", pfdir, name) : NULL, *canon = vfdir ? fakesys_canon(fs, vfdir) : NULL;
+                char *drv = canon ? link_base(fs, canon, "driver") : NULL, *grp = canon ? link_base(fs, canon, "iommu_group") : NULL;
+
+                if (!canon)
+                        r = -ENOENT;
+                if (r >= 0 && drv)
+                        r = unlink_rel(fs, "bus/pci/drivers/%s/%s", drv, addr);
+                if (r >= 0 && grp) {
+                        char *g = xasprintf("%s/kernel/iommu_groups/%s", fs->root, grp);
+                        char *gd = g ? xasprintf("%s/devices", g) : NULL;
+
+                        /* The group goes with its last member. */
+                        r = gd ? unlink_rel(fs, "kernel/iommu_groups/%s/devices/%s", grp, addr) : -ENOMEM;
+                        if (r >= 0 && rmdir(gd) == 0)
+                                r = rm_rf(g);
+                        free(g);
+                        free(gd);
+                }
+                if (r >= 0)
+                        r = unlink_rel(fs, "bus/pci/devices/%s", addr);
+                if (r >= 0) {
+                        char *a = abs_path(fs, canon);
+
+                        r = a ? rm_rf(a) : -ENOMEM;
+                        free(a);
+                }
+                if (r >= 0)
+                        r = unlink_rel(fs, "%s/%s", pfdir, name);
+                free(name);
+                free(addr);
+                free(vfdir);
+                free(canon);
+                free(drv);
+                free(grp);
+        }
+        return r;
+}
+
+static int create_vfs(struct fakesys *fs, const char *pfdir, const char *pfaddr, unsigned n)
+{
+        uint32_t domain, bus, slot, func, vendor, device, vf_device, sv, sd, class;
+        unsigned offset, stride, autoprobe = 0;
+        char *driver = link_base(fs, pfdir, "driver"), *grp = link_base(fs, pfdir, "iommu_group");
+        char *parent = NULL, *slash;
+        int group = grp ? next_group(fs) : -1, r = 0;
+
+        if (sscanf(pfaddr, "%x:%x:%x.%x", &domain, &bus, &slot, &func) != 4 ||
+            read_hex_attr(fs, pfdir, "vendor", 0xffff, &vendor) < 0 ||
+            read_hex_attr(fs, pfdir, "device", 0xffff, &device) < 0 ||
+            read_hex_attr(fs, pfdir, "subsystem_vendor", 0xffff, &sv) < 0 ||
+            read_hex_attr(fs, pfdir, "subsystem_device", 0xffff, &sd) < 0 ||
+            read_hex_attr(fs, pfdir, "class", 0xffffff, &class) < 0 ||
+            read_dec_attr(fs, pfdir, "sriov_offset", &offset) < 0 || read_dec_attr(fs, pfdir, "sriov_stride", &stride) < 0)
+                r = -EIO;
+        if (r >= 0 && read_hex_attr(fs, pfdir, "sriov_vf_device", 0xffff, &vf_device) < 0)
+                vf_device = device;
+        (void)read_dec_attr(fs, pfdir, "sriov_drivers_autoprobe", &autoprobe);
+        /* The VFs sit beside the PF: behind its bridge, or on its root bus. */
+        slash = strrchr(pfdir, '/');
+        if (r >= 0 && slash) {
+                char *up = strndup(pfdir, (size_t)(slash - pfdir)), *b = up ? strrchr(up, '/') : NULL;
+
+                if (!up)
+                        r = -ENOMEM;
+                else if (b && valid_addr(b + 1)) {
+                        parent = strdup(b + 1);
+                        if (!parent)
+                                r = -ENOMEM;
+                        else if (!find_dev(fs, b + 1))
+                                r = adopt(fs, b + 1, up);
+                }
+                free(up);
+        }
+        for (unsigned k = 0; r >= 0 && k < n; k++) {
+                uint32_t rid = (bus << 8 | slot << 3 | func) + offset + k * stride;
+                char addr[32], gname[16], *link = NULL, *back = NULL;
+
+                snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", domain, (rid >> 8) & 0xff, (rid >> 3) & 0x1f, rid & 7);
+                snprintf(gname, sizeof(gname), "%d", group + (int)k);
+                r = fakesys_add_device(fs, &(struct fake_dev){.addr = addr, .vendor = (uint16_t)vendor,
+                                                             .device = (uint16_t)vf_device, .subvendor = (uint16_t)sv,
+                                                             .subdevice = (uint16_t)sd, .class = class,
+                                                             .driver = autoprobe == 1 ? driver : NULL,
+                                                             .group = group >= 0 ? gname : NULL, .parent = parent});
+                link = xasprintf("%s/virtfn%u", pfdir, k);
+                back = xasprintf("%s/physfn", fakesys_dev_dir(fs, addr) ? fakesys_dev_dir(fs, addr) : "");
+                if (r >= 0)
+                        r = link && back ? put_link(fs, link, fakesys_dev_dir(fs, addr)) : -ENOMEM;
+                if (r >= 0)
+                        r = put_link(fs, back, pfdir);
+                free(link);
+                free(back);
+        }
+        free(driver);
+        free(grp);
+        free(parent);
+        return r;
+}
+
+int fakesys_kernel_write(const char *given, const char *value, size_t len)
+{
+        const char *gbase = strrchr(given, '/');
+        _cleanup_path_ char *path = NULL;
+        const char *base, *devs;
+        struct fakesys *fs = NULL;
+        char *root = NULL, *pfdir = NULL, *drv = NULL, *pfaddr, *text, *end;
+        unsigned long n;
+        unsigned total, cur;
+        int r;
+
+        if (!gbase || strcmp(gbase, "/sriov_numvfs") != 0)
+                return -ENOSYS;
+        path = realpath(given, NULL);
+        base = path ? strrchr(path, '/') : NULL;
+        devs = path ? strstr(path, "/devices/pci") : NULL;
+        if (!base || !devs)
+                return -ENOSYS;
+        /* kstrtou16(buf, 0, ...): one number, one trailing newline at most. */
+        text = strndup(value, len);
+        if (!text)
+                return -ENOMEM;
+        errno = 0;
+        n = strtoul(text, &end, 0);
+        r = end == text || errno || n > 0xffff || (*end && strcmp(end, "\n") != 0) ? -EINVAL : 0;
+        free(text);
+        if (r < 0)
+                return r;
+        root = strndup(path, (size_t)(devs - path));
+        pfdir = strndup(devs + 1, (size_t)(base - devs - 1));
+        if (!root || !pfdir) {
+                r = -ENOMEM;
+                goto out;
+        }
+        pfaddr = strrchr(pfdir, '/') + 1;
+        r = fakesys_new_at(root, &fs);
+        if (r < 0)
+                goto out;
+        r = adopt(fs, pfaddr, pfdir);
+        if (r >= 0)
+                r = read_dec_attr(fs, pfdir, "sriov_totalvfs", &total);
+        if (r < 0)
+                goto out;
+        cur = count_virtfn(fs, pfdir);
+        if (n > total)
+                r = -ERANGE;
+        else if (n == cur)
+                r = 0;
+        else if (!(drv = link_base(fs, pfdir, "driver")))
+                r = -ENOENT;
+        else if (n == 0)
+                r = remove_vfs(fs, pfdir, cur);
+        else if (cur > 0)
+                r = -EBUSY;
+        else
+                r = create_vfs(fs, pfdir, pfaddr, (unsigned)n);
+        /* The attribute shows the kernel's count, whatever happened. */
+        {
+                char *rel = xasprintf("%s/sriov_numvfs", pfdir);
+                int k = rel ? put_filef(fs, rel, 0644, "%u\n", count_virtfn(fs, pfdir)) : -ENOMEM;
+
+                free(rel);
+                if (r >= 0)
+                        r = k;
+        }
+out:
+        fakesys_free(fs);
+        free(root);
+        free(pfdir);
+        free(drv);
         return r;
 }

@@ -46,6 +46,12 @@ struct fake_dev {
         bool has_serial;
         const char *slot;            /* physical slot name: bus/pci/slots/NAME/address, NULL: none */
         unsigned config_size;        /* bytes of config a reader gets (64 for non-root), 0: 4096 */
+        /* > 0: an SR-IOV PF: sriov_totalvfs (this), sriov_numvfs 0, sriov_offset,
+         * sriov_stride (0: 1), sriov_vf_device (its own device ID),
+         * sriov_drivers_autoprobe 1. A write to sriov_numvfs does what the
+         * kernel does only under the fake-kernel shim (fakesys_kernel_write). */
+        unsigned sriov_total;
+        uint16_t sriov_offset, sriov_stride;
 };
 
 /* A new, empty tree under a fresh directory in $TMPDIR (or /tmp): bus/pci/devices,
@@ -89,6 +95,22 @@ const char *fakesys_dev_dir(const struct fakesys *fs, const char *addr);
 /* relpath with every symlink resolved, relative to the root; malloc'd, NULL when it leaves the tree. */
 char *fakesys_canon(struct fakesys *fs, const char *relpath);
 
+/*
+ * What the kernel does on a write to the attribute at path (absolute, inside
+ * a tree; the tree's root is what precedes "/devices/pci"), for the
+ * attributes whose write changes the tree: sriov_numvfs (drivers/pci/iov.c
+ * sriov_numvfs_store(): -EINVAL for a non-number, -ERANGE above
+ * sriov_totalvfs, nothing for the current count, -ENOENT without a PF
+ * driver, -EBUSY for another non-zero count while VFs exist; N creates VFs
+ * at PF routing ID + offset + k * stride beside the PF, each in an IOMMU
+ * group of its own when the PF has one, with physfn and virtfnK links, and
+ * bound to the PF's driver when sriov_drivers_autoprobe is 1 (as nvme or
+ * mlx5_core take their VFs); 0 removes them). -ENOSYS for any other
+ * attribute: the caller writes it as a plain file. test/fake-kernel.c calls
+ * it for the binary under test (LD_PRELOAD).
+ */
+int fakesys_kernel_write(const char *path, const char *value, size_t len);
+
 /* ---- snapshots: every entry of the tree, in byte order of the path ---- */
 
 struct fakesys_entry {
@@ -119,7 +141,7 @@ void fakesys_strv_free(char **v);
  *   driver NAME
  *   dev ADDR VVVV:DDDD [SVVV:SDDD] CCCCCC [driver=NAME] [group=N] [boot_vga=0|1]
  *       [parent=ADDR] [override=NAME] [serial=XX-XX-XX-XX-XX-XX-XX-XX] [slot=NAME]
- *       [config=BYTES]
+ *       [config=BYTES] [sriov=TOTAL[,OFFSET,STRIDE]]
  *   block ADDR|- NAME MAJ:MIN [slave=NAME]...
  *   noiommu
  *   write RELPATH TEXT...            (the rest of the line, plus a newline)

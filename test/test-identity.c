@@ -216,7 +216,7 @@ static const char *resolve(struct vc_dev *devs, size_t n, const char *text)
         static char out[256];
         struct vc_ctx *ctx = NULL;
         struct vc_config cfg = { 0 };
-        struct vc_devlist l = { devs, n };
+        struct vc_devlist l = { .devs = devs, .n = n };
 
         SETUP(vc_ctx_new("/nonexistent", &ctx));
         CHECK_INT(vc_config_add_line(ctx, &cfg, "t", text), 0);

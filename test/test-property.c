@@ -45,12 +45,12 @@
  *     appended to drivers/T/bind when T is registered (outside /sys nothing
  *     loads modules, so an unregistered T gets no bind);
  *   - new_id (README, "How it works" step 5): for a rule with an id and no
- *     address, when T is registered, the rule selected something, and no
+ *     address, when T is registered and no
  *     device that matches its selectors was left out (a bridge, or a device an
  *     earlier rule owns): one line "V D SV SD CLASS MASK" (hex, ffffffff for
- *     any). A rule of subsystem alone has no ID to register. (A rule that
- *     selects nothing registers nothing: the README is silent on that case;
- *     the implementation's choice is taken.)
+ *     any). A rule of subsystem alone has no ID to register. A rule that
+ *     matches no device at all registers its id too, as vfio-pci.ids= does
+ *     (issue 12: for devices that appear later).
  *
  * Idempotence. There is no kernel behind the tree, so "a second apply changes
  * nothing" is checked in two ways, chosen at random per case:
@@ -1237,8 +1237,7 @@ static void expect_apply(struct fakesys *fs, const struct tree *t, const struct 
                 const struct prule *r = &rs->r[ri];
                 bool left_out = false;
 
-                if (r->malformed || r->refused || !r->has_id || r->has_addr || r->n_selected == 0 ||
-                    !registered(t, r->driver))
+                if (r->malformed || r->refused || !r->has_id || r->has_addr || !registered(t, r->driver))
                         continue;
                 for (size_t i = 0; i < t->n && !left_out; i++)
                         left_out = o_match(r, &t->dev[i]) && t->dev[i].rule != (int)ri;

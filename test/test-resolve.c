@@ -39,7 +39,7 @@ static const char *resolve(const char *text, enum vc_rule_state *state)
 {
         static char out[256];
         struct vc_config cfg = {0};
-        struct vc_devlist devs = {machine, sizeof(machine) / sizeof(machine[0])};
+        struct vc_devlist devs = {.devs = machine, .n = sizeof(machine) / sizeof(machine[0])};
         char *copy = strdup(text), *save = NULL;
 
         n_errors = n_warnings = 0;
@@ -106,6 +106,10 @@ TEST(guards)
         CHECK_STR(resolve("address 05:00.0 id 8086:1c02", &st), "");
         CHECK_INT(st, VC_RULE_NO_MATCH);
         CHECK_INT(n_errors, 0);
+        /* An id alone that no device has: waits for devices that appear later. */
+        CHECK_STR(resolve("id 8086:1c02", &st), "");
+        CHECK_INT(st, VC_RULE_LATER);
+        CHECK_INT(n_errors, 0);
 }
 
 TEST(classes_and_bridges)
@@ -120,6 +124,9 @@ TEST(classes_and_bridges)
         CHECK_STR(resolve("address 00:01.0", &st), "");
         CHECK_INT(st, VC_RULE_NO_MATCH);
         CHECK_INT(n_warnings, 0);
+        /* An id that only a bridge has matches something: not one for later devices. */
+        CHECK_STR(resolve("id ::0604", &st), "");
+        CHECK_INT(st, VC_RULE_NO_MATCH);
         CHECK_STR(resolve("id 8086:", NULL), "00:1f.2 03:00.0");
 }
 

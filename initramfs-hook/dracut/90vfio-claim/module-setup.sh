@@ -45,6 +45,20 @@ _vfio_claim_drivers() {
     done | tr -s ' \t\r' '\n' | sed -n '/^driver$/{n;/^auto$/!p;}' | sort -u
 }
 
+# The PF's host driver for rules with "vfs N" (it creates the VFs at boot),
+# by the PF's modalias on this machine.
+_vfio_claim_pf_modules() {
+    local f a d
+    for f in "$dracutsysrootdir$vfio_claim_conf" "$dracutsysrootdir$vfio_claim_confd"/*.conf; do
+        [[ -f $f ]] && sed -e 's/#.*//' "$f"
+    done | awk '{ v = 0; a = ""; for (i = 1; i < NF; i++) { if ($i == "vfs") v = 1; if ($i == "address") a = $(i + 1) } if (v && a != "") print a }' |
+        while read -r a; do
+            for d in /sys/bus/pci/devices/"$a" /sys/bus/pci/devices/*:"$a"; do
+                [[ -r $d/modalias ]] && modprobe -S "$kernel" -R "$(cat "$d/modalias")" 2>/dev/null
+            done
+        done | sort -u
+}
+
 # called by dracut
 installkernel() {
     local out rc
@@ -76,8 +90,9 @@ installkernel() {
     # vfio-pci is not loaded on a host that has not claimed anything yet:
     # hostonly mode would leave it out.
     # shellcheck disable=SC2046 # a list of names
-    # The variant drivers check picked for "driver auto" rules.
-    hostonly='' instmods vfio-pci vfio_iommu_type1 $(_vfio_claim_drivers) \
+    # The variant drivers check picked for "driver auto" rules, and the
+    # host drivers of "vfs" rules' PFs.
+    hostonly='' instmods vfio-pci vfio_iommu_type1 $(_vfio_claim_drivers) $(_vfio_claim_pf_modules) \
         $(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*driver auto: //p' | sort -u)
     return 0
 }
