@@ -28,8 +28,8 @@ static void apply_devices(struct session *s, const struct timespec *t0)
                 const struct vc_dev *d = &s->devs.devs[i];
 
                 if (d->rule)
-                        log_msg(LOG_DEBUG, "outcome: %s [%04x:%04x] -> %s: %s (rule %s)", d->addr, d->vendor,
-                                d->device, vc_dev_target(d), vc_outcome_to_string(d->outcome), d->rule->origin);
+                        log_msg(LOG_DEBUG, "outcome: %s [%04x:%04x] -> %s: %s (rule %s)", d->addr, d->vendor, d->device,
+                                vc_dev_target(d), vc_outcome_to_string(d->outcome), d->rule->origin);
         }
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE,
                 "done in %lld ms: %u selected, %u claimed, %u already bound, %u held off but not bound, %u failed",
@@ -46,16 +46,15 @@ static void apply_devices(struct session *s, const struct timespec *t0)
  */
 static int apply_device(struct log_config *lc)
 {
-        _cleanup_(session_close) struct session s = { 0 };
-        struct log_config quiet = { .to_stderr = arg.verbosity > 0, .stderr_max = LOG_DEBUG };
+        _cleanup_(session_close) struct session s = {0};
+        struct log_config quiet = {.to_stderr = arg.verbosity > 0, .stderr_max = LOG_DEBUG};
         struct vc_apply_stats st;
         struct timespec t0;
         struct vc_dev *dev;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         (void)log_open(&quiet);
-        if (session_open(&s, NEED_APPLY) < 0 || s.cfg.off || s.cfg.n_rules == 0 ||
-            session_resolve(&s, -1, true) < 0)
+        if (session_open(&s, NEED_APPLY) < 0 || s.cfg.off || s.cfg.n_rules == 0 || session_resolve(&s, -1, true) < 0)
                 return 0;
         dev = vc_devlist_find(&s.devs, arg.device);
         if (!dev || !dev->rule) {
@@ -80,7 +79,7 @@ static int apply_device(struct log_config *lc)
 
 int verb_apply(int argc, char *argv[])
 {
-        _cleanup_(session_close) struct session s = { 0 };
+        _cleanup_(session_close) struct session s = {0};
         struct timespec t0;
         bool live = strcmp(arg.sysfs, "/sys") == 0;
         const char *boot_log = arg.boot_log ? arg.boot_log : live ? BOOT_LOG : NULL;

@@ -34,7 +34,7 @@ static bool zfs_mounted(void)
 /* The output of `zpool list -vPH`; NULL when there is no zpool or it failed. */
 static char *zpool_list(void)
 {
-        static char *const argv[] = { (char *)"zpool", (char *)"list", (char *)"-vPH", NULL };
+        static char *const argv[] = {(char *)"zpool", (char *)"list", (char *)"-vPH", NULL};
         posix_spawn_file_actions_t fa;
         char *buf = NULL;
         size_t size = 0;

@@ -48,7 +48,8 @@ static void check_pf(struct session *s, const struct vc_rule *rule, const struct
 
         k = vc_sriov_read(s->ctx, pf, &sr);
         if (k == -ENOTSUP) {
-                log_msg(LOG_ERR, "%s [%04x:%04x] (%s): not SR-IOV capable (no sriov_totalvfs): vfs %u cannot be created",
+                log_msg(LOG_ERR,
+                        "%s [%04x:%04x] (%s): not SR-IOV capable (no sriov_totalvfs): vfs %u cannot be created",
                         pf->addr, pf->vendor, pf->device, rule->origin, rule->vfs);
                 return;
         }

@@ -38,14 +38,14 @@ static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
                         cs->busy_refused++;
         }
         if (dev->rule->allow_busy) {
-                log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) carries %s; allowed by allow-busy", dev->addr,
-                        dev->vendor, dev->device, dev->rule->origin, what);
+                log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) carries %s; allowed by allow-busy", dev->addr, dev->vendor,
+                        dev->device, dev->rule->origin, what);
                 return;
         }
         log_msg(arg.fail_busy ? LOG_ERR : LOG_WARNING,
                 "%s [%04x:%04x] (%s%s%s) carries %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
-                dev->addr, dev->vendor, dev->device, dev->rule->origin,
-                dev->via ? ", taken by 'group' with " : "", dev->via ? dev->via->addr : "", what);
+                dev->addr, dev->vendor, dev->device, dev->rule->origin, dev->via ? ", taken by 'group' with " : "",
+                dev->via ? dev->via->addr : "", what);
 }
 
 static void check_modules(struct session *s)
@@ -98,8 +98,9 @@ static void log_boot_vga(const struct session *s, const struct vc_dev *d)
                         d->addr, d->vendor, d->device, d->rule->origin, fb, bar, bar, framebuffer_fix(),
                         only ? "; it is the host's only display device: the host keeps no console" : "");
         else
-                log_msg(LOG_WARNING, "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider %s)%s",
-                        d->addr, d->vendor, d->device, d->rule->origin, framebuffer_fix(),
+                log_msg(LOG_WARNING,
+                        "%s [%04x:%04x] (%s) is the boot VGA device: the host console uses it (consider %s)%s", d->addr,
+                        d->vendor, d->device, d->rule->origin, framebuffer_fix(),
                         only ? "; it is the host's only display device: the host keeps no console" : "");
 }
 
@@ -143,14 +144,13 @@ static void on_problem(void *userdata, const struct vc_problem *p)
                 if (p->blocker_kind != VC_HOST_OTHER)
                         log_msg(LOG_WARNING,
                                 "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s, and the host needs it (%s): the fix is another slot or ACS isolation between them, not 'group'",
-                                d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor,
-                                b->device, b->driver[0] ? b->driver : "no driver",
-                                vc_host_kind_to_string(p->blocker_kind));
+                                d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor, b->device,
+                                b->driver[0] ? b->driver : "no driver", vc_host_kind_to_string(p->blocker_kind));
                 else
                         log_msg(LOG_WARNING,
                                 "%s [%04x:%04x] (%s): IOMMU group %d would not be viable: %s [%04x:%04x] stays on %s (a rule for it, or 'group', takes it too, if the host can do without it)",
-                                d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor,
-                                b->device, b->driver[0] ? b->driver : "no driver");
+                                d->addr, d->vendor, d->device, d->rule->origin, d->group, b->addr, b->vendor, b->device,
+                                b->driver[0] ? b->driver : "no driver");
                 break;
         case VC_PROBLEM_GROUP_TAKES_HOST:
                 log_group_takes_host(p);
@@ -198,8 +198,7 @@ static void print_human(const struct session *s, const struct check_state *cs, i
                         if (d->rule != rule)
                                 continue;
                         printf("\t%s [%04x:%04x] now %s%s%s\n", d->addr, d->vendor, d->device,
-                               d->driver[0] ? "on " : "without driver", d->driver,
-                               d->via ? " (same IOMMU group)" : "");
+                               d->driver[0] ? "on " : "without driver", d->driver, d->via ? " (same IOMMU group)" : "");
                         if (rule->driver_auto)
                                 printf("\t\tdriver auto: %s\n", vc_dev_target(d));
                         ident_print_human(d, "\t\t");
@@ -257,7 +256,10 @@ static void print_json(const struct session *s, const struct check_state *cs, in
         json_int(log_count(LOG_WARNING) - log_count(LOG_ERR));
         json_messages();
         json_key("result");
-        json_string(result == 0 ? "ok" : result == EXIT_NO_CONFIG ? "no-config" : result == EXIT_BUSY ? "busy" : "errors");
+        json_string(result == 0                ? "ok"
+                    : result == EXIT_NO_CONFIG ? "no-config"
+                    : result == EXIT_BUSY      ? "busy"
+                                               : "errors");
         json_end_object();
         json_end();
 }
@@ -274,16 +276,16 @@ static int check_devices(struct session *s, struct check_state *cs)
         free(cs->busy_seen);
         cs->busy_seen = NULL;
         if (k < 0)
-                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read: %s; mounted filesystems not checked",
-                        arg.proc, strerror(-k));
+                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read: %s; mounted filesystems not checked", arg.proc,
+                        strerror(-k));
         check_modules(s);
         return arg.fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
 }
 
 int verb_check(int argc, char *argv[])
 {
-        _cleanup_(session_close) struct session s = { 0 };
-        struct check_state cs = { .s = &s };
+        _cleanup_(session_close) struct session s = {0};
+        struct check_state cs = {.s = &s};
         int result;
 
         result = session_report(&s, NEED_FILES);

@@ -39,8 +39,8 @@ static int open_runtime(struct session *s, const char *verb, enum session_need n
 static void log_busy(const struct vc_dev *dev, const char *what, const char *doing)
 {
         log_msg(arg.force ? LOG_WARNING : LOG_ERR,
-                arg.force ? "%s [%04x:%04x] carries %s; %s it anyway (--force)" :
-                            "%s [%04x:%04x] carries %s; not %s it (use --force)",
+                arg.force ? "%s [%04x:%04x] carries %s; %s it anyway (--force)"
+                          : "%s [%04x:%04x] carries %s; not %s it (use --force)",
                 dev->addr, dev->vendor, dev->device, what, doing);
 }
 
@@ -98,7 +98,7 @@ static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char 
 
 int verb_claim(int argc, char *argv[])
 {
-        _cleanup_(session_close) struct session s = { 0 };
+        _cleanup_(session_close) struct session s = {0};
         struct vc_apply_stats st;
         unsigned busy = 0;
         int result = 0;
@@ -204,8 +204,8 @@ static int release_one(struct session *s, const struct busy_marks *busy, const c
 
 int verb_release(int argc, char *argv[])
 {
-        _cleanup_(session_close) struct session s = { 0 };
-        _cleanup_(busy_marks_done) struct busy_marks busy = { &s.devs, NULL };
+        _cleanup_(session_close) struct session s = {0};
+        _cleanup_(busy_marks_done) struct busy_marks busy = {&s.devs, NULL};
         int result = 0;
 
         /* The configuration names the dynamic ids that would take the device back. */

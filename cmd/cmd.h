@@ -13,14 +13,14 @@
 #include "vfio-claim.h"
 
 #define CONFIG_FILE "/etc/vfio-claim.conf"
-#define CONFIG_DIR "/etc/vfio-claim.d"
-#define BOOT_LOG "/run/vfio-claim/boot.log"
+#define CONFIG_DIR  "/etc/vfio-claim.d"
+#define BOOT_LOG    "/run/vfio-claim/boot.log"
 
 /* check's and status's exit codes */
-#define EXIT_PROBLEMS 1
+#define EXIT_PROBLEMS  1
 #define EXIT_NO_CONFIG 2
-#define EXIT_USAGE 2
-#define EXIT_BUSY 3 /* check --fail-busy: the build hooks refuse the image */
+#define EXIT_USAGE     2
+#define EXIT_BUSY      3 /* check --fail-busy: the build hooks refuse the image */
 
 /* The global options, set by main() only. */
 struct args {
@@ -32,7 +32,7 @@ struct args {
         const char *dev;
         const char *boot_log;
         const char *kernel;
-        const char *root; /* import: /etc and /boot under it */
+        const char *root;   /* import: /etc and /boot under it */
         const char *device; /* apply --device ADDR: only that device (the udev rule) */
         bool json;
         bool dry_run;
@@ -73,11 +73,11 @@ struct session {
 
 /* What a verb needs from the configuration; session_open() explains the rule. */
 enum session_need {
-        NEED_ARGS,   /* claim: rules from its arguments, nothing is read */
-        NEED_NONE,   /* list, release: whatever rules there are, none is fine */
-        NEED_APPLY,  /* apply: none is fine, but said at notice level */
-        NEED_RULES,  /* status: some rule, from a file or the command line */
-        NEED_FILES,  /* check: the files themselves */
+        NEED_ARGS,  /* claim: rules from its arguments, nothing is read */
+        NEED_NONE,  /* list, release: whatever rules there are, none is fine */
+        NEED_APPLY, /* apply: none is fine, but said at notice level */
+        NEED_RULES, /* status: some rule, from a file or the command line */
+        NEED_FILES, /* check: the files themselves */
 };
 
 int session_open(struct session *s, enum session_need need);

@@ -20,7 +20,7 @@
 #include "output.h"
 
 #define IMPORT_FILE CONFIG_DIR "/50-imported.conf"
-#define UNRAID_CFG "/boot/config/vfio-pci.cfg"
+#define UNRAID_CFG  "/boot/config/vfio-pci.cfg"
 
 struct import_out {
         FILE *f;
@@ -114,11 +114,11 @@ static int write_config(const char *text)
 
 int verb_import(int argc, char *argv[])
 {
-        _cleanup_(session_close) struct session s = { 0 };
-        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold() };
+        _cleanup_(session_close) struct session s = {0};
+        struct log_config lc = {.to_stderr = true, .stderr_max = stderr_threshold()};
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
-        struct import_out o = { 0 };
+        struct import_out o = {0};
 
         (void)log_open(&lc);
         if (session_open(&s, NEED_ARGS) < 0 || session_resolve(&s, -1, false) < 0)
@@ -130,7 +130,8 @@ int verb_import(int argc, char *argv[])
                      "# Review them with 'vfio-claim check', then remove the old method (README: Coming from ...).\n");
         import_all(&s, &o);
         if (o.rules == 0 && o.skipped == 0)
-                fprintf(o.f, "# nothing found: no vfio-pci.ids=, modprobe.d options, driverctl override, vfio-pci.cfg or driver_override\n");
+                fprintf(o.f,
+                        "# nothing found: no vfio-pci.ids=, modprobe.d options, driverctl override, vfio-pci.cfg or driver_override\n");
         if (fclose(o.f) != 0 || !text)
                 return EXIT_PROBLEMS;
         if (!arg.write) {

@@ -49,8 +49,8 @@ static void print_human(struct session *s)
                         printf("%s %s [%04x]: Device [%04x:%04x]\n", d->addr, names_class_fallback(d->class),
                                d->class >> 8, d->vendor, d->device);
                 if (d->subvendor || d->subdevice)
-                        printf("\tSubsystem: %s%s[%04x:%04x]\n", named ? nm.subsys : "", named && nm.subsys[0] ? " " : "",
-                               d->subvendor, d->subdevice);
+                        printf("\tSubsystem: %s%s[%04x:%04x]\n", named ? nm.subsys : "",
+                               named && nm.subsys[0] ? " " : "", d->subvendor, d->subdevice);
                 if (d->driver[0])
                         printf("\tKernel driver in use: %s\n", d->driver);
                 if (x.override[0])
@@ -127,7 +127,7 @@ static void print_json(struct session *s)
 
 int verb_list(int argc, char *argv[])
 {
-        _cleanup_(session_close) struct session s = { 0 };
+        _cleanup_(session_close) struct session s = {0};
         int result;
 
         /* list needs no configuration: EXIT_NO_CONFIG never comes back here. */

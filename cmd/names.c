@@ -10,19 +10,29 @@ static const struct {
         uint16_t class;
         const char *name;
 } class_names[] = {
-        { 0x0100, "SCSI storage controller" }, { 0x0101, "IDE interface" },
-        { 0x0104, "RAID bus controller" },     { 0x0106, "SATA controller" },
-        { 0x0107, "Serial Attached SCSI controller" },
-        { 0x0108, "Non-Volatile memory controller" },
-        { 0x0180, "Mass storage controller" }, { 0x0200, "Ethernet controller" },
-        { 0x0207, "Infiniband controller" },   { 0x0280, "Network controller" },
-        { 0x0300, "VGA compatible controller" }, { 0x0302, "3D controller" },
-        { 0x0380, "Display controller" },      { 0x0401, "Multimedia audio controller" },
-        { 0x0403, "Audio device" },            { 0x0600, "Host bridge" },
-        { 0x0601, "ISA bridge" },              { 0x0604, "PCI bridge" },
-        { 0x0880, "System peripheral" },       { 0x0c03, "USB controller" },
-        { 0x0c05, "SMBus" },                   { 0x1200, "Processing accelerators" },
-        { 0x1300, "Non-Essential Instrumentation" },
+        {0x0100, "SCSI storage controller"},
+        {0x0101, "IDE interface"},
+        {0x0104, "RAID bus controller"},
+        {0x0106, "SATA controller"},
+        {0x0107, "Serial Attached SCSI controller"},
+        {0x0108, "Non-Volatile memory controller"},
+        {0x0180, "Mass storage controller"},
+        {0x0200, "Ethernet controller"},
+        {0x0207, "Infiniband controller"},
+        {0x0280, "Network controller"},
+        {0x0300, "VGA compatible controller"},
+        {0x0302, "3D controller"},
+        {0x0380, "Display controller"},
+        {0x0401, "Multimedia audio controller"},
+        {0x0403, "Audio device"},
+        {0x0600, "Host bridge"},
+        {0x0601, "ISA bridge"},
+        {0x0604, "PCI bridge"},
+        {0x0880, "System peripheral"},
+        {0x0c03, "USB controller"},
+        {0x0c05, "SMBus"},
+        {0x1200, "Processing accelerators"},
+        {0x1300, "Non-Essential Instrumentation"},
 };
 
 const char *names_class_fallback(uint32_t class)
@@ -43,7 +53,7 @@ static bool hwdb_get(const char *modalias, const char *key, char *buf, size_t si
 {
         struct udev_list_entry *e;
 
-        udev_list_entry_foreach(e, udev_hwdb_get_properties_list_entry(hwdb, modalias, 0)) {
+        udev_list_entry_foreach (e, udev_hwdb_get_properties_list_entry(hwdb, modalias, 0)) {
                 if (strcmp(udev_list_entry_get_name(e), key) == 0) {
                         snprintf(buf, size, "%s", udev_list_entry_get_value(e));
                         return true;

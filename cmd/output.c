@@ -21,7 +21,7 @@ static struct {
         char **msgs;
         int *prios;
         size_t n_msgs;
-} L = { .kmsg_fd = -1, .progress_fd = -1 };
+} L = {.kmsg_fd = -1, .progress_fd = -1};
 
 static int mkdir_parents(const char *path)
 {
@@ -53,8 +53,10 @@ int log_open(const struct log_config *c)
                 int fd;
 
                 (void)mkdir_parents(c->boot_log);
-                fd = open(c->boot_log, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-                                               (c->boot_log_append ? O_APPEND : O_TRUNC), 0644);
+                fd = open(c->boot_log,
+                          O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+                                  (c->boot_log_append ? O_APPEND : O_TRUNC),
+                          0644);
                 if (fd >= 0)
                         L.boot_log = fdopen(fd, c->boot_log_append ? "a" : "w");
                 if (!L.boot_log) {
@@ -341,8 +343,10 @@ void json_messages(void)
         for (size_t i = 0; i < n; i++) {
                 json_begin_object();
                 json_key("priority");
-                json_string(prios[i] <= LOG_ERR ? "error" : prios[i] == LOG_WARNING ? "warning" :
-                            prios[i] <= LOG_INFO ? "info" : "debug");
+                json_string(prios[i] <= LOG_ERR       ? "error"
+                            : prios[i] == LOG_WARNING ? "warning"
+                            : prios[i] <= LOG_INFO    ? "info"
+                                                      : "debug");
                 json_key("message");
                 json_string(msgs[i]);
                 json_end_object();

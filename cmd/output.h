@@ -11,12 +11,12 @@
 /* ---- the one logger: /dev/kmsg, the boot log file, stderr, or a JSON list ---- */
 
 struct log_config {
-        bool kmsg;             /* also to /dev/kmsg (priority <= LOG_INFO) */
-        const char *boot_log;  /* also to this file (every priority), NULL: none */
+        bool kmsg;            /* also to /dev/kmsg (priority <= LOG_INFO) */
+        const char *boot_log; /* also to this file (every priority), NULL: none */
         bool boot_log_append;
         bool to_stderr;
-        int stderr_max;        /* highest priority shown on stderr */
-        bool collect;          /* keep messages for a JSON document instead of stderr */
+        int stderr_max; /* highest priority shown on stderr */
+        bool collect;   /* keep messages for a JSON document instead of stderr */
 };
 
 int log_open(const struct log_config *c);

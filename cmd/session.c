@@ -24,8 +24,8 @@ static void load_config(struct session *s, int missing_priority)
         if (k == -ENOMEM)
                 log_msg(LOG_ERR, "out of memory");
         if (k == -ENOENT)
-                log_msg(missing_priority, "no configuration: %s does not exist%s", arg.config ? arg.config : CONFIG_FILE,
-                        arg.config ? "" : " and " CONFIG_DIR " has no *.conf");
+                log_msg(missing_priority, "no configuration: %s does not exist%s",
+                        arg.config ? arg.config : CONFIG_FILE, arg.config ? "" : " and " CONFIG_DIR " has no *.conf");
         s->config_error = k < 0 ? k : 0;
 }
 
@@ -58,7 +58,8 @@ static void missing_config(struct session *s, enum session_need need)
                 s->no_config = true;
         } else if (need == NEED_RULES && s->cfg.n_rules == 0) {
                 if (s->config_error == -ENOENT)
-                        log_msg(LOG_ERR, "no configuration: %s does not exist and no vfio_claim.rule= on the kernel command line",
+                        log_msg(LOG_ERR,
+                                "no configuration: %s does not exist and no vfio_claim.rule= on the kernel command line",
                                 arg.config ? arg.config : CONFIG_FILE);
                 s->no_config = true;
         }
@@ -92,7 +93,7 @@ int session_open(struct session *s, enum session_need need)
 {
         int k;
 
-        *s = (struct session){ 0 };
+        *s = (struct session){0};
         k = vc_ctx_new(arg.sysfs, &s->ctx);
         if (k < 0) {
                 log_msg(LOG_ERR, "out of memory");
@@ -165,15 +166,15 @@ int session_resolve(struct session *s, int no_match_priority, bool only_selectab
                 if (rule->state != VC_RULE_NO_MATCH && rule->state != VC_RULE_LATER)
                         continue;
                 log_msg(no_match_priority, "%s (%s): %s", rule->origin, rule->text,
-                        rule->n_conflicts > 0 ? "claims nothing: earlier rules selected its devices for other drivers" :
-                                                "matches no PCI device");
+                        rule->n_conflicts > 0 ? "claims nothing: earlier rules selected its devices for other drivers"
+                                              : "matches no PCI device");
         }
         return 0;
 }
 
 int session_report(struct session *s, enum session_need need)
 {
-        struct log_config lc = { .to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json };
+        struct log_config lc = {.to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json};
 
         (void)log_open(&lc);
         if (session_open(s, need) < 0)
@@ -200,7 +201,7 @@ void vfio_paths_find(struct vc_ctx *ctx, struct vc_dev *d, const char *driver, s
         struct vc_vfio_nodes n;
         struct stat st;
 
-        *ret = (struct vfio_paths){ 0 };
+        *ret = (struct vfio_paths){0};
         if (!vc_driver_needs_iommu(driver) || vc_dev_vfio_nodes(ctx, d, &n) < 0)
                 return;
         if (n.group >= 0) {

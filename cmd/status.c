@@ -44,8 +44,7 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
 static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *st, const struct vfio_paths *p)
 {
         printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s)\n", d->addr, d->vendor, d->device,
-               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", vc_dev_target(d),
-               d->rule->origin);
+               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", vc_dev_target(d), d->rule->origin);
         if (!st->have_group) {
                 printf("\tno IOMMU group (IOMMU off?)\n");
                 return;
@@ -86,7 +85,7 @@ static void print_boot_log(const char *path, const char *text, int err, int resu
 
 int verb_status(int argc, char *argv[])
 {
-        _cleanup_(session_close) struct session s = { 0 };
+        _cleanup_(session_close) struct session s = {0};
         _cleanup_free_ char *boot_log_text = NULL;
         const char *boot_log = arg.boot_log ? arg.boot_log : BOOT_LOG;
         unsigned bad = 0, selected = 0;

@@ -28,24 +28,33 @@ static const struct verb {
         const char *name;
         int (*fn)(int argc, char *argv[]);
         const char *help;
-        const char *usage; /* with the arguments, for --help; NULL: the name alone */
+        const char *usage;      /* with the arguments, for --help; NULL: the name alone */
         const char *needs_args; /* what to say when none are given; NULL: takes none */
-        bool dry_run; /* takes --dry-run */
+        bool dry_run;           /* takes --dry-run */
 } verbs[] = {
-        { .name = "apply", .fn = verb_apply, .dry_run = true,
-          .help = "claim the devices the configuration selects (the boot action)" },
-        { .name = "check", .fn = verb_check, .help = "validate the configuration and predict what apply would do" },
-        { .name = "list", .fn = verb_list, .help = "list every PCI device and the rule that selects it" },
-        { .name = "status", .fn = verb_status,
-          .help = "show whether every selected device is where the config wants it" },
-        { .name = "claim", .fn = verb_claim, .usage = "claim SELECTOR...", .dry_run = true,
-          .needs_args = "claim needs a selector: an address, or a rule such as 'id 10de:1b80'",
-          .help = "claim devices now (addresses, or one rule: claim id 10de:1b80)" },
-        { .name = "release", .fn = verb_release, .usage = "release ADDRESS...",
-          .needs_args = "release needs one or more addresses",
-          .help = "give devices back to their host driver" },
-        { .name = "import", .fn = verb_import,
-          .help = "print rules for what vfio-pci.ids=, modprobe.d, driverctl, Unraid set up here" },
+        {.name = "apply",
+         .fn = verb_apply,
+         .dry_run = true,
+         .help = "claim the devices the configuration selects (the boot action)"},
+        {.name = "check", .fn = verb_check, .help = "validate the configuration and predict what apply would do"},
+        {.name = "list", .fn = verb_list, .help = "list every PCI device and the rule that selects it"},
+        {.name = "status",
+         .fn = verb_status,
+         .help = "show whether every selected device is where the config wants it"},
+        {.name = "claim",
+         .fn = verb_claim,
+         .usage = "claim SELECTOR...",
+         .dry_run = true,
+         .needs_args = "claim needs a selector: an address, or a rule such as 'id 10de:1b80'",
+         .help = "claim devices now (addresses, or one rule: claim id 10de:1b80)"},
+        {.name = "release",
+         .fn = verb_release,
+         .usage = "release ADDRESS...",
+         .needs_args = "release needs one or more addresses",
+         .help = "give devices back to their host driver"},
+        {.name = "import",
+         .fn = verb_import,
+         .help = "print rules for what vfio-pci.ids=, modprobe.d, driverctl, Unraid set up here"},
 };
 
 int stderr_threshold(void)
@@ -84,32 +93,43 @@ static void help(void)
                "      --version       the version\n");
 }
 
-enum { OPT_SYSFS = 0x100, OPT_CMDLINE, OPT_PROC, OPT_RUN, OPT_DEV, OPT_BOOT_LOG, OPT_VERSION, OPT_FAIL_BUSY, OPT_WRITE, OPT_ROOT,
-       OPT_DEVICE };
+enum {
+        OPT_SYSFS = 0x100,
+        OPT_CMDLINE,
+        OPT_PROC,
+        OPT_RUN,
+        OPT_DEV,
+        OPT_BOOT_LOG,
+        OPT_VERSION,
+        OPT_FAIL_BUSY,
+        OPT_WRITE,
+        OPT_ROOT,
+        OPT_DEVICE
+};
 
 /* 1: go on with the verb, 0: done (--help, --version), <0: usage error. */
 static int parse_argv(int argc, char *argv[])
 {
         static const struct option options[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "sysfs", required_argument, NULL, OPT_SYSFS },
-                { "cmdline", required_argument, NULL, OPT_CMDLINE },
-                { "proc", required_argument, NULL, OPT_PROC },
-                { "run", required_argument, NULL, OPT_RUN },
-                { "dev", required_argument, NULL, OPT_DEV },
-                { "boot-log", required_argument, NULL, OPT_BOOT_LOG },
-                { "kernel", required_argument, NULL, 'k' },
-                { "dry-run", no_argument, NULL, 'n' },
-                { "force", no_argument, NULL, 'f' },
-                { "fail-busy", no_argument, NULL, OPT_FAIL_BUSY },
-                { "write", no_argument, NULL, OPT_WRITE },
-                { "root", required_argument, NULL, OPT_ROOT },
-                { "device", required_argument, NULL, OPT_DEVICE },
-                { "json", no_argument, NULL, 'j' },
-                { "verbose", no_argument, NULL, 'v' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, OPT_VERSION },
+                {"config", required_argument, NULL, 'c'},
+                {"sysfs", required_argument, NULL, OPT_SYSFS},
+                {"cmdline", required_argument, NULL, OPT_CMDLINE},
+                {"proc", required_argument, NULL, OPT_PROC},
+                {"run", required_argument, NULL, OPT_RUN},
+                {"dev", required_argument, NULL, OPT_DEV},
+                {"boot-log", required_argument, NULL, OPT_BOOT_LOG},
+                {"kernel", required_argument, NULL, 'k'},
+                {"dry-run", no_argument, NULL, 'n'},
+                {"force", no_argument, NULL, 'f'},
+                {"fail-busy", no_argument, NULL, OPT_FAIL_BUSY},
+                {"write", no_argument, NULL, OPT_WRITE},
+                {"root", required_argument, NULL, OPT_ROOT},
+                {"device", required_argument, NULL, OPT_DEVICE},
+                {"json", no_argument, NULL, 'j'},
+                {"verbose", no_argument, NULL, 'v'},
+                {"quiet", no_argument, NULL, 'q'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, OPT_VERSION},
                 {},
         };
         int c;

@@ -70,7 +70,7 @@ int watchdog_fork(int64_t deadline_ms, const struct timespec *t0)
         }
         close(fds[1]);
         for (;;) {
-                struct pollfd p = { .fd = fds[0], .events = POLLIN };
+                struct pollfd p = {.fd = fds[0], .events = POLLIN};
                 int64_t left = deadline_ms - elapsed_ms(t0);
                 ssize_t k;
                 int n;

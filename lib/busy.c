@@ -223,7 +223,7 @@ static void on_zpool_member(void *userdata, const char *pool, const char *path)
 static void check_pool(struct busy_walk *w, const struct pool *p)
 {
         char what[PATH_MAX + 300];
-        struct zpool_walk z = { w, p->name, 0 };
+        struct zpool_walk z = {w, p->name, 0};
 
         if (vc_path(what, sizeof(what), "the filesystem mounted on %s (ZFS pool %s)", p->mnt, p->name) < 0)
                 return;
@@ -247,7 +247,8 @@ static void check_pool(struct busy_walk *w, const struct pool *p)
  */
 static void check_root(struct busy_walk *w)
 {
-        static const char what[] = "the filesystem mounted on / (found by the device of /: mountinfo has no line for it)";
+        static const char what[] =
+                "the filesystem mounted on / (found by the device of /: mountinfo has no line for it)";
         struct stat st;
 
         if (stat("/", &st) < 0)
@@ -263,7 +264,7 @@ static void check_root(struct busy_walk *w)
 
 static void scan_mountinfo(struct busy_walk *w, char *text)
 {
-        struct pools pools = { 0 };
+        struct pools pools = {0};
         bool root_seen = false;
         char *save = NULL;
 
@@ -322,7 +323,7 @@ static void scan_swaps(struct busy_walk *w, char *text)
 int vc_find_busy(struct vc_ctx *ctx, const struct vc_busy_query *q, const struct vc_devlist *devs)
 {
         _cleanup_free_ bool *reported = calloc(devs->n + 1, sizeof(bool));
-        struct busy_walk w = { .ctx = ctx, .devs = devs, .q = q, .reported = reported };
+        struct busy_walk w = {.ctx = ctx, .devs = devs, .q = q, .reported = reported};
         char path[PATH_MAX];
         int r;
 

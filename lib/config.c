@@ -52,7 +52,7 @@ void vc_rule_clear(struct vc_rule *r)
 {
         free(r->origin);
         free(r->text);
-        *r = (struct vc_rule){ 0 };
+        *r = (struct vc_rule){0};
 }
 
 static bool rule_selects_everything(const struct vc_rule *r)
@@ -109,7 +109,7 @@ static char *one_per_rule(const char *text, const char *copy, const char *tok, c
 
 int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
 {
-        struct vc_rule r = { 0 };
+        struct vc_rule r = {0};
         _cleanup_free_ char *copy = strdup(text);
         bool have_driver = false;
         char *save = NULL, *tok;
@@ -153,8 +153,9 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                 else if (strcmp(tok, "vfs") == 0)
                         seen = &r.has_vfs;
                 else {
-                        *ret_error = errorf("unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs or allow-busy)",
-                                            etok);
+                        *ret_error = errorf(
+                                "unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs or allow-busy)",
+                                etok);
                         return -EINVAL;
                 }
                 if (*seen) {
@@ -220,7 +221,8 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                 return -EINVAL;
         }
         if (rule_selects_everything(&r)) {
-                *ret_error = errorf("the selectors match every PCI device (of a whole domain, at best); refusing such a rule");
+                *ret_error = errorf(
+                        "the selectors match every PCI device (of a whole domain, at best); refusing such a rule");
                 return -EINVAL;
         }
         r.text = strdup(text);
@@ -251,7 +253,7 @@ void vc_config_clear(struct vc_config *cfg)
         for (size_t i = 0; i < cfg->n_rules; i++)
                 vc_rule_clear(&cfg->rules[i]);
         free(cfg->rules);
-        *cfg = (struct vc_config){ 0 };
+        *cfg = (struct vc_config){0};
 }
 
 /* "10" and "10s" are seconds, "500ms" milliseconds; 0 turns the deadline off. */
@@ -292,7 +294,8 @@ static int parse_setting(struct vc_ctx *ctx, struct vc_config *cfg, const char *
                 _cleanup_free_ char *e = escape(value, 64);
 
                 cfg->n_errors++;
-                vc_log(ctx, LOG_ERR, "%s: deadline '%s': expected seconds (10, 10s) or milliseconds (500ms), at most 1 h; line ignored",
+                vc_log(ctx, LOG_ERR,
+                       "%s: deadline '%s': expected seconds (10, 10s) or milliseconds (500ms), at most 1 h; line ignored",
                        origin, e ? e : "");
                 return 0;
         }
@@ -497,8 +500,8 @@ static bool param_eq(const char *a, size_t alen, const char *b)
 
 static int parse_bool(const char *v, bool *ret)
 {
-        static const char *const yes[] = { "1", "y", "yes", "true", "on" };
-        static const char *const no[] = { "0", "n", "no", "false", "off" };
+        static const char *const yes[] = {"1", "y", "yes", "true", "on"};
+        static const char *const no[] = {"0", "n", "no", "false", "off"};
 
         for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
                 if (strcmp(v, yes[i]) == 0) {
@@ -632,8 +635,7 @@ int vc_cmdline_parse(struct vc_ctx *ctx, struct vc_config *cfg, const char *cmdl
                                 char o[256];
 
                                 cfg->n_cmdline_rules++;
-                                (void)vc_path(o, sizeof(o), "%s: vfio_claim.rule #%zu", origin,
-                                              cfg->n_cmdline_rules);
+                                (void)vc_path(o, sizeof(o), "%s: vfio_claim.rule #%zu", origin, cfg->n_cmdline_rules);
                                 r = vc_config_add_line(ctx, cfg, o, part);
                                 if (r < 0)
                                         return r;

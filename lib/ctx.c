@@ -49,7 +49,6 @@ void vc_ctx_set_log_fn(struct vc_ctx *ctx, vc_log_fn fn, void *userdata)
         ctx->log_data = userdata;
 }
 
-
 int vc_ctx_set_modules_dir(struct vc_ctx *ctx, const char *dir)
 {
         char *d = strdup(dir);

@@ -44,7 +44,9 @@ static void select_dev(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
                 return;
         }
         if (via && vc_dev_is_chipset_bridge(dev)) {
-                vc_log(ctx, LOG_INFO, "%s: " VC_DEV_FMT " (class %06x) shares IOMMU group %d but is a chipset bridge the host needs; not added",
+                vc_log(ctx, LOG_INFO,
+                       "%s: " VC_DEV_FMT
+                       " (class %06x) shares IOMMU group %d but is a chipset bridge the host needs; not added",
                        rule->origin, VC_DEV_ARGS(dev), dev->class, via->group);
                 return;
         }
@@ -111,7 +113,9 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
                  * it would destroy them. check names it as the blocker. */
                 if (m && m != dev && pf_of_selected(ctx, devs, m)) {
                         (void)vc_dev_identify(ctx, m);
-                        vc_log(ctx, LOG_NOTICE, "%s: " VC_DEV_FMT " in IOMMU group %d of %s is the PF of selected VFs; it keeps its host driver",
+                        vc_log(ctx, LOG_NOTICE,
+                               "%s: " VC_DEV_FMT
+                               " in IOMMU group %d of %s is the PF of selected VFs; it keeps its host driver",
                                rule->origin, VC_DEV_ARGS(m), dev->group, dev->addr);
                         continue;
                 }
@@ -129,8 +133,8 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
 /* For a guard that failed: where devices are now that the rule would take
  * without its address (the card moved), "0000:02:00.0" or a list of them
  * ("" for none). Unread devices are read for it. */
-static void find_moved(struct vc_ctx *ctx, const struct vc_rule *rule, struct vc_devlist *devs, char *buf,
-                       size_t size, const struct vc_dev **ret_first)
+static void find_moved(struct vc_ctx *ctx, const struct vc_rule *rule, struct vc_devlist *devs, char *buf, size_t size,
+                       const struct vc_dev **ret_first)
 {
         struct vc_rule anywhere = *rule;
         size_t n = 0, len = 0;
@@ -261,15 +265,16 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
                         for (size_t i = 0; i < devs->n; i++) {
                                 struct vc_dev *d = &devs->devs[i];
 
-                                if (d->rule == rule ? !d->via :
-                                                      d->rule && strcmp(d->rule->driver, rule->driver) == 0 &&
+                                if (d->rule == rule ? !d->via
+                                                    : d->rule && strcmp(d->rule->driver, rule->driver) == 0 &&
                                                               vc_rule_matches(rule, d))
                                         expand_group(ctx, rule, devs, d);
                         }
                 /* A rule whose devices an earlier rule took for the same driver is
                  * redundant, not wrong; for another driver it claims nothing. */
                 if (rule->n_selected == 0 && rule->n_shadowed > 0)
-                        vc_log(ctx, LOG_NOTICE, "%s: selects nothing new: an earlier rule selected every device it matches",
+                        vc_log(ctx, LOG_NOTICE,
+                               "%s: selects nothing new: an earlier rule selected every device it matches",
                                rule->origin);
                 else if (rule->n_selected == 0)
                         rule->state = id_only_unmatched(rule, devs) ? VC_RULE_LATER : VC_RULE_NO_MATCH;
@@ -293,7 +298,8 @@ static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
         if (r >= 0 && cur[0])
                 vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": driver_override was %s, replacing it", VC_DEV_ARGS(dev), cur);
         if (ctx->dry_run) {
-                vc_log(ctx, LOG_INFO, VC_DEV_FMT ": dry run: would set driver_override to %s", VC_DEV_ARGS(dev), target);
+                vc_log(ctx, LOG_INFO, VC_DEV_FMT ": dry run: would set driver_override to %s", VC_DEV_ARGS(dev),
+                       target);
                 return;
         }
         r = vc_sysfs_write(ctx, target, VC_ATTR_VALUE, "bus/pci/devices/%s/driver_override", dev->addr);
@@ -328,11 +334,12 @@ static void load_driver(struct vc_ctx *ctx, const char *driver)
                        "no module for driver %s in this kernel's modules; selected devices stay held off other drivers",
                        driver);
         else if (r < 0)
-                vc_log(ctx, LOG_ERR, "loading the module for driver %s failed: %s; selected devices stay held off other drivers",
+                vc_log(ctx, LOG_ERR,
+                       "loading the module for driver %s failed: %s; selected devices stay held off other drivers",
                        driver, strerror(-r));
         else if (st == VC_MODULE_BLACKLISTED)
-                vc_log(ctx, LOG_ERR, "module for driver %s is blacklisted; selected devices stay held off other drivers",
-                       driver);
+                vc_log(ctx, LOG_ERR,
+                       "module for driver %s is blacklisted; selected devices stay held off other drivers", driver);
         else if (st == VC_MODULE_SKIPPED)
                 vc_log(ctx, LOG_INFO, "%s: would load the module for driver %s",
                        ctx->dry_run ? "dry run" : "not the live /sys", driver);
@@ -380,7 +387,8 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
         }
         if (dev->driver[0]) {
                 if (ctx->dry_run)
-                        vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": dry run: would unbind from %s", VC_DEV_ARGS(dev), dev->driver);
+                        vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": dry run: would unbind from %s", VC_DEV_ARGS(dev),
+                               dev->driver);
                 else {
                         vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": unbinding from %s", VC_DEV_ARGS(dev), dev->driver);
                         r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/unbind", dev->driver);
@@ -423,8 +431,8 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
         if (r < 0) {
                 const char *why = bind_failure(ctx, dev, r);
 
-                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": binding to %s failed: %s%s%s; held off other drivers", VC_DEV_ARGS(dev),
-                       target, strerror(-r), why ? ": " : "", why ? why : "");
+                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": binding to %s failed: %s%s%s; held off other drivers",
+                       VC_DEV_ARGS(dev), target, strerror(-r), why ? ": " : "", why ? why : "");
         } else
                 vc_log(ctx, LOG_ERR, VC_DEV_FMT ": bind to %s accepted but the device has %s%s; held off other drivers",
                        VC_DEV_ARGS(dev), target, dev->driver[0] ? "driver " : "no driver", dev->driver);
@@ -496,7 +504,7 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
 int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, unsigned flags,
              struct vc_apply_stats *ret)
 {
-        struct vc_apply_stats st = { 0 };
+        struct vc_apply_stats st = {0};
 
         for (size_t i = 0; i < devs->n; i++)
                 if (devs->devs[i].rule) {

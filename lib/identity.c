@@ -20,9 +20,9 @@
 #include "macro.h"
 #include "internal.h"
 
-#define EXT_CAP_START 0x100
+#define EXT_CAP_START     0x100
 #define CONFIG_SPACE_SIZE 4096
-#define EXT_CAP_ID_DSN 0x0003
+#define EXT_CAP_ID_DSN    0x0003
 
 int vc_serial_parse(const char *s, uint64_t *ret, const char **reason)
 {
@@ -83,7 +83,7 @@ static bool parse_hop(const char *s, size_t len, bool last, uint8_t *slot, int8_
 
 int vc_path_parse(const char *s, struct vc_pci_path *ret, const char **reason)
 {
-        struct vc_pci_path p = { .domain = -1 };
+        struct vc_pci_path p = {.domain = -1};
         const char *comp = s, *c1, *c2, *end;
         uint32_t v;
         size_t len;
@@ -133,12 +133,12 @@ int vc_path_format(const struct vc_pci_path *p, char *buf, size_t size)
 
         if (p->n == 0 || p->n > VC_PATH_DEPTH)
                 return -EINVAL;
-        k = p->domain >= 0 ? snprintf(buf, size, "%04x:%02x:", (uint32_t)p->domain, p->bus) :
-                             snprintf(buf, size, "%02x:", p->bus);
+        k = p->domain >= 0 ? snprintf(buf, size, "%04x:%02x:", (uint32_t)p->domain, p->bus)
+                           : snprintf(buf, size, "%02x:", p->bus);
         for (size_t i = 0; i < p->n && k >= 0 && (size_t)k < size; i++) {
                 o = (size_t)k;
-                k = p->func[i] >= 0 ? snprintf(buf + o, size - o, "%s%02x.%d", i ? "/" : "", p->slot[i], p->func[i]) :
-                                      snprintf(buf + o, size - o, "%s%02x", i ? "/" : "", p->slot[i]);
+                k = p->func[i] >= 0 ? snprintf(buf + o, size - o, "%s%02x.%d", i ? "/" : "", p->slot[i], p->func[i])
+                                    : snprintf(buf + o, size - o, "%s%02x", i ? "/" : "", p->slot[i]);
                 if (k >= 0)
                         k += (int)o;
         }
@@ -293,7 +293,7 @@ static int read_slots(struct vc_ctx *ctx)
                 return errno == ENOENT ? 0 : negative_errno();
         }
         while ((de = readdir(d))) {
-                struct vc_slot_entry e = { 0 };
+                struct vc_slot_entry e = {0};
                 char rel[VC_SLOT_NAME_MAX + 16], text[64];
                 const char *reason;
                 struct vc_slot_entry *p;
@@ -341,7 +341,7 @@ static int read_slot(struct vc_ctx *ctx, struct vc_dev *dev)
  * every component after the root bus that is a PCI address is a hop. */
 static int read_path(struct vc_ctx *ctx, struct vc_dev *dev)
 {
-        struct vc_pci_path p = { 0 };
+        struct vc_pci_path p = {0};
         char path[4096], target[4096], *save = NULL, *c;
         const char *last = NULL;
         ssize_t k;

@@ -26,10 +26,9 @@ static bool hex_field(const char *s, size_t len, unsigned max_digits, uint32_t *
 
 /* One vfio-pci ids= item, "vendor:device[:subvendor:subdevice[:class:class_mask]]"
  * as the module reads it (missing fields: any). */
-static void import_id(const char *item, size_t len, const struct vc_import_source *src, vc_import_fn fn,
-                      void *userdata)
+static void import_id(const char *item, size_t len, const struct vc_import_source *src, vc_import_fn fn, void *userdata)
 {
-        uint32_t v[6] = { 0, 0, 0xffffffffu, 0xffffffffu, 0, 0 };
+        uint32_t v[6] = {0, 0, 0xffffffffu, 0xffffffffu, 0, 0};
         char rule[128], word[IMPORT_WORD_MAX];
         size_t n = 0;
 
@@ -79,7 +78,7 @@ static void import_ids(const char *value, size_t len, const struct vc_import_sou
 
 void vc_import_cmdline(const char *cmdline, const char *origin, vc_import_fn fn, void *userdata)
 {
-        struct vc_import_source src = { .origin = origin, .kind = VC_IMPORT_CMDLINE };
+        struct vc_import_source src = {.origin = origin, .kind = VC_IMPORT_CMDLINE};
 
         for (const char *p = cmdline; p && *p;) {
                 size_t wl;
@@ -110,7 +109,7 @@ void vc_import_modprobe(const char *text, const char *file, vc_import_fn fn, voi
                 if (!w || w[0] == '#')
                         continue;
                 if (strcmp(w, "options") == 0) {
-                        struct vc_import_source src = { .origin = origin, .kind = VC_IMPORT_MODPROBE };
+                        struct vc_import_source src = {.origin = origin, .kind = VC_IMPORT_MODPROBE};
 
                         w = strtok_r(NULL, " \t", &save);
                         if (!w || (strcmp(w, "vfio-pci") != 0 && strcmp(w, "vfio_pci") != 0))
@@ -119,7 +118,7 @@ void vc_import_modprobe(const char *text, const char *file, vc_import_fn fn, voi
                                 if (strncmp(w, "ids=", 4) == 0)
                                         import_ids(w + 4, strlen(w + 4), &src, fn, userdata);
                 } else if (strcmp(w, "softdep") == 0) {
-                        struct vc_import_source src = { .origin = origin, .kind = VC_IMPORT_MODPROBE };
+                        struct vc_import_source src = {.origin = origin, .kind = VC_IMPORT_MODPROBE};
                         char whole[IMPORT_WORD_MAX];
 
                         snprintf(whole, sizeof(whole), "%.*s", (int)(len < sizeof(whole) - 1 ? len : sizeof(whole) - 1),
@@ -136,7 +135,7 @@ void vc_import_modprobe(const char *text, const char *file, vc_import_fn fn, voi
 void vc_import_unraid(const char *text, const char *file, const struct vc_devlist *devs, vc_import_fn fn,
                       void *userdata)
 {
-        struct vc_import_source src = { .origin = file, .kind = VC_IMPORT_UNRAID };
+        struct vc_import_source src = {.origin = file, .kind = VC_IMPORT_UNRAID};
         const char *bind = strstr(text, "BIND=");
         size_t len;
 
@@ -167,8 +166,7 @@ void vc_import_unraid(const char *text, const char *file, const struct vc_devlis
                         fn(userdata, &src, word, NULL, "not ADDRESS|VVVV:DDDD");
                         continue;
                 }
-                vc_import_address(devs, &src, word, addr, bar ? (int)vid : -1, bar ? (int)did : -1, NULL, fn,
-                                  userdata);
+                vc_import_address(devs, &src, word, addr, bar ? (int)vid : -1, bar ? (int)did : -1, NULL, fn, userdata);
         }
 }
 
@@ -214,7 +212,7 @@ int vc_import_driverctl(const char *dir, const struct vc_devlist *devs, vc_impor
         while ((de = readdir(d))) {
                 _cleanup_free_ char *text = NULL;
                 char path[4096], driver[VC_DRIVER_MAX];
-                struct vc_import_source src = { .origin = path, .kind = VC_IMPORT_DRIVERCTL };
+                struct vc_import_source src = {.origin = path, .kind = VC_IMPORT_DRIVERCTL};
 
                 if (strncmp(de->d_name, "pci-", 4) != 0 || vc_path(path, sizeof(path), "%s/%s", dir, de->d_name) < 0 ||
                     vc_read_file(path, VC_ATTR_MAX, &text, NULL) < 0)
@@ -235,14 +233,15 @@ int vc_import_overrides(struct vc_ctx *ctx, const struct vc_devlist *devs, vc_im
         for (size_t i = 0; i < devs->n; i++) {
                 const struct vc_dev *d = &devs->devs[i];
                 char ov[VC_DRIVER_MAX + 8], origin[VC_ADDR_MAX + 32];
-                struct vc_import_source src = { .origin = origin, .kind = VC_IMPORT_OVERRIDE };
+                struct vc_import_source src = {.origin = origin, .kind = VC_IMPORT_OVERRIDE};
 
                 if (d->unread || vc_dev_read_override(ctx, d, ov, sizeof(ov)) < 0 || !ov[0] ||
                     strcmp(ov, "(null)") == 0)
                         continue;
                 snprintf(origin, sizeof(origin), "driver_override of %s", d->addr);
                 if (strcmp(ov, "none") == 0) {
-                        fn(userdata, &src, ov, NULL, "'none' keeps every driver away; vfio-claim gives devices to a driver");
+                        fn(userdata, &src, ov, NULL,
+                           "'none' keeps every driver away; vfio-claim gives devices to a driver");
                         continue;
                 }
                 vc_import_address(devs, &src, ov, d->addr, -1, -1, ov, fn, userdata);

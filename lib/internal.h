@@ -55,7 +55,10 @@ int vc_readlink_basename(const char *path, char *buf, size_t size);
 /* 0..15 for a hex digit, -1 for anything else. */
 static inline int vc_hexval(char c)
 {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        return c >= '0' && c <= '9'   ? c - '0'
+               : c >= 'a' && c <= 'f' ? c - 'a' + 10
+               : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                      : -1;
 }
 bool vc_parse_hex_u32(const char *s, size_t len, uint32_t max, uint32_t *ret);
 bool vc_is_driver_name(const char *s);
@@ -83,7 +86,7 @@ void vc_format_new_id(const struct vc_rule *rule, char *buf, size_t size);
 int vc_sysfs_write(struct vc_ctx *ctx, const char *value, enum vc_attr_kind kind, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
-#define VC_DEV_FMT "%s [%04x:%04x]"
+#define VC_DEV_FMT     "%s [%04x:%04x]"
 #define VC_DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device
 
 /* ---- members of multi-device filesystems (lib/members.c) ---- */

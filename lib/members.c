@@ -23,7 +23,7 @@
 #include "macro.h"
 #include "internal.h"
 
-#define UDEV_DB_FILE_MAX (64 * 1024)
+#define UDEV_DB_FILE_MAX    (64 * 1024)
 #define UDEV_DB_ENTRIES_MAX 65536
 
 /* Copies the value of "E:KEY=" lines into buf; an over-long value is not taken. */
@@ -41,9 +41,9 @@ void vc_udev_props_parse(const char *text, struct vc_udev_entry *e)
                 const char *key;
                 size_t off, size;
         } keys[] = {
-                { "E:ID_FS_TYPE=", offsetof(struct vc_udev_entry, type), sizeof(((struct vc_udev_entry *)0)->type) },
-                { "E:ID_FS_LABEL=", offsetof(struct vc_udev_entry, label), sizeof(((struct vc_udev_entry *)0)->label) },
-                { "E:ID_FS_UUID=", offsetof(struct vc_udev_entry, uuid), sizeof(((struct vc_udev_entry *)0)->uuid) },
+                {"E:ID_FS_TYPE=", offsetof(struct vc_udev_entry, type), sizeof(((struct vc_udev_entry *)0)->type)},
+                {"E:ID_FS_LABEL=", offsetof(struct vc_udev_entry, label), sizeof(((struct vc_udev_entry *)0)->label)},
+                {"E:ID_FS_UUID=", offsetof(struct vc_udev_entry, uuid), sizeof(((struct vc_udev_entry *)0)->uuid)},
         };
 
         e->type[0] = e->label[0] = e->uuid[0] = 0;
@@ -64,14 +64,14 @@ void vc_udev_props_parse(const char *text, struct vc_udev_entry *e)
 void vc_udev_db_clear(struct vc_udev_db *db)
 {
         free(db->entries);
-        *db = (struct vc_udev_db){ 0 };
+        *db = (struct vc_udev_db){0};
 }
 
 /* Only block devices with a filesystem type: the rest of the database is of no use here. */
 int vc_udev_db_load(const char *run, struct vc_udev_db *ret)
 {
         _cleanup_closedir_ DIR *d = NULL;
-        struct vc_udev_db db = { 0 };
+        struct vc_udev_db db = {0};
         char dir[PATH_MAX];
         struct dirent *de;
         int r;
@@ -85,7 +85,7 @@ int vc_udev_db_load(const char *run, struct vc_udev_db *ret)
         while ((de = readdir(d))) {
                 _cleanup_free_ char *text = NULL;
                 char path[PATH_MAX], tail;
-                struct vc_udev_entry e = { 0 };
+                struct vc_udev_entry e = {0};
                 unsigned maj, min;
 
                 if (de->d_name[0] != 'b' || sscanf(de->d_name, "b%u:%u%c", &maj, &min, &tail) != 2)
@@ -131,7 +131,7 @@ const struct vc_udev_entry *vc_udev_db_find(const struct vc_udev_db *db, dev_t d
  */
 static bool is_vdev_class(const char *s, size_t len)
 {
-        static const char *const classes[] = { "logs", "log", "cache", "spares", "special", "dedup" };
+        static const char *const classes[] = {"logs", "log", "cache", "spares", "special", "dedup"};
 
         for (size_t i = 0; i < ELEMENTSOF(classes); i++)
                 if (strlen(classes[i]) == len && strncmp(s, classes[i], len) == 0)
@@ -251,16 +251,14 @@ int vc_btrfs_members(struct vc_ctx *ctx, dev_t devnum, vc_member_dir_fn fn, void
                 struct stat st;
                 struct dirent *m;
 
-                if (de->d_name[0] == '.' ||
-                    vc_path(devdir, sizeof(devdir), "%s/%s/devices", dir, de->d_name) < 0 ||
+                if (de->d_name[0] == '.' || vc_path(devdir, sizeof(devdir), "%s/%s/devices", dir, de->d_name) < 0 ||
                     vc_path(mine, sizeof(mine), "%s/%s", devdir, name) < 0 || lstat(mine, &st) < 0)
                         continue;
                 devs = opendir(devdir);
                 while (devs && (m = readdir(devs))) {
                         char member[PATH_MAX];
 
-                        if (m->d_name[0] == '.' ||
-                            vc_path(member, sizeof(member), "%s/%s", devdir, m->d_name) < 0)
+                        if (m->d_name[0] == '.' || vc_path(member, sizeof(member), "%s/%s", devdir, m->d_name) < 0)
                                 continue;
                         fn(userdata, member);
                         found++;

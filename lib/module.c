@@ -65,14 +65,14 @@ static int lookup(struct vc_ctx *ctx, const char *driver, struct modlist *ret)
 
 int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret)
 {
-        _cleanup_(modlistp) struct modlist list = { NULL };
+        _cleanup_(modlistp) struct modlist list = {NULL};
         struct kmod_list *it;
         int r;
 
         r = lookup(ctx, driver, &list);
         if (r < 0)
                 return r;
-        kmod_list_foreach(it, list.l) {
+        kmod_list_foreach (it, list.l) {
                 struct kmod_module *mod = kmod_module_get_module(it);
                 int state = kmod_module_get_initstate(mod);
                 const char *path = kmod_module_get_path(mod);
@@ -93,7 +93,7 @@ int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_stat
 
 int vc_module_load(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret)
 {
-        _cleanup_(modlistp) struct modlist list = { NULL };
+        _cleanup_(modlistp) struct modlist list = {NULL};
         struct kmod_list *it;
         int r;
 
@@ -109,7 +109,7 @@ int vc_module_load(struct vc_ctx *ctx, const char *driver, enum vc_module_state 
         r = lookup(ctx, driver, &list);
         if (r < 0)
                 return r;
-        kmod_list_foreach(it, list.l) {
+        kmod_list_foreach (it, list.l) {
                 struct kmod_module *mod = kmod_module_get_module(it);
 
                 r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL, NULL);

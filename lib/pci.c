@@ -154,10 +154,10 @@ static int read_uevent(struct vc_ctx *ctx, int dirfd, const char *dir, struct vc
                 return -ENOENT;
         if (r < 0)
                 vc_log(ctx, LOG_WARNING, "%s/%s/uevent: %s; device ignored", dir, dev->addr,
-                       r == -ENODATA ? "no PCI_ID or PCI_CLASS" :
-                       r == -EINVAL  ? "unexpected contents" :
-                       r == -EFBIG   ? "larger than a page" :
-                                       strerror(-r));
+                       r == -ENODATA  ? "no PCI_ID or PCI_CLASS"
+                       : r == -EINVAL ? "unexpected contents"
+                       : r == -EFBIG  ? "larger than a page"
+                                      : strerror(-r));
         return r < 0 ? r : 0;
 }
 
@@ -190,7 +190,7 @@ int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_
         /* Per device: open, read, close of uevent when a rule may select it, and
          * nothing else unless one does. The directory's name is the address. */
         while ((de = readdir(d))) {
-                struct vc_dev dev = { .group = -1 };
+                struct vc_dev dev = {.group = -1};
 
                 if (de->d_name[0] == '.')
                         continue;
@@ -311,7 +311,7 @@ int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev)
 
 int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nodes *ret)
 {
-        struct vc_vfio_nodes n = { .group = -1 };
+        struct vc_vfio_nodes n = {.group = -1};
         _cleanup_closedir_ DIR *d = NULL;
         char path[4096];
         struct dirent *de;

@@ -67,8 +67,7 @@ int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *d
                         continue;
                 vc_format_new_id(rule, id, sizeof(id));
                 if (vc_sysfs_write(ctx, id, VC_ATTR_COMMAND, "bus/pci/drivers/%s/remove_id", rule->driver) >= 0)
-                        vc_log(ctx, LOG_INFO, "%s: id %s removed from %s (remove_id)", rule->origin, id,
-                               rule->driver);
+                        vc_log(ctx, LOG_INFO, "%s: id %s removed from %s (remove_id)", rule->origin, id, rule->driver);
         }
         if (dev->driver[0]) {
                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": unbinding from %s", VC_DEV_ARGS(dev), dev->driver);

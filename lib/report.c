@@ -48,12 +48,9 @@ bool vc_driver_needs_iommu(const char *driver)
 const char *vc_host_kind_to_string(enum vc_host_kind k)
 {
         static const char *const names[] = {
-                [VC_HOST_OTHER] = "other",
-                [VC_HOST_STORAGE] = "storage",
-                [VC_HOST_NETWORK] = "network",
-                [VC_HOST_DISPLAY] = "display",
-                [VC_HOST_USB] = "USB",
-                [VC_HOST_PF] = "the physical function of a selected VF",
+                [VC_HOST_OTHER] = "other",     [VC_HOST_STORAGE] = "storage",
+                [VC_HOST_NETWORK] = "network", [VC_HOST_DISPLAY] = "display",
+                [VC_HOST_USB] = "USB",         [VC_HOST_PF] = "the physical function of a selected VF",
         };
 
         return (size_t)k < ELEMENTSOF(names) ? names[k] : "other";
@@ -123,11 +120,11 @@ static void find_taken(struct vc_ctx *ctx, struct vc_devlist *devs, const struct
                 kinds[n++] = k;
         }
         if (n)
-                fn(userdata, &(struct vc_problem){ .kind = VC_PROBLEM_GROUP_TAKES_HOST,
-                                                   .dev = sel,
-                                                   .taken = taken,
-                                                   .taken_kind = kinds,
-                                                   .n_taken = n });
+                fn(userdata, &(struct vc_problem){.kind = VC_PROBLEM_GROUP_TAKES_HOST,
+                                                  .dev = sel,
+                                                  .taken = taken,
+                                                  .taken_kind = kinds,
+                                                  .n_taken = n});
 }
 
 int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn fn, void *userdata)
@@ -141,7 +138,7 @@ int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn 
                 return -ENOMEM;
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];
-                struct vc_problem p = { .dev = d };
+                struct vc_problem p = {.dev = d};
                 bool seen = false;
 
                 if (!d->rule)
@@ -181,13 +178,13 @@ int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn 
                 fn(userdata, &p);
         }
         if (wants_iommu && iommu == 0)
-                fn(userdata, &(struct vc_problem){ .kind = VC_PROBLEM_NO_IOMMU });
+                fn(userdata, &(struct vc_problem){.kind = VC_PROBLEM_NO_IOMMU});
         return 0;
 }
 
 int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_status *ret)
 {
-        struct vc_dev_status s = { 0 };
+        struct vc_dev_status s = {0};
 
         if (!dev->rule)
                 return -EINVAL;
@@ -204,7 +201,7 @@ int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_d
 /* "  fd000000-fdffffff : BOOTFB": the firmware framebuffers that keep a BAR from vfio-pci's user. */
 static bool is_firmware_fb(const char *name, size_t len)
 {
-        static const char *const fbs[] = { "BOOTFB", "efifb", "simplefb", "simple-framebuffer", "vesafb" };
+        static const char *const fbs[] = {"BOOTFB", "efifb", "simplefb", "simple-framebuffer", "vesafb"};
 
         for (size_t i = 0; i < ELEMENTSOF(fbs); i++) {
                 size_t l = strlen(fbs[i]);

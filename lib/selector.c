@@ -12,7 +12,7 @@
 
 /* lspci copies the expression into a 64-byte buffer first. */
 #define FILTER_EXPR_MAX 64
-#define FIELDS_MAX 4
+#define FIELDS_MAX      4
 
 struct fields {
         const char *p[FIELDS_MAX];
@@ -104,7 +104,7 @@ static bool parse_hex_field(const char *s, size_t len, int64_t *out, uint32_t *m
 /* [[[domain]:][bus]:][slot][.[func]] */
 int vc_slot_filter_parse(const char *s, struct vc_slot_filter *ret, const char **reason)
 {
-        struct vc_slot_filter f = { -1, -1, -1, -1 };
+        struct vc_slot_filter f = {-1, -1, -1, -1};
         struct fields fl;
         size_t i = 0;
 
@@ -169,7 +169,7 @@ static int parse_vendor_device(const char *s, size_t max, bool subsys, struct fi
 /* [vendor]:[device][:class[:prog-if]] */
 int vc_id_filter_parse(const char *s, struct vc_id_filter *ret, const char **reason)
 {
-        struct vc_id_filter f = { -1, -1, -1, ~0u, -1 };
+        struct vc_id_filter f = {-1, -1, -1, ~0u, -1};
         struct fields fl;
 
         if (parse_vendor_device(s, 4, false, &fl, &f.vendor, &f.device, reason) < 0)
@@ -189,7 +189,7 @@ int vc_id_filter_parse(const char *s, struct vc_id_filter *ret, const char **rea
 /* [vendor]:[device], the form lspci -nnv prints after "Subsystem:". */
 int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const char **reason)
 {
-        struct vc_subsys_filter f = { -1, -1 };
+        struct vc_subsys_filter f = {-1, -1};
         struct fields fl;
 
         if (parse_vendor_device(s, 2, true, &fl, &f.vendor, &f.device, reason) < 0)

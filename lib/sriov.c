@@ -66,7 +66,7 @@ static int read_uint(struct vc_ctx *ctx, const char *addr, const char *attr, uns
 
 int vc_sriov_read(struct vc_ctx *ctx, const struct vc_dev *pf, struct vc_sriov *ret)
 {
-        struct vc_sriov s = { .offset = -1, .stride = -1, .autoprobe = -1 };
+        struct vc_sriov s = {.offset = -1, .stride = -1, .autoprobe = -1};
         unsigned v;
         int r;
 
@@ -259,13 +259,16 @@ static void create_vfs(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
                 return;
         }
         if (ctx->dry_run) {
-                vc_log(ctx, LOG_INFO, VC_DEV_FMT ": dry run: would bind the PF's host driver%s, set sriov_drivers_autoprobe 0 and sriov_numvfs %s%u",
+                vc_log(ctx, LOG_INFO,
+                       VC_DEV_FMT
+                       ": dry run: would bind the PF's host driver%s, set sriov_drivers_autoprobe 0 and sriov_numvfs %s%u",
                        VC_DEV_ARGS(pf), pf->driver[0] ? " (it is on it)" : "", s.num ? "0, then " : "", rule->vfs);
                 return;
         }
         r = bind_host_driver(ctx, pf);
         if (r < 0) {
-                vc_log(ctx, LOG_ERR, "%s: " VC_DEV_FMT ": the PF has no driver to create VFs (%s); nothing else touched",
+                vc_log(ctx, LOG_ERR,
+                       "%s: " VC_DEV_FMT ": the PF has no driver to create VFs (%s); nothing else touched",
                        rule->origin, VC_DEV_ARGS(pf), strerror(-r));
                 return;
         }
@@ -281,8 +284,8 @@ static void create_vfs(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": sriov_drivers_autoprobe set to 0 (was 1)", VC_DEV_ARGS(pf));
         }
         if (s.num > 0) {
-                vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": %u VFs enabled; setting sriov_numvfs to 0 first", VC_DEV_ARGS(pf),
-                       s.num);
+                vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": %u VFs enabled; setting sriov_numvfs to 0 first",
+                       VC_DEV_ARGS(pf), s.num);
                 r = write_uint(ctx, pf->addr, "sriov_numvfs", 0);
         }
         if (r >= 0)
@@ -290,7 +293,9 @@ static void create_vfs(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
         if (r < 0) {
                 vc_log(ctx, LOG_ERR, "%s: " VC_DEV_FMT ": writing sriov_numvfs failed: %s%s", rule->origin,
                        VC_DEV_ARGS(pf), strerror(-r),
-                       r == -ENOENT ? " (the PF's driver cannot create VFs)" : r == -EBUSY ? " (VFs in use)" : "");
+                       r == -ENOENT  ? " (the PF's driver cannot create VFs)"
+                       : r == -EBUSY ? " (VFs in use)"
+                                     : "");
                 return;
         }
         vc_log(ctx, LOG_NOTICE, VC_DEV_FMT ": sriov_numvfs set to %u (PF on %s)", VC_DEV_ARGS(pf), rule->vfs,
@@ -300,7 +305,7 @@ static void create_vfs(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev *
 
 int vc_sriov_create(struct vc_ctx *ctx, struct vc_config *cfg)
 {
-        struct vc_devlist devs = { 0 };
+        struct vc_devlist devs = {0};
         bool any = false;
         int r;
 

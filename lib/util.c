@@ -119,8 +119,7 @@ int vc_sysfs_write(struct vc_ctx *ctx, const char *value, enum vc_attr_kind kind
         va_end(ap);
         if (n < 0 || (size_t)n >= sizeof(rel))
                 return -ENAMETOOLONG;
-        if (vc_path(path, sizeof(path), "%s/%s", ctx->sysfs, rel) < 0 ||
-            vc_path(line, sizeof(line), "%s\n", value) < 0)
+        if (vc_path(path, sizeof(path), "%s/%s", ctx->sysfs, rel) < 0 || vc_path(line, sizeof(line), "%s\n", value) < 0)
                 return -ENAMETOOLONG;
         return vc_write_attr(path, line, kind);
 }

@@ -42,12 +42,11 @@ int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, s
         if (r < 0)
                 return r;
         r = 0;
-        kmod_list_foreach(it, list) {
+        kmod_list_foreach (it, list) {
                 struct kmod_module *mod = kmod_module_get_module(it);
                 const char *name = kmod_module_get_name(mod);
 
-                if (r == 0 && name && strcmp(name, "vfio_pci") != 0 && vc_is_driver_name(name) &&
-                    strlen(name) < size) {
+                if (r == 0 && name && strcmp(name, "vfio_pci") != 0 && vc_is_driver_name(name) && strlen(name) < size) {
                         strcpy(buf, name);
                         r = 1;
                 }
@@ -74,7 +73,8 @@ void vc_resolve_variants(struct vc_ctx *ctx, struct vc_devlist *devs)
                         vc_log(ctx, LOG_INFO, "%s: " VC_DEV_FMT ": driver auto: %s (its module has an alias for %s)",
                                d->rule->origin, VC_DEV_ARGS(d), name, alias);
                 } else if (r == 0)
-                        vc_log(ctx, LOG_INFO, "%s: " VC_DEV_FMT ": driver auto: vfio-pci (no variant driver has an alias for %s)",
+                        vc_log(ctx, LOG_INFO,
+                               "%s: " VC_DEV_FMT ": driver auto: vfio-pci (no variant driver has an alias for %s)",
                                d->rule->origin, VC_DEV_ARGS(d), alias);
                 else
                         vc_log(ctx, LOG_WARNING, "%s: " VC_DEV_FMT ": driver auto: looking up %s failed: %s; vfio-pci",

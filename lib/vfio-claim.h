@@ -28,15 +28,15 @@
 #include <stdint.h>
 #include <syslog.h>
 
-#define VC_ADDR_MAX 32   /* "0000:00:1f.2"; domains may be wider than 4 digits */
-#define VC_DRIVER_MAX 64 /* longer than any PCI driver name in the kernel */
+#define VC_ADDR_MAX       32 /* "0000:00:1f.2"; domains may be wider than 4 digits */
+#define VC_DRIVER_MAX     64 /* longer than any PCI driver name in the kernel */
 #define VC_DEFAULT_DRIVER "vfio-pci"
 
 /* Size caps for anything read from a file: sysfs attributes are one page. */
-#define VC_ATTR_MAX 4096
-#define VC_CONFIG_MAX (1024 * 1024)
+#define VC_ATTR_MAX    4096
+#define VC_CONFIG_MAX  (1024 * 1024)
 #define VC_CMDLINE_MAX (64 * 1024)
-#define VC_LINE_MAX 4096
+#define VC_LINE_MAX    4096
 
 /* ---- the context: where sysfs is, how to log, whether to write ---- */
 
@@ -93,9 +93,9 @@ struct vc_pci_path {
         int8_t func[VC_PATH_DEPTH];
 };
 
-#define VC_SLOT_NAME_MAX 64
+#define VC_SLOT_NAME_MAX  64
 #define VC_SERIAL_STR_MAX 24 /* "52-54-00-ff-ff-12-34-56" */
-#define VC_PATH_STR_MAX (14 + 6 * VC_PATH_DEPTH)
+#define VC_PATH_STR_MAX   (14 + 6 * VC_PATH_DEPTH)
 
 /* On failure *reason names what is wrong, worded like lspci's messages. */
 int vc_slot_filter_parse(const char *s, struct vc_slot_filter *ret, const char **reason);
@@ -123,13 +123,13 @@ struct vc_config;
 
 /* What vc_apply() did to a device. */
 enum vc_outcome {
-        VC_OUT_NONE,        /* not selected */
-        VC_OUT_CLAIMED,     /* bound to the target driver by this run */
-        VC_OUT_ALREADY,     /* was on the target driver already */
-        VC_OUT_HELD,        /* override set, not bound (probe failed, driver missing) */
-        VC_OUT_FAILED,      /* override could not be written: not held off */
-        VC_OUT_GONE,        /* the device vanished */
-        VC_OUT_DRY_RUN,     /* dry run: nothing written */
+        VC_OUT_NONE,    /* not selected */
+        VC_OUT_CLAIMED, /* bound to the target driver by this run */
+        VC_OUT_ALREADY, /* was on the target driver already */
+        VC_OUT_HELD,    /* override set, not bound (probe failed, driver missing) */
+        VC_OUT_FAILED,  /* override could not be written: not held off */
+        VC_OUT_GONE,    /* the device vanished */
+        VC_OUT_DRY_RUN, /* dry run: nothing written */
 };
 
 struct vc_dev {
@@ -137,9 +137,9 @@ struct vc_dev {
         uint32_t domain;
         uint8_t bus, slot, func;
         uint16_t vendor, device, subvendor, subdevice;
-        uint32_t class; /* 24 bits: class, subclass, prog-if */
+        uint32_t class;             /* 24 bits: class, subclass, prog-if */
         char driver[VC_DRIVER_MAX]; /* "" when no driver is bound */
-        int group;      /* IOMMU group, -1 when none; valid when group_read */
+        int group;                  /* IOMMU group, -1 when none; valid when group_read */
         bool group_read;
         /* Only the address is known: vc_pci_enumerate() was told that no rule can
          * select the device, and the library reads its uevent when it needs to. */
@@ -193,9 +193,9 @@ bool vc_driver_loaded(struct vc_ctx *ctx, const char *driver);
 bool vc_driver_needs_iommu(const char *driver);
 
 #define VC_IDENT_SERIAL (1u << 0) /* reads the config space */
-#define VC_IDENT_SLOT (1u << 1)   /* SYSFS/bus/pci/slots, once per context */
-#define VC_IDENT_PATH (1u << 2)   /* one readlink */
-#define VC_IDENT_ALL (VC_IDENT_SERIAL | VC_IDENT_SLOT | VC_IDENT_PATH)
+#define VC_IDENT_SLOT   (1u << 1) /* SYSFS/bus/pci/slots, once per context */
+#define VC_IDENT_PATH   (1u << 2) /* one readlink */
+#define VC_IDENT_ALL    (VC_IDENT_SERIAL | VC_IDENT_SLOT | VC_IDENT_PATH)
 /* Fills what of dev's identity is asked and not yet read. A device without a
  * serial, slot or readable path is not an error: the field stays empty. */
 int vc_dev_read_identity(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what);
@@ -247,8 +247,8 @@ struct vc_rule {
 struct vc_config {
         struct vc_rule *rules;
         size_t n_rules;
-        size_t n_errors;  /* malformed lines; each was logged with its origin */
-        size_t n_read;    /* config files read */
+        size_t n_errors; /* malformed lines; each was logged with its origin */
+        size_t n_read;   /* config files read */
         /* From the kernel command line. */
         bool off;
         bool dry_run;
@@ -259,7 +259,7 @@ struct vc_config {
 };
 
 #define VC_DEADLINE_DEFAULT_MS 10000
-#define VC_DEADLINE_MAX_MS (3600 * 1000)
+#define VC_DEADLINE_MAX_MS     (3600 * 1000)
 
 int vc_parse_duration_ms(const char *s, int64_t *ret);
 
@@ -324,12 +324,12 @@ int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const stru
 /* ---- what check warns about and status shows ---- */
 
 enum vc_problem_kind {
-        VC_PROBLEM_BOOT_VGA,      /* dev is the boot VGA device: the host console uses it */
-        VC_PROBLEM_GROUP_CHIPSET, /* dev's group would keep blocker, a chipset bridge the host needs */
-        VC_PROBLEM_GROUP_DRIVER,  /* dev's group would keep blocker on its host driver */
+        VC_PROBLEM_BOOT_VGA,         /* dev is the boot VGA device: the host console uses it */
+        VC_PROBLEM_GROUP_CHIPSET,    /* dev's group would keep blocker, a chipset bridge the host needs */
+        VC_PROBLEM_GROUP_DRIVER,     /* dev's group would keep blocker on its host driver */
         VC_PROBLEM_GROUP_TAKES_HOST, /* dev's 'group' takes taken[]: host devices of another kind, or its PF */
-        VC_PROBLEM_NO_GROUP,      /* dev has no IOMMU group while other devices have one */
-        VC_PROBLEM_NO_IOMMU,      /* a rule wants vfio-pci but the kernel made no IOMMU groups (dev NULL) */
+        VC_PROBLEM_NO_GROUP,         /* dev has no IOMMU group while other devices have one */
+        VC_PROBLEM_NO_IOMMU,         /* a rule wants vfio-pci but the kernel made no IOMMU groups (dev NULL) */
 };
 
 /* What kind of host device a PCI device is, for the warnings about 'group'. */
@@ -348,7 +348,7 @@ struct vc_problem {
         enum vc_problem_kind kind;
         const struct vc_dev *dev;
         const struct vc_dev *blocker;
-        enum vc_host_kind blocker_kind; /* GROUP_DRIVER: VC_HOST_OTHER unless the host needs the blocker */
+        enum vc_host_kind blocker_kind;    /* GROUP_DRIVER: VC_HOST_OTHER unless the host needs the blocker */
         const struct vc_dev *const *taken; /* GROUP_TAKES_HOST */
         const enum vc_host_kind *taken_kind;
         size_t n_taken;
@@ -370,9 +370,9 @@ int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const char *proc, const struct v
 bool vc_dev_only_display(const struct vc_devlist *devs, const struct vc_dev *dev);
 
 struct vc_dev_status {
-        bool on_target;   /* bound to the driver its rule names */
-        bool have_group;  /* in an IOMMU group */
-        bool viable;      /* ... and every other endpoint there is free for a VM */
+        bool on_target;               /* bound to the driver its rule names */
+        bool have_group;              /* in an IOMMU group */
+        bool viable;                  /* ... and every other endpoint there is free for a VM */
         const struct vc_dev *blocker; /* when not viable: the first that is not */
 };
 
@@ -385,8 +385,8 @@ struct vc_dev_status {
  * with CONFIG_VFIO_GROUP=n only the latter.
  */
 struct vc_vfio_nodes {
-        int group;       /* /dev/vfio/GROUP is the kernel's to make; -1: no group, or a cdev-only kernel */
-        char cdev[32];   /* "vfio0": /dev/vfio/devices/vfio0; "": none */
+        int group;     /* /dev/vfio/GROUP is the kernel's to make; -1: no group, or a cdev-only kernel */
+        char cdev[32]; /* "vfio0": /dev/vfio/devices/vfio0; "": none */
 };
 int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nodes *ret);
 
@@ -425,9 +425,9 @@ void vc_sriov_vfs_free(char **v, size_t n);
 /* ---- modules ---- */
 
 enum vc_module_state {
-        VC_MODULE_LOADED,     /* loaded now, already loaded, or built in */
-        VC_MODULE_AVAILABLE,  /* exists for the kernel, not loaded (look-up only) */
-        VC_MODULE_SKIPPED,    /* not a live system: nothing loaded */
+        VC_MODULE_LOADED,    /* loaded now, already loaded, or built in */
+        VC_MODULE_AVAILABLE, /* exists for the kernel, not loaded (look-up only) */
+        VC_MODULE_SKIPPED,   /* not a live system: nothing loaded */
         VC_MODULE_BLACKLISTED,
 };
 

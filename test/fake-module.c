@@ -5,7 +5,7 @@
  * the "driver auto" test. NAME and ALIAS come from the compiler's command line.
  */
 #define STR_(x) #x
-#define STR(x) STR_(x)
+#define STR(x)  STR_(x)
 
 __attribute__((section(".modinfo"), used, aligned(1))) static const char modinfo[] =
         "license=GPL\0name=" STR(NAME) "\0alias=" ALIAS "\0depends=\0vermagic=9.9.9-fake SMP mod_unload \0";

@@ -1504,8 +1504,10 @@ static int remove_vfs(struct fakesys *fs, const char *pfdir, unsigned n)
 
         for (unsigned k = n; k-- > 0 && r >= 0;) {
                 char *name = xasprintf("virtfn%u", k), *addr = name ? link_base(fs, pfdir, name) : NULL;
-                char *vfdir = addr ? xasprintf("%s/%s", pfdir, name) : NULL, *canon = vfdir ? fakesys_canon(fs, vfdir) : NULL;
-                char *drv = canon ? link_base(fs, canon, "driver") : NULL, *grp = canon ? link_base(fs, canon, "iommu_group") : NULL;
+                char *vfdir = addr ? xasprintf("%s/%s", pfdir, name) : NULL,
+                     *canon = vfdir ? fakesys_canon(fs, vfdir) : NULL;
+                char *drv = canon ? link_base(fs, canon, "driver") : NULL,
+                     *grp = canon ? link_base(fs, canon, "iommu_group") : NULL;
 
                 if (!canon)
                         r = -ENOENT;
@@ -1556,7 +1558,8 @@ static int create_vfs(struct fakesys *fs, const char *pfdir, const char *pfaddr,
             read_hex_attr(fs, pfdir, "subsystem_vendor", 0xffff, &sv) < 0 ||
             read_hex_attr(fs, pfdir, "subsystem_device", 0xffff, &sd) < 0 ||
             read_hex_attr(fs, pfdir, "class", 0xffffff, &class) < 0 ||
-            read_dec_attr(fs, pfdir, "sriov_offset", &offset) < 0 || read_dec_attr(fs, pfdir, "sriov_stride", &stride) < 0)
+            read_dec_attr(fs, pfdir, "sriov_offset", &offset) < 0 ||
+            read_dec_attr(fs, pfdir, "sriov_stride", &stride) < 0)
                 r = -EIO;
         if (r >= 0 && read_hex_attr(fs, pfdir, "sriov_vf_device", 0xffff, &vf_device) < 0)
                 vf_device = device;
@@ -1581,13 +1584,18 @@ static int create_vfs(struct fakesys *fs, const char *pfdir, const char *pfaddr,
                 uint32_t rid = (bus << 8 | slot << 3 | func) + offset + k * stride;
                 char addr[32], gname[16], *link = NULL, *back = NULL;
 
-                snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", domain, (rid >> 8) & 0xff, (rid >> 3) & 0x1f, rid & 7);
+                snprintf(addr, sizeof(addr), "%04x:%02x:%02x.%x", domain, (rid >> 8) & 0xff, (rid >> 3) & 0x1f,
+                         rid & 7);
                 snprintf(gname, sizeof(gname), "%d", group + (int)k);
-                r = fakesys_add_device(fs, &(struct fake_dev){.addr = addr, .vendor = (uint16_t)vendor,
-                                                             .device = (uint16_t)vf_device, .subvendor = (uint16_t)sv,
-                                                             .subdevice = (uint16_t)sd, .class = class,
-                                                             .driver = autoprobe == 1 ? driver : NULL,
-                                                             .group = group >= 0 ? gname : NULL, .parent = parent});
+                r = fakesys_add_device(fs, &(struct fake_dev){.addr = addr,
+                                                              .vendor = (uint16_t)vendor,
+                                                              .device = (uint16_t)vf_device,
+                                                              .subvendor = (uint16_t)sv,
+                                                              .subdevice = (uint16_t)sd,
+                                                              .class = class,
+                                                              .driver = autoprobe == 1 ? driver : NULL,
+                                                              .group = group >= 0 ? gname : NULL,
+                                                              .parent = parent});
                 link = xasprintf("%s/virtfn%u", pfdir, k);
                 back = xasprintf("%s/physfn", fakesys_dev_dir(fs, addr) ? fakesys_dev_dir(fs, addr) : "");
                 if (r >= 0)

@@ -44,8 +44,8 @@ struct fake_dev {
         const char *driver_override; /* NULL: "(null)", as the kernel shows an unset override */
         uint64_t serial;             /* with has_serial: a Device Serial Number capability at 0x140 */
         bool has_serial;
-        const char *slot;            /* physical slot name: bus/pci/slots/NAME/address, NULL: none */
-        unsigned config_size;        /* bytes of config a reader gets (64 for non-root), 0: 4096 */
+        const char *slot;     /* physical slot name: bus/pci/slots/NAME/address, NULL: none */
+        unsigned config_size; /* bytes of config a reader gets (64 for non-root), 0: 4096 */
         /* > 0: an SR-IOV PF: sriov_totalvfs (this), sriov_numvfs 0, sriov_offset,
          * sriov_stride (0: 1), sriov_vf_device (its own device ID),
          * sriov_drivers_autoprobe 1. A write to sriov_numvfs does what the

@@ -295,7 +295,8 @@ static char *garble_uevent(struct tenv *e, struct fakesys_snapshot *before, cons
         free(rel);
         fakesys_snapshot_clear(before);
         tsnap(e, before);
-        return xasprintf("%s/bus/pci/devices/%s/uevent: unexpected contents; device ignored", fakesys_root(e->fs), addr);
+        return xasprintf("%s/bus/pci/devices/%s/uevent: unexpected contents; device ignored", fakesys_root(e->fs),
+                         addr);
 }
 
 TEST(unread_devices)

@@ -28,12 +28,22 @@ static struct tenv *machine(void)
         struct tenv *e = tenv_new();
 
         tenv_machine(e);
-        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:05.0", .vendor = 0x1b36, .device = 0x0010,
-                                       .subvendor = 0x1af4, .subdevice = 0x1100, .class = 0x010802,
-                                       .driver = "nvme", .group = "8"});
-        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:06.0", .vendor = 0x1b36, .device = 0x0010,
-                                       .subvendor = 0x1af4, .subdevice = 0x1100, .class = 0x010802,
-                                       .driver = "nvme", .group = "9"});
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:05.0",
+                                       .vendor = 0x1b36,
+                                       .device = 0x0010,
+                                       .subvendor = 0x1af4,
+                                       .subdevice = 0x1100,
+                                       .class = 0x010802,
+                                       .driver = "nvme",
+                                       .group = "8"});
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:06.0",
+                                       .vendor = 0x1b36,
+                                       .device = 0x0010,
+                                       .subvendor = 0x1af4,
+                                       .subdevice = 0x1100,
+                                       .class = 0x010802,
+                                       .driver = "nvme",
+                                       .group = "9"});
         SETUP(fakesys_add_block(e->fs, "0000:00:1f.2", "sda", 8, 0, NULL));
         SETUP(fakesys_add_block(e->fs, NULL, "sda/sda1", 8, 1, NULL));
         SETUP(fakesys_add_block(e->fs, "0000:00:03.0", "sdb", 8, 16, NULL));
@@ -58,10 +68,10 @@ static void mountinfo(struct tenv *e, const char *text)
 static void udev_entry(struct tenv *e, const char *devnum, const char *type, const char *label, const char *uuid)
 {
         char *rel = xasprintf("run/udev/data/b%s", devnum);
-        char *text = xasprintf("S:disk/by-id/fake-%s\nI:123456\nE:ID_FS_TYPE=%s\n%s%s%sE:ID_FS_UUID=%s\n"
-                               "E:ID_FS_USAGE=filesystem\nG:systemd\n",
-                               devnum, type, label ? "E:ID_FS_LABEL=" : "", label ? label : "", label ? "\n" : "",
-                               uuid);
+        char *text =
+                xasprintf("S:disk/by-id/fake-%s\nI:123456\nE:ID_FS_TYPE=%s\n%s%s%sE:ID_FS_UUID=%s\n"
+                          "E:ID_FS_USAGE=filesystem\nG:systemd\n",
+                          devnum, type, label ? "E:ID_FS_LABEL=" : "", label ? label : "", label ? "\n" : "", uuid);
 
         free(tenv_file(e, rel, text));
         free(text);
@@ -96,10 +106,9 @@ static void run_check_env(struct tenv *e, struct result *r, char *const *env)
         t_spawn(r, argv, &(struct t_spawn){.dir = e->dir, .env = env, .timeout = 60});
 }
 
-static const char zfs_mounts[] =
-        "25 1 0:21 / / rw,relatime shared:1 - zfs rpool/ROOT/pve-1 rw,xattr,noacl\n"
-        "26 25 0:45 / /rpool/data rw,relatime shared:9 - zfs rpool/data rw,xattr,noacl\n"
-        "27 25 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n";
+static const char zfs_mounts[] = "25 1 0:21 / / rw,relatime shared:1 - zfs rpool/ROOT/pve-1 rw,xattr,noacl\n"
+                                 "26 25 0:45 / /rpool/data rw,relatime shared:9 - zfs rpool/data rw,xattr,noacl\n"
+                                 "27 25 0:22 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw\n";
 
 /* rpool: a mirror of sdb1 and sdc1, a log on nvme0n1p1, a spare sdd (USB). tank (not
  * imported, nothing mounted) on nvme1n1p2. */
@@ -129,8 +138,7 @@ TEST(zfs_udev)
                 tenv_config(e, rule);
                 run_check(e, &r, "--fail-busy");
                 CHECK_RUN(&r, r.code == 3 && contains(r.err, "carries the filesystem mounted on / (ZFS pool rpool)"),
-                          "%s carries a vdev of the root pool: --fail-busy refuses, naming / and the pool",
-                          members[i]);
+                          "%s carries a vdev of the root pool: --fail-busy refuses, naming / and the pool", members[i]);
                 CHECK_RUN(&r, count(r.err, "ZFS pool rpool") == 1,
                           "%s: named once for the pool, not once per mounted dataset", members[i]);
                 free(rule);
@@ -145,9 +153,8 @@ TEST(zfs_udev)
         tenv_config(e, "address 02:00.0\n");
         run_check(e, &r, "--fail-busy");
         CHECK_RUN(&r,
-                  r.code == 0 &&
-                          contains(r.err, "warning: cannot tell which devices carry the filesystem mounted on / "
-                                          "(zfs, rpool/ROOT/pve-1)"),
+                  r.code == 0 && contains(r.err, "warning: cannot tell which devices carry the filesystem mounted on / "
+                                                 "(zfs, rpool/ROOT/pve-1)"),
                   "without a udev database the pool's devices are unknown: a warning naming mount and type");
         result_clear(&r);
         tenv_free(e);
@@ -235,7 +242,8 @@ TEST(btrfs_raid1)
 
                 mountinfo(e, btrfs_mounts);
                 if (variant == 0)
-                        btrfs_sysfs(e, "5c1c1e0a-0000-4000-8000-000000000001", (const char *const[]){"259:2", "259:6", NULL});
+                        btrfs_sysfs(e, "5c1c1e0a-0000-4000-8000-000000000001",
+                                    (const char *const[]){"259:2", "259:6", NULL});
                 if (variant == 1) {
                         udev_entry(e, "259:2", "btrfs", "root", "5c1c1e0a-0000-4000-8000-000000000001");
                         udev_entry(e, "259:6", "btrfs", "root", "5c1c1e0a-0000-4000-8000-000000000001");
@@ -244,13 +252,15 @@ TEST(btrfs_raid1)
                 tenv_config(e, "address 00:06.0\n");
                 run_check(e, &r, "--fail-busy");
                 if (variant < 2)
-                        CHECK_RUN(&r, r.code == 3 && contains(r.err, "0000:00:06.0 [1b36:0010] (") &&
-                                              contains(r.err, "carries the filesystem mounted on /:") &&
-                                              contains(r.err, "carries the filesystem mounted on /home:"),
+                        CHECK_RUN(&r,
+                                  r.code == 3 && contains(r.err, "0000:00:06.0 [1b36:0010] (") &&
+                                          contains(r.err, "carries the filesystem mounted on /:") &&
+                                          contains(r.err, "carries the filesystem mounted on /home:"),
                                   "%s: the second device of a btrfs raid1 under / is busy: refused", names[variant]);
                 else
-                        CHECK_RUN(&r, r.code == 0 && contains(r.err, "warning: cannot tell which devices carry the "
-                                                                     "filesystem mounted on / (btrfs, /dev/nvme0n1p2)"),
+                        CHECK_RUN(&r,
+                                  r.code == 0 && contains(r.err, "warning: cannot tell which devices carry the "
+                                                                 "filesystem mounted on / (btrfs, /dev/nvme0n1p2)"),
                                   "%s: the other devices are unknown: a warning naming mount and type", names[variant]);
                 tenv_config(e, "address 00:05.0\n");
                 run_check(e, &r, "--fail-busy");
@@ -258,8 +268,8 @@ TEST(btrfs_raid1)
                           "%s: the device mountinfo names is busy", names[variant]);
                 tenv_config(e, "address 00:03.0\n");
                 run_check(e, &r, "--fail-busy");
-                CHECK_RUN(&r, r.code == 0 && !contains(r.err, "carries"),
-                          "%s: a disk of another btrfs is not busy", names[variant]);
+                CHECK_RUN(&r, r.code == 0 && !contains(r.err, "carries"), "%s: a disk of another btrfs is not busy",
+                          names[variant]);
                 tenv_free(e);
         }
         result_clear(&r);
@@ -279,7 +289,8 @@ TEST(unknown_fstype)
         tenv_config(e, "address 00:03.0\n");
         run_check(e, &r, "--fail-busy");
         CHECK_RUN(&r, r.code == 0, "unknown devices are warnings, not refusals");
-        CHECK_RUN(&r, contains(r.err, "cannot tell which devices carry the filesystem mounted on /srv (foofs, /dev/foo0)"),
+        CHECK_RUN(&r,
+                  contains(r.err, "cannot tell which devices carry the filesystem mounted on /srv (foofs, /dev/foo0)"),
                   "a device that is not in sysfs: named with mount and type");
         CHECK_RUN(&r, contains(r.err, "filesystem mounted on /data (bcachefs, /dev/nosuch1:/dev/nosuch2)"),
                   "bcachefs whose devices are unknown: named");
@@ -308,19 +319,22 @@ TEST(root_not_in_mountinfo)
         mountinfo(e, "31 30 8:17 / /srv rw,relatime shared:20 - ext4 /dev/sdb1 rw\n");
         tenv_config(e, "address 02:00.0\n");
         run_check(e, &r, "--fail-busy");
-        CHECK_RUN(&r, r.code == 0 && contains(r.err, "cannot tell which devices carry the filesystem mounted on / "
-                                                     "(no mountinfo line, device "),
+        CHECK_RUN(&r,
+                  r.code == 0 && contains(r.err, "cannot tell which devices carry the filesystem mounted on / "
+                                                 "(no mountinfo line, device "),
                   "the device of / is not in sysfs: said so");
         /* Make the device of this process's "/" a disk on the third controller. */
         SETUP(fakesys_add_block(e->fs, "0000:02:00.0", "sdx", major(st.st_dev), minor(st.st_dev), NULL));
         run_check(e, &r, "--fail-busy");
-        CHECK_RUN(&r, r.code == 3 && contains(r.err, "0000:02:00.0 [8086:2922] (") &&
-                              contains(r.err, "carries the filesystem mounted on / (found by the device of /"),
+        CHECK_RUN(&r,
+                  r.code == 3 && contains(r.err, "0000:02:00.0 [8086:2922] (") &&
+                          contains(r.err, "carries the filesystem mounted on / (found by the device of /"),
                   "the root's controller is found by the device of / and refused");
         /* With a "/" line, mountinfo is believed. */
         mountinfo(e, "25 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n");
         run_check(e, &r, "--fail-busy");
-        CHECK_RUN(&r, r.code == 0 && !contains(r.err, "carries"), "mountinfo with a / line: the device of / is not used");
+        CHECK_RUN(&r, r.code == 0 && !contains(r.err, "carries"),
+                  "mountinfo with a / line: the device of / is not used");
         result_clear(&r);
         tenv_free(e);
 }

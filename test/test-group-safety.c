@@ -56,9 +56,10 @@ TEST(group_takes_host_devices)
                   "one warning for the group");
         CHECK_RUN(&r,
                   contains(r.err, "0000:15:00.1 [1022:43c8] (") &&
-                          contains(r.err, "with host devices no rule names: 0000:15:00.0 [1022:43d5] (USB, on xhci_hcd), "
-                                          "0000:16:00.0 [10ec:8168] (network, on r8169); the host loses them at boot "
-                                          "(use a slot with a group of its own, or ACS isolation, not 'group')"),
+                          contains(r.err,
+                                   "with host devices no rule names: 0000:15:00.0 [1022:43d5] (USB, on xhci_hcd), "
+                                   "0000:16:00.0 [10ec:8168] (network, on r8169); the host loses them at boot "
+                                   "(use a slot with a group of its own, or ACS isolation, not 'group')"),
                   "names each host device it takes, with its kind and driver, and the way out");
         CHECK_RUN(&r, !contains(r.err, "0000:15:00.2 [1022:43c6] ("), "the bridge is not named");
         CHECK_RUN(&r, contains(r.out, "0 error(s), 1 warning(s)"), "no longer '0 warning(s)'");
@@ -71,15 +72,16 @@ TEST(group_takes_host_devices)
         /* A USB disk on the chipset's xHCI carries /srv: 'group' takes it, --fail-busy refuses. */
         SETUP(fakesys_add_block(e->fs, "0000:15:00.0", "sdb", 8, 16, NULL));
         SETUP(fakesys_add_block(e->fs, NULL, "sdb/sdb1", 8, 17, NULL));
-        free(tenv_file(e, "proc/self/mountinfo", "25 1 0:20 / / rw - tmpfs tmpfs rw\n"
-                                                  "31 25 8:17 / /srv rw,relatime shared:20 - ext4 /dev/sdb1 rw\n"));
+        free(tenv_file(e, "proc/self/mountinfo",
+                       "25 1 0:20 / / rw - tmpfs tmpfs rw\n"
+                       "31 25 8:17 / /srv rw,relatime shared:20 - ext4 /dev/sdb1 rw\n"));
         tenv_config(e, "address 15:00.1 group\n");
         check(e, &r, "--fail-busy");
-        CHECK_RUN(&r,
-                  r.code == 3 &&
-                          contains(r.err, "0000:15:00.0 [1022:43d5] (") &&
-                          contains(r.err, ", taken by 'group' with 0000:15:00.1) carries the filesystem mounted on /srv"),
-                  "a device 'group' takes that carries a mount: refused, saying 'group' took it");
+        CHECK_RUN(
+                &r,
+                r.code == 3 && contains(r.err, "0000:15:00.0 [1022:43d5] (") &&
+                        contains(r.err, ", taken by 'group' with 0000:15:00.1) carries the filesystem mounted on /srv"),
+                "a device 'group' takes that carries a mount: refused, saying 'group' took it");
         result_clear(&r);
         tenv_free(e);
 }
@@ -92,8 +94,9 @@ TEST(group_hint)
         tenv_config(e, "address 15:00.1\n");
         check(e, &r, NULL);
         CHECK_RUN(&r, count(r.err, "IOMMU group 10 would not be viable") == 1, "one viability warning");
-        CHECK_RUN(&r, contains(r.err, "and the host needs it (") &&
-                              contains(r.err, "the fix is another slot or ACS isolation between them, not 'group'"),
+        CHECK_RUN(&r,
+                  contains(r.err, "and the host needs it (") &&
+                          contains(r.err, "the fix is another slot or ACS isolation between them, not 'group'"),
                   "a group spoilt by a host device: the fix is a slot or ACS, not 'group'");
         CHECK_RUN(&r, !contains(r.err, "use 'group'") && !contains(r.err, "add it"), "never recommends taking it");
 
@@ -123,11 +126,10 @@ TEST(group_warning_once)
 TEST(sriov_pf)
 {
         struct tenv *e = tenv_new();
-        static const char spec[] =
-                "driver vfio-pci\n"
-                "dev 0000:05:00.0 8086:1521 8086:0001 020000 driver=igb group=12\n"
-                "dev 0000:05:00.1 8086:1521 8086:0001 020000 driver=igb group=12\n"
-                "dev 0000:05:10.0 8086:1520 8086:0001 020000 driver=igbvf group=12\n";
+        static const char spec[] = "driver vfio-pci\n"
+                                   "dev 0000:05:00.0 8086:1521 8086:0001 020000 driver=igb group=12\n"
+                                   "dev 0000:05:00.1 8086:1521 8086:0001 020000 driver=igb group=12\n"
+                                   "dev 0000:05:10.0 8086:1520 8086:0001 020000 driver=igbvf group=12\n";
         unsigned line = 0;
         struct result r = {0};
         char *link;
@@ -149,11 +151,10 @@ TEST(sriov_pf)
 TEST(router_nics)
 {
         struct tenv *e = tenv_new();
-        static const char spec[] =
-                "driver vfio-pci\n"
-                "dev 0000:01:00.0 8086:157b 8086:0000 020000 driver=igb group=7\n"
-                "dev 0000:02:00.0 8086:157b 8086:0000 020000 driver=igb group=7\n"
-                "dev 0000:03:00.0 8086:157b 8086:0000 020000 driver=igb group=7\n";
+        static const char spec[] = "driver vfio-pci\n"
+                                   "dev 0000:01:00.0 8086:157b 8086:0000 020000 driver=igb group=7\n"
+                                   "dev 0000:02:00.0 8086:157b 8086:0000 020000 driver=igb group=7\n"
+                                   "dev 0000:03:00.0 8086:157b 8086:0000 020000 driver=igb group=7\n";
         unsigned line = 0;
         struct result r = {0};
 
@@ -161,7 +162,8 @@ TEST(router_nics)
         tenv_config(e, "address 01:00.0 group\n");
         check(e, &r, NULL);
         CHECK_RUN(&r,
-                  contains(r.err, "0000:02:00.0 [8086:157b] (network, on igb), 0000:03:00.0 [8086:157b] (network, on igb)"),
+                  contains(r.err,
+                           "0000:02:00.0 [8086:157b] (network, on igb), 0000:03:00.0 [8086:157b] (network, on igb)"),
                   "identical NICs in other slots are the host's: named");
         result_clear(&r);
         tenv_free(e);
@@ -174,13 +176,19 @@ TEST(no_iommu_group)
 
         tenv_machine(e);
         /* A laptop iGPU the firmware left out of the IOMMU: no iommu_group link. */
-        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:07.0", .vendor = 0x8086, .device = 0x3e9b, .subvendor = 0x17aa,
-                                       .subdevice = 0x2295, .class = 0x030000, .driver = "i915"});
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:07.0",
+                                       .vendor = 0x8086,
+                                       .device = 0x3e9b,
+                                       .subvendor = 0x17aa,
+                                       .subdevice = 0x2295,
+                                       .class = 0x030000,
+                                       .driver = "i915"});
         tenv_config(e, "address 00:07.0\n");
         check(e, &r, NULL);
         CHECK_RUN(&r,
                   r.code == 0 && contains(r.err, "0000:00:07.0 [8086:3e9b] (") &&
-                          contains(r.err, ") has no IOMMU group although the IOMMU is on: vfio-pci will refuse it at boot"),
+                          contains(r.err,
+                                   ") has no IOMMU group although the IOMMU is on: vfio-pci will refuse it at boot"),
                   "a selected device without a group while others have one: warned");
         tenv_config(e, "address 00:07.0 driver pci-stub\n");
         check(e, &r, NULL);

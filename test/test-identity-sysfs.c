@@ -28,40 +28,86 @@ static struct tenv *machine(bool shifted, bool nested)
         char a1[16], a2[16], sw_up[16], sw_down[16];
 
         SETUP(fakesys_add_driver(e->fs, "vfio-pci"));
-        tenv_dev(e, &(struct fake_dev){ .addr = "0000:00:00.0", .vendor = 0x8086, .device = 0x29c0, .class = 0x060000,
-                                        .group = "0" });
+        tenv_dev(e,
+                 &(struct fake_dev){
+                         .addr = "0000:00:00.0", .vendor = 0x8086, .device = 0x29c0, .class = 0x060000, .group = "0"});
         if (shifted) {
-                tenv_dev(e, &(struct fake_dev){ .addr = "0000:00:1b.0", .vendor = 0x1b36, .device = 0x000c,
-                                                .class = 0x060400, .driver = "pcieport", .group = "9" });
-                tenv_dev(e, &(struct fake_dev){ .addr = "0000:01:00.0", .vendor = 0x1b21, .device = 0x1242,
-                                                .class = 0x0c0330, .driver = "xhci_hcd", .group = "10",
-                                                .parent = "0000:00:1b.0" });
+                tenv_dev(e, &(struct fake_dev){.addr = "0000:00:1b.0",
+                                               .vendor = 0x1b36,
+                                               .device = 0x000c,
+                                               .class = 0x060400,
+                                               .driver = "pcieport",
+                                               .group = "9"});
+                tenv_dev(e, &(struct fake_dev){.addr = "0000:01:00.0",
+                                               .vendor = 0x1b21,
+                                               .device = 0x1242,
+                                               .class = 0x0c0330,
+                                               .driver = "xhci_hcd",
+                                               .group = "10",
+                                               .parent = "0000:00:1b.0"});
         }
-        tenv_dev(e, &(struct fake_dev){ .addr = "0000:00:1c.0", .vendor = 0x1b36, .device = 0x000c, .class = 0x060400,
-                                        .driver = "pcieport", .group = "1" });
-        tenv_dev(e, &(struct fake_dev){ .addr = "0000:00:1c.1", .vendor = 0x1b36, .device = 0x000c, .class = 0x060400,
-                                        .driver = "pcieport", .group = "2" });
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:1c.0",
+                                       .vendor = 0x1b36,
+                                       .device = 0x000c,
+                                       .class = 0x060400,
+                                       .driver = "pcieport",
+                                       .group = "1"});
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:1c.1",
+                                       .vendor = 0x1b36,
+                                       .device = 0x000c,
+                                       .class = 0x060400,
+                                       .driver = "pcieport",
+                                       .group = "2"});
         snprintf(a1, sizeof(a1), "0000:%02x:00.0", 1 + b);
         if (nested) {
                 /* A switch behind 00:1c.0: upstream port 01:00.0, downstream 02:03.0, card 03:00.0. */
                 snprintf(sw_up, sizeof(sw_up), "0000:%02x:00.0", 1 + b);
                 snprintf(sw_down, sizeof(sw_down), "0000:%02x:03.0", 2 + b);
                 snprintf(a1, sizeof(a1), "0000:%02x:00.0", 3 + b);
-                tenv_dev(e, &(struct fake_dev){ .addr = sw_up, .vendor = 0x10b5, .device = 0x8747, .class = 0x060400,
-                                                .driver = "pcieport", .group = "1", .parent = "0000:00:1c.0" });
-                tenv_dev(e, &(struct fake_dev){ .addr = sw_down, .vendor = 0x10b5, .device = 0x8747, .class = 0x060400,
-                                                .driver = "pcieport", .group = "1", .parent = sw_up });
+                tenv_dev(e, &(struct fake_dev){.addr = sw_up,
+                                               .vendor = 0x10b5,
+                                               .device = 0x8747,
+                                               .class = 0x060400,
+                                               .driver = "pcieport",
+                                               .group = "1",
+                                               .parent = "0000:00:1c.0"});
+                tenv_dev(e, &(struct fake_dev){.addr = sw_down,
+                                               .vendor = 0x10b5,
+                                               .device = 0x8747,
+                                               .class = 0x060400,
+                                               .driver = "pcieport",
+                                               .group = "1",
+                                               .parent = sw_up});
         }
         snprintf(a2, sizeof(a2), "0000:%02x:00.0", (nested ? 4 : 2) + b);
-        tenv_dev(e, &(struct fake_dev){ .addr = a1, .vendor = 0x8086, .device = 0x10d3, .class = 0x020000,
-                                        .driver = "e1000e", .group = "3", .parent = nested ? sw_down : "0000:00:1c.0",
-                                        .has_serial = true, .serial = SERIAL_A, .slot = nested ? NULL : "1" });
-        tenv_dev(e, &(struct fake_dev){ .addr = a2, .vendor = 0x8086, .device = 0x10d3, .class = 0x020000,
-                                        .driver = "e1000e", .group = "4", .parent = "0000:00:1c.1",
-                                        .has_serial = true, .serial = SERIAL_B, .slot = "2" });
+        tenv_dev(e, &(struct fake_dev){.addr = a1,
+                                       .vendor = 0x8086,
+                                       .device = 0x10d3,
+                                       .class = 0x020000,
+                                       .driver = "e1000e",
+                                       .group = "3",
+                                       .parent = nested ? sw_down : "0000:00:1c.0",
+                                       .has_serial = true,
+                                       .serial = SERIAL_A,
+                                       .slot = nested ? NULL : "1"});
+        tenv_dev(e, &(struct fake_dev){.addr = a2,
+                                       .vendor = 0x8086,
+                                       .device = 0x10d3,
+                                       .class = 0x020000,
+                                       .driver = "e1000e",
+                                       .group = "4",
+                                       .parent = "0000:00:1c.1",
+                                       .has_serial = true,
+                                       .serial = SERIAL_B,
+                                       .slot = "2"});
         /* A third e1000e on the root bus without a serial (64 bytes of config: what non-root reads). */
-        tenv_dev(e, &(struct fake_dev){ .addr = "0000:00:05.0", .vendor = 0x8086, .device = 0x10d3, .class = 0x020000,
-                                        .driver = "e1000e", .group = "5", .config_size = 64 });
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:05.0",
+                                       .vendor = 0x8086,
+                                       .device = 0x10d3,
+                                       .class = 0x020000,
+                                       .driver = "e1000e",
+                                       .group = "5",
+                                       .config_size = 64});
         return e;
 }
 
@@ -109,7 +155,7 @@ static const char *const RULES = "serial 52-54-00-ff-ff-12-34-57\n"
 TEST(twins_told_apart)
 {
         struct tenv *e = machine(false, false);
-        struct result r = { 0 };
+        struct result r = {0};
         char *p = predict(e, RULES, &r);
 
         CHECK_RUN(&r, strcmp(p, "1: 02:00.0; 2: 01:00.0; 3: 02:00.0; 4: 01:00.0; 5: 01:00.0") == 0,
@@ -125,7 +171,7 @@ TEST(twins_told_apart)
 TEST(renumbered)
 {
         struct tenv *e = machine(true, false);
-        struct result r = { 0 };
+        struct result r = {0};
         char *p = predict(e, RULES, &r);
 
         CHECK_RUN(&r, strcmp(p, "1: 03:00.0; 2: 02:00.0; 3: 03:00.0; 4: 02:00.0; 5: 02:00.0") == 0,
@@ -136,11 +182,14 @@ TEST(renumbered)
         tenv_config(e, "address 01:00.0 id 8086:10d3\n");
         tenv_run(e, &r, "check", NULL);
         CHECK_RUN(&r, r.code == 1, "the guard still fails: exit 1");
-        CHECK_RUN(&r,
-                  contains(r.err, "guard mismatch: 0000:01:00.0 is [1b21:1242]") &&
-                          contains(r.err, "a 8086:10d3 is now at 0000:00:05.0, 0000:02:00.0, 0000:03:00.0 \u2014 update the rule or select it by "
-                                          "'serial'/'slot'/'path'"),
-                  "says what is at the address now and where the device went");
+        CHECK_RUN(
+                &r,
+                contains(r.err, "guard mismatch: 0000:01:00.0 is [1b21:1242]") &&
+                        contains(
+                                r.err,
+                                "a 8086:10d3 is now at 0000:00:05.0, 0000:02:00.0, 0000:03:00.0 \u2014 update the rule or select it by "
+                                "'serial'/'slot'/'path'"),
+                "says what is at the address now and where the device went");
         tenv_run(e, &r, "apply", NULL);
         CHECK_RUN(&r, contains(r.err, "a 8086:10d3 is now at 0000:00:05.0, 0000:02:00.0, 0000:03:00.0"),
                   "apply says it too");
@@ -163,8 +212,7 @@ TEST(renumbered)
               "no new_id for an id rule narrowed by a serial (it would take the twin)");
         tenv_config(e, "id 8086:10d3 serial 52-54-00-ff-ff-12-34-57\n");
         tenv_run(e, &r, "apply", NULL);
-        CHECK(!contains(tread(e, "bus/pci/drivers/vfio-pci/new_id"), "8086"),
-              "no new_id for id plus serial either");
+        CHECK(!contains(tread(e, "bus/pci/drivers/vfio-pci/new_id"), "8086"), "no new_id for id plus serial either");
         result_clear(&r);
         tenv_free(e);
 }
@@ -172,9 +220,9 @@ TEST(renumbered)
 TEST(nested_bridges)
 {
         struct tenv *e = machine(false, true);
-        struct result r = { 0 };
-        char *p = predict(e, "path 00:1c.0/00.0/03.0/00.0\nserial 52-54-00-ff-ff-12-34-56\npath 00:1c.0/00.0/03.0\n",
-                          &r);
+        struct result r = {0};
+        char *p =
+                predict(e, "path 00:1c.0/00.0/03.0/00.0\nserial 52-54-00-ff-ff-12-34-56\npath 00:1c.0/00.0/03.0\n", &r);
 
         CHECK_RUN(&r, strcmp(p, "1: 03:00.0; 2: 03:00.0; 3:") == 0 && r.code == 1,
                   "a path through a switch names the card; the bridge itself is never claimed: %s", p);
@@ -191,7 +239,7 @@ TEST(nested_bridges)
 TEST(shown)
 {
         struct tenv *e = machine(false, false);
-        struct result r = { 0 };
+        struct result r = {0};
         struct json *j;
         const char *err;
 
@@ -217,9 +265,10 @@ TEST(shown)
                   "check shows them under each device");
         tenv_run(e, &r, "--json", "list", NULL);
         j = json_parse(r.out, &err);
-        CHECK_RUN(&r, j && json_path_str(j, "devices.4.serial") &&
-                              strcmp(json_path_str(j, "devices.4.serial"), "52-54-00-ff-ff-12-34-56") == 0 &&
-                              strcmp(json_path_str(j, "devices.4.slot"), "1") == 0,
+        CHECK_RUN(&r,
+                  j && json_path_str(j, "devices.4.serial") &&
+                          strcmp(json_path_str(j, "devices.4.serial"), "52-54-00-ff-ff-12-34-56") == 0 &&
+                          strcmp(json_path_str(j, "devices.4.slot"), "1") == 0,
                   "list --json shows them");
         json_free(j);
         tenv_run(e, &r, "-v", "list", NULL);
@@ -234,14 +283,15 @@ TEST(shown)
 TEST(driver_auto_shown)
 {
         struct tenv *e = machine(false, false);
-        struct result r = { 0 };
+        struct result r = {0};
 
         /* No kernel has a variant for the e1000e (the library test builds one):
          * check predicts vfio-pci, per device. */
         tenv_config(e, "serial 52-54-00-ff-ff-12-34-56 driver auto\n");
         tenv_run(e, &r, "check", NULL);
-        CHECK_RUN(&r, contains(r.out, "driver auto -> auto: selects\n\t0000:01:00.0") &&
-                              contains(r.out, "\t\tdriver auto: vfio-pci\n"),
+        CHECK_RUN(&r,
+                  contains(r.out, "driver auto -> auto: selects\n\t0000:01:00.0") &&
+                          contains(r.out, "\t\tdriver auto: vfio-pci\n"),
                   "check shows the rule as auto and the pick per device");
         tenv_run(e, &r, "-v", "list", NULL);
         CHECK_RUN(&r, contains(r.out, ".conf:1 -> vfio-pci\n"), "list shows the pick");
@@ -252,7 +302,7 @@ TEST(driver_auto_shown)
 TEST(claim_by_identity)
 {
         struct tenv *e = machine(true, false);
-        struct result r = { 0 };
+        struct result r = {0};
 
         tenv_config(e, "");
         tenv_run(e, &r, "claim", "serial", "52-54-00-ff-ff-12-34-57", NULL);

@@ -62,9 +62,21 @@ static const char *path_round_trip(const char *s)
 TEST(path_parse)
 {
         static const char *const bad[] = {
-                "", "00", "00:1c.4/", "/00.0", "00:1c.4//00.0", "00:1c/00.0", /* only the last hop may leave out .F */
-                "00:20.0", "00:1c.8", "100:1c.0", "00:1c.4/00.0.0", "00:1c.4/0:0.0", "x:00:1c.0", "00:1c.4/00.0 ",
-                "000000000:00:1c.0", "00:1c.4/001.0",
+                "",
+                "00",
+                "00:1c.4/",
+                "/00.0",
+                "00:1c.4//00.0",
+                "00:1c/00.0", /* only the last hop may leave out .F */
+                "00:20.0",
+                "00:1c.8",
+                "100:1c.0",
+                "00:1c.4/00.0.0",
+                "00:1c.4/0:0.0",
+                "x:00:1c.0",
+                "00:1c.4/00.0 ",
+                "000000000:00:1c.0",
+                "00:1c.4/001.0",
         };
         struct vc_pci_path p;
         const char *reason;
@@ -145,13 +157,13 @@ static uint32_t cap(uint16_t id, unsigned next)
 
 TEST(dsn_walk)
 {
-        struct image im = { .size = 4096 };
+        struct image im = {.size = 4096};
         uint64_t v = 1;
 
         /* What QEMU's e1000e with mac=52:54:00:12:34:56 shows (KERNEL-NOTES, Identity). */
         put32(&im, 0x100, cap(0x0001, 0x140));
         put32(&im, 0x140, cap(0x0003, 0));
-        memcpy(im.b + 0x144, (uint8_t[]){ 0x56, 0x34, 0x12, 0xff, 0xff, 0x00, 0x54, 0x52 }, 8);
+        memcpy(im.b + 0x144, (uint8_t[]){0x56, 0x34, 0x12, 0xff, 0xff, 0x00, 0x54, 0x52}, 8);
         CHECK_INT(vc_config_find_dsn(image_read, &im, &v), 0);
         CHECK(v == 0x525400ffff123456ull, "the e1000e's serial, lower dword first in config space");
 
@@ -207,16 +219,16 @@ TEST(dsn_walk)
 #define TWIN(a, b, serial_, slot_, root_)                                                                              \
         {                                                                                                              \
                 .addr = a, .bus = b, .vendor = 0x8086, .device = 0x10d3, .class = 0x020000, .group = -1,               \
-                .ident_read = VC_IDENT_ALL, .has_serial = true, .serial = serial_, .slot_name = slot_, .has_path = true, \
-                .path = {.domain = 0, .bus = 0, .n = 2, .slot = {root_, 0}, .func = {0, 0}},                           \
+                .ident_read = VC_IDENT_ALL, .has_serial = true, .serial = serial_, .slot_name = slot_,                 \
+                .has_path = true, .path = {.domain = 0, .bus = 0, .n = 2, .slot = {root_, 0}, .func = {0, 0}},         \
         }
 
 static const char *resolve(struct vc_dev *devs, size_t n, const char *text)
 {
         static char out[256];
         struct vc_ctx *ctx = NULL;
-        struct vc_config cfg = { 0 };
-        struct vc_devlist l = { .devs = devs, .n = n };
+        struct vc_config cfg = {0};
+        struct vc_devlist l = {.devs = devs, .n = n};
 
         SETUP(vc_ctx_new("/nonexistent", &ctx));
         CHECK_INT(vc_config_add_line(ctx, &cfg, "t", text), 0);

@@ -44,26 +44,43 @@ TEST(sources)
         SETUP(fakesys_write(e->fs, rel, "pci-stub\n"));
         tenv_run(e, &r, "--root", root, "import", NULL);
         CHECK_RUN(&r, r.code == 0, "exit 0");
-        CHECK_RUN(&r, contains(r.out, "# kernel command line: 10de:1b80\nid 10de:1b80\n# kernel command line: 10de:10f0\nid 10de:10f0\n"),
-                  "vfio-pci.ids=: one id rule per ID, each with its source");
+        CHECK_RUN(
+                &r,
+                contains(
+                        r.out,
+                        "# kernel command line: 10de:1b80\nid 10de:1b80\n# kernel command line: 10de:10f0\nid 10de:10f0\n"),
+                "vfio-pci.ids=: one id rule per ID, each with its source");
         conf = xasprintf("%s/etc/modprobe.d/vfio.conf", root);
-        CHECK_RUN(&r, contains(r.out, conf) && contains(r.out, ":2: 1b36:000d:1af4:1100\nid 1b36:000d subsystem 1af4:1100\n"),
+        CHECK_RUN(&r,
+                  contains(r.out, conf) &&
+                          contains(r.out, ":2: 1b36:000d:1af4:1100\nid 1b36:000d subsystem 1af4:1100\n"),
                   "options vfio-pci ids= with a subsystem: id and subsystem, origin FILE:LINE");
         CHECK_RUN(&r, contains(r.out, ":3: softdep nouveau pre: vfio-pci\n#   not imported: no rule needed"),
                   "softdep: named, with why no rule");
-        CHECK_RUN(&r, contains(r.out, ":4: 8086:2922:ffffffff:ffffffff:030000:ffffff\n#   not imported: a class with a mask"),
-                  "a class with a mask: named with the reason");
+        CHECK_RUN(
+                &r,
+                contains(r.out, ":4: 8086:2922:ffffffff:ffffffff:030000:ffffff\n#   not imported: a class with a mask"),
+                "a class with a mask: named with the reason");
         CHECK_RUN(&r, !contains(r.out, "power_save"), "other modules' options are not imported");
         CHECK_RUN(&r, contains(r.out, "driverctl.d/pci-0000:00:03.0: vfio-pci\naddress 00:03.0 id 8086:2922\n"),
                   "driverctl: address with the id guard of the device there now");
-        CHECK_RUN(&r, contains(r.out, "driverctl.d/pci-0000:09:00.0: vfio-pci\n#   not imported: no device at that address now"),
+        CHECK_RUN(&r,
+                  contains(r.out,
+                           "driverctl.d/pci-0000:09:00.0: vfio-pci\n#   not imported: no device at that address now"),
                   "driverctl override for a device that is gone: named, not imported");
         CHECK_RUN(&r, contains(r.out, "vfio-pci.cfg: 0000:02:00.0|8086:2922\naddress 02:00.0 id 8086:2922\n"),
                   "Unraid BIND: address with its id guard");
-        CHECK_RUN(&r, contains(r.out, "vfio-pci.cfg: 0000:00:04.0|10de:0fba\n#   not imported: the device there now is [1b36:000d], not [10de:0fba]"),
-                  "Unraid entry whose device changed: named with the reason");
-        CHECK_RUN(&r, contains(r.out, "# driver_override of 0000:00:1f.2: pci-stub\naddress 00:1f.2 id 8086:2922 driver pci-stub\n"),
-                  "a driver_override set now: with its driver");
+        CHECK_RUN(
+                &r,
+                contains(
+                        r.out,
+                        "vfio-pci.cfg: 0000:00:04.0|10de:0fba\n#   not imported: the device there now is [1b36:000d], not [10de:0fba]"),
+                "Unraid entry whose device changed: named with the reason");
+        CHECK_RUN(
+                &r,
+                contains(r.out,
+                         "# driver_override of 0000:00:1f.2: pci-stub\naddress 00:1f.2 id 8086:2922 driver pci-stub\n"),
+                "a driver_override set now: with its driver");
         free(conf);
         free(rel);
         free(root);

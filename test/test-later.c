@@ -50,10 +50,12 @@ TEST(id_rule_for_later_devices)
         /* check: a notice, not an error; exit 0. */
         tenv_run(e, &r, "check", NULL);
         CHECK_RUN(&r, r.code == 0, "check exits 0 for it");
-        CHECK_RUN(&r, contains(r.err, "(id 1b36:0010): no device now; registered for devices that appear later") &&
-                              !contains(r.err, "error:") && !contains(r.err, "warning:"),
+        CHECK_RUN(&r,
+                  contains(r.err, "(id 1b36:0010): no device now; registered for devices that appear later") &&
+                          !contains(r.err, "error:") && !contains(r.err, "warning:"),
                   "check says so as a notice, neither error nor warning");
-        CHECK_RUN(&r, contains(r.out, "id 1b36:0010 -> vfio-pci: no device now; registered for devices that appear later"),
+        CHECK_RUN(&r,
+                  contains(r.out, "id 1b36:0010 -> vfio-pci: no device now; registered for devices that appear later"),
                   "check's rule line says so");
         CHECK_RUN(&r, contains(r.out, "0 error(s), 0 warning(s)"), "no error, no warning");
         tenv_run(e, &r, "--json", "check", NULL);
@@ -111,7 +113,8 @@ TEST(later_ids_keep_their_limits)
         tenv_config(e, "id 1b36:0010\n");
         tenv_run(e, &r, "apply", NULL);
         CHECK_RUN(&r, r.code == 0, "apply exits 0 all the same");
-        CHECK_RUN(&r, contains(r.err, "driver vfio-pci is not available; id 1b36 10 ffffffff ffffffff 0 0 not registered"),
+        CHECK_RUN(&r,
+                  contains(r.err, "driver vfio-pci is not available; id 1b36 10 ffffffff ffffffff 0 0 not registered"),
                   "says the id could not be registered");
         result_clear(&r);
         tenv_free(e);
@@ -119,7 +122,7 @@ TEST(later_ids_keep_their_limits)
 
 /* ---- item 1: "vfs N" ---- */
 
-#define PF "0000:05:00.0"
+#define PF  "0000:05:00.0"
 #define VF0 "0000:05:00.1"
 #define VF1 "0000:05:00.2"
 
@@ -130,12 +133,24 @@ static struct tenv *sriov_machine(const char *pf_driver)
         struct tenv *e = tenv_new();
 
         tenv_machine(e);
-        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:05.0", .vendor = 0x1b36, .device = 0x000c,
-                                       .subvendor = 0x1af4, .subdevice = 0x1100, .class = 0x060400,
-                                       .driver = "pcieport", .group = "8"});
-        tenv_dev(e, &(struct fake_dev){.addr = PF, .vendor = 0x1b36, .device = 0x0010, .subvendor = 0x1af4,
-                                       .subdevice = 0x1100, .class = 0x010802, .driver = pf_driver, .group = "9",
-                                       .parent = "0000:00:05.0", .sriov_total = 2});
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:05.0",
+                                       .vendor = 0x1b36,
+                                       .device = 0x000c,
+                                       .subvendor = 0x1af4,
+                                       .subdevice = 0x1100,
+                                       .class = 0x060400,
+                                       .driver = "pcieport",
+                                       .group = "8"});
+        tenv_dev(e, &(struct fake_dev){.addr = PF,
+                                       .vendor = 0x1b36,
+                                       .device = 0x0010,
+                                       .subvendor = 0x1af4,
+                                       .subdevice = 0x1100,
+                                       .class = 0x010802,
+                                       .driver = pf_driver,
+                                       .group = "9",
+                                       .parent = "0000:00:05.0",
+                                       .sriov_total = 2});
         SETUP(fakesys_add_driver(e->fs, "nvme"));
         return e;
 }
@@ -230,7 +245,8 @@ TEST(vfs_creates_and_claims)
         CHECK(fakesys_exists(e->fs, "bus/pci/devices/" VF0 "/physfn") &&
                       fakesys_exists(e->fs, "bus/pci/devices/" VF1 "/physfn"),
               "both VFs were created");
-        CHECK(!fakesys_exists(e->fs, "bus/pci/drivers/nvme/" VF0) && !fakesys_exists(e->fs, "bus/pci/drivers/nvme/" VF1),
+        CHECK(!fakesys_exists(e->fs, "bus/pci/drivers/nvme/" VF0) &&
+                      !fakesys_exists(e->fs, "bus/pci/drivers/nvme/" VF1),
               "no VF went to nvme: autoprobe was 0 while they were created");
         CHECK_STR(tattr(e, VF0, "driver_override"), "vfio-pci\n");
         CHECK_STR(tattr(e, VF1, "driver_override"), "vfio-pci\n");
@@ -263,12 +279,14 @@ TEST(vfs_creates_and_claims)
         /* Again, with the VFs there: nothing created, the VFs selected again. */
         kernel_run(e, &r, "apply");
         CHECK_RUN(&r, r.code == 0 && contains(r.err, PF " [1b36:0010]: 2 VFs already enabled"), "second run: already");
-        CHECK_RUN(&r, contains(r.err, "2 selected") && !contains(r.err, "autoprobe set to 0"), "no new writes to the PF");
+        CHECK_RUN(&r, contains(r.err, "2 selected") && !contains(r.err, "autoprobe set to 0"),
+                  "no new writes to the PF");
 
         /* check predicts from what is there. */
         kernel_run(e, &r, "check");
         CHECK_RUN(&r, r.code == 0, "check exits 0");
-        CHECK_RUN(&r, contains(r.err, "the PF stays on nvme; vfs 2: " VF0 " " VF1 " for vfio-pci"), "check names the VFs");
+        CHECK_RUN(&r, contains(r.err, "the PF stays on nvme; vfs 2: " VF0 " " VF1 " for vfio-pci"),
+                  "check names the VFs");
         result_clear(&r);
         tenv_free(e);
 }
@@ -284,14 +302,15 @@ TEST(vfs_check_predicts)
         tenv_config(e, "address 05:00.0 vfs 2\n");
         tenv_run(e, &r, "check", NULL);
         CHECK_RUN(&r, r.code == 0, "check exits 0");
-        CHECK_RUN(&r, contains(r.err, "(" ), "says something");
+        CHECK_RUN(&r, contains(r.err, "("), "says something");
         CHECK_RUN(&r, contains(r.err, "the PF stays on nvme; vfs 2: 0000:05:00.3 0000:05:00.5 for vfio-pci"),
                   "predicts VF addresses from offset 3 and stride 2");
 
         tenv_config(e, "address 05:00.0 vfs 9\n");
         tenv_run(e, &r, "check", NULL);
         CHECK_RUN(&r, r.code == 1, "vfs above totalvfs: check exits 1");
-        CHECK_RUN(&r, contains(r.err, PF " [1b36:0010] (") && contains(r.err, "vfs 9 is more than its sriov_totalvfs 2"),
+        CHECK_RUN(&r,
+                  contains(r.err, PF " [1b36:0010] (") && contains(r.err, "vfs 9 is more than its sriov_totalvfs 2"),
                   "the error names both numbers");
 
         tenv_config(e, "address 00:03.0 vfs 2\n");
@@ -340,8 +359,10 @@ TEST(vfs_errors_touch_nothing)
         kernel_run(e, &r, "apply");
         tsnap(e, &after);
         CHECK_RUN(&r, r.code == 0, "apply exits 0");
-        CHECK_RUN(&r, contains(r.err, "the PF has no driver to create VFs (No such file or directory); nothing else touched"),
-                  "says the PF has no driver, with the errno");
+        CHECK_RUN(
+                &r,
+                contains(r.err, "the PF has no driver to create VFs (No such file or directory); nothing else touched"),
+                "says the PF has no driver, with the errno");
         CHECK_CHANGES(e, &before, &after, "only the probe request", "bus/pci/drivers_probe", NULL);
         fakesys_snapshot_clear(&before);
         fakesys_snapshot_clear(&after);
@@ -424,7 +445,9 @@ TEST(group_keeps_the_pf)
         tsnap(e, &before);
         tenv_run(e, &r, "apply", NULL);
         tsnap(e, &after);
-        CHECK_RUN(&r, contains(r.err, PF " [1b36:0010] in IOMMU group 9 of " VF0 " is the PF of selected VFs; it keeps its host driver"),
+        CHECK_RUN(&r,
+                  contains(r.err, PF " [1b36:0010] in IOMMU group 9 of " VF0
+                                     " is the PF of selected VFs; it keeps its host driver"),
                   "says the PF keeps its driver");
         CHECK_STR(tattr(e, PF, "driver_override"), "(null)\n");
         CHECK_STR(tread(e, "bus/pci/drivers/nvme/unbind"), "");
@@ -507,7 +530,8 @@ TEST(apply_device)
                       "bus/pci/drivers/vfio-pci/bind", NULL);
         CHECK_RUN(&r, contains(r.err, "apply --device 0000:00:03.0 (a device that appeared; rule "),
                   "says which device and rule");
-        CHECK_RUN(&r, contains(r.err, "0000:00:03.0 [8086:2922]: unbinding from ahci"), "names the driver it takes it from");
+        CHECK_RUN(&r, contains(r.err, "0000:00:03.0 [8086:2922]: unbinding from ahci"),
+                  "names the driver it takes it from");
         {
                 char *bl = t_slurp(e->boot_log);
 
@@ -572,11 +596,20 @@ TEST(vfs_property)
                         snprintf(grp, sizeof(grp), "%u", 11 + 2 * p);
                         total[p] = 1 + rnd(4);
                         driver[p] = rnd(4) != 0;
-                        tenv_dev(e, &(struct fake_dev){.addr = port, .vendor = 0x1b36, .device = 0xc,
-                                                       .class = 0x060400, .driver = "pcieport", .group = pgrp});
-                        tenv_dev(e, &(struct fake_dev){.addr = pf, .vendor = 0x1b36, .device = 0x10,
-                                                       .class = 0x010802, .driver = driver[p] ? "nvme" : NULL,
-                                                       .group = grp, .parent = port, .sriov_total = total[p],
+                        tenv_dev(e, &(struct fake_dev){.addr = port,
+                                                       .vendor = 0x1b36,
+                                                       .device = 0xc,
+                                                       .class = 0x060400,
+                                                       .driver = "pcieport",
+                                                       .group = pgrp});
+                        tenv_dev(e, &(struct fake_dev){.addr = pf,
+                                                       .vendor = 0x1b36,
+                                                       .device = 0x10,
+                                                       .class = 0x010802,
+                                                       .driver = driver[p] ? "nvme" : NULL,
+                                                       .group = grp,
+                                                       .parent = port,
+                                                       .sriov_total = total[p],
                                                        .sriov_offset = (uint16_t)(1 + rnd(3)),
                                                        .sriov_stride = (uint16_t)(1 + rnd(2))});
                         num[p] = driver[p] && rnd(3) == 0 ? 1 + rnd(total[p]) : 0;
@@ -585,13 +618,17 @@ TEST(vfs_property)
                         rule_n[p] = 1 + rnd(total[p] + 1); /* sometimes above totalvfs */
                         if (ruled[p])
                                 snprintf(config + strlen(config), sizeof(config) - strlen(config),
-                                         "address %02x:00.0%s vfs %u\n", 1 + p, guard_ok[p] ? " id 1b36:0010" : " id 8086:",
-                                         rule_n[p]);
+                                         "address %02x:00.0%s vfs %u\n", 1 + p,
+                                         guard_ok[p] ? " id 1b36:0010" : " id 8086:", rule_n[p]);
                         want[p] = ruled[p] && guard_ok[p] && driver[p] && rule_n[p] <= total[p] ? rule_n[p] : num[p];
                 }
                 /* A twin of the PFs' ID without SR-IOV, at an address no rule names. */
-                tenv_dev(e, &(struct fake_dev){.addr = "0000:00:1e.0", .vendor = 0x1b36, .device = 0x10,
-                                               .class = 0x010802, .driver = "nvme", .group = "40"});
+                tenv_dev(e, &(struct fake_dev){.addr = "0000:00:1e.0",
+                                               .vendor = 0x1b36,
+                                               .device = 0x10,
+                                               .class = 0x010802,
+                                               .driver = "nvme",
+                                               .group = "40"});
                 SETUP(fakesys_add_driver(e->fs, "nvme"));
                 /* VFs enabled before apply (the kernel's autoprobe gives them to nvme). */
                 for (unsigned p = 0; p < npf; p++)
@@ -624,9 +661,9 @@ TEST(vfs_property)
                                 /* The PF's bus is its own (a root port each): its VFs are the other functions there. */
                                 snprintf(pf, sizeof(pf), "0000:%02x:00.0", 1 + p);
                                 snprintf(bus, sizeof(bus), "0000:%02x:", 1 + p);
-                                ok = (strstr(path, pf) && (strstr(path, "/sriov_numvfs") ||
-                                                           strstr(path, "/sriov_drivers_autoprobe") ||
-                                                           strstr(path, "/virtfn"))) ||
+                                ok = (strstr(path, pf) &&
+                                      (strstr(path, "/sriov_numvfs") || strstr(path, "/sriov_drivers_autoprobe") ||
+                                       strstr(path, "/virtfn"))) ||
                                      (strstr(path, bus) && !strstr(path, pf));
                         }
                         CHECK(ok, "case %u: change '%s' is a PF's sriov files or one of its VFs", c, diff[i]);
@@ -637,8 +674,10 @@ TEST(vfs_property)
 
                         snprintf(rel, sizeof(rel), "bus/pci/devices/0000:%02x:00.0/sriov_numvfs", 1 + p);
                         got = xasprintf("%u\n", want[p]);
-                        CHECK(strcmp(tread(e, rel), got) == 0, "case %u: PF %u (driver %d, total %u, had %u, rule %d guard %d vfs %u): numvfs '%s', want %u",
-                              c, p, driver[p], total[p], num[p], ruled[p], guard_ok[p], rule_n[p], tread(e, rel), want[p]);
+                        CHECK(strcmp(tread(e, rel), got) == 0,
+                              "case %u: PF %u (driver %d, total %u, had %u, rule %d guard %d vfs %u): numvfs '%s', want %u",
+                              c, p, driver[p], total[p], num[p], ruled[p], guard_ok[p], rule_n[p], tread(e, rel),
+                              want[p]);
                         free(got);
                         snprintf(rel, sizeof(rel), "bus/pci/devices/0000:%02x:00.0/sriov_drivers_autoprobe", 1 + p);
                         CHECK_STR(tread(e, rel), "1\n");

@@ -23,9 +23,10 @@ TEST(bridge_one_message)
         tenv_machine(e);
         tenv_config(e, "address 00:01.0\n");
         tenv_run(e, &r, "check", NULL);
-        CHECK_RUN(&r, r.code == 1 && count(r.err, "\n") == 1 &&
-                              contains(r.err, "(address 00:01.0): 0000:00:01.0 [1b36:000c] is a PCI bridge; bridges "
-                                              "are never claimed, and the rule selects nothing else"),
+        CHECK_RUN(&r,
+                  r.code == 1 && count(r.err, "\n") == 1 &&
+                          contains(r.err, "(address 00:01.0): 0000:00:01.0 [1b36:000c] is a PCI bridge; bridges "
+                                          "are never claimed, and the rule selects nothing else"),
                   "one error line for a rule that names only a bridge");
         CHECK_RUN(&r, !contains(r.err, "matches no PCI device"), "not also 'matches no PCI device'");
         tenv_run(e, &r, "apply", "--dry-run", NULL);
@@ -87,16 +88,18 @@ TEST(boot_framebuffer)
         tenv_machine(e);
         rel = xasprintf("%s/resource", fakesys_dev_dir(e->fs, "0000:00:02.0"));
         SETUP(fakesys_write(e->fs, rel, bochs_resource));
-        free(tenv_file(e, "proc/iomem", "00000000-00000fff : Reserved\n"
-                                        "c0000000-febfffff : PCI Bus 0000:00\n"
-                                        "  fd000000-fdffffff : 0000:00:02.0\n"
-                                        "    fd000000-fd2fffff : BOOTFB\n"
-                                        "  febf0000-febf0fff : 0000:00:02.0\n"));
+        free(tenv_file(e, "proc/iomem",
+                       "00000000-00000fff : Reserved\n"
+                       "c0000000-febfffff : PCI Bus 0000:00\n"
+                       "  fd000000-fdffffff : 0000:00:02.0\n"
+                       "    fd000000-fd2fffff : BOOTFB\n"
+                       "  febf0000-febf0fff : 0000:00:02.0\n"));
         tenv_config(e, "address 00:02.0\n");
         tenv_run(e, &r, "--kernel", "6.1.0-18-amd64", "check", NULL);
-        CHECK_RUN(&r, contains(r.err, "is the boot VGA device and the firmware framebuffer BOOTFB still holds its BAR 0: "
-                                      "a VM using it fails with \"BAR 0: can't reserve\"; add "
-                                      "initcall_blacklist=sysfb_init to the kernel command line"),
+        CHECK_RUN(&r,
+                  contains(r.err, "is the boot VGA device and the firmware framebuffer BOOTFB still holds its BAR 0: "
+                                  "a VM using it fails with \"BAR 0: can't reserve\"; add "
+                                  "initcall_blacklist=sysfb_init to the kernel command line"),
                   "BOOTFB in BAR 0: the kernel's fix for 6.1");
         CHECK_RUN(&r, !contains(r.err, "only display device"), "the GPU at 01:00.0 is left to the host");
         tenv_run(e, &r, "--kernel", "5.10.0-28-amd64", "check", NULL);
@@ -109,8 +112,9 @@ TEST(boot_framebuffer)
         free(tenv_file(e, "proc/iomem", "00000000-00000000 : PCI Bus 0000:00\n  00000000-00000000 : BOOTFB\n"));
         tenv_config(e, "address 00:02.0\n");
         tenv_run(e, &r, "check", NULL);
-        CHECK_RUN(&r, contains(r.err, "is the boot VGA device: the host console uses it") &&
-                              !contains(r.err, "still holds"),
+        CHECK_RUN(&r,
+                  contains(r.err, "is the boot VGA device: the host console uses it") &&
+                          !contains(r.err, "still holds"),
                   "iomem without addresses: the plain boot VGA warning");
         free(rel);
         result_clear(&r);

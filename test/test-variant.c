@@ -85,11 +85,20 @@ static struct fakesys *machine(const char *e1000e_driver)
         SETUP(fakesys_new(&fs));
         SETUP(fakesys_add_driver(fs, "vfio-pci"));
         SETUP(fakesys_add_driver(fs, "fake_vfio_pci"));
-        SETUP(fakesys_add_device(fs, &(struct fake_dev){ .addr = "0000:00:02.0", .vendor = 0x8086, .device = 0x10d3,
-                                                         .subvendor = 0x8086, .subdevice = 0xa01f, .class = 0x020000,
-                                                         .driver = e1000e_driver, .group = "2" }));
-        SETUP(fakesys_add_device(fs, &(struct fake_dev){ .addr = "0000:00:03.0", .vendor = 0x8086, .device = 0x2922,
-                                                         .class = 0x010601, .driver = "ahci", .group = "3" }));
+        SETUP(fakesys_add_device(fs, &(struct fake_dev){.addr = "0000:00:02.0",
+                                                        .vendor = 0x8086,
+                                                        .device = 0x10d3,
+                                                        .subvendor = 0x8086,
+                                                        .subdevice = 0xa01f,
+                                                        .class = 0x020000,
+                                                        .driver = e1000e_driver,
+                                                        .group = "2"}));
+        SETUP(fakesys_add_device(fs, &(struct fake_dev){.addr = "0000:00:03.0",
+                                                        .vendor = 0x8086,
+                                                        .device = 0x2922,
+                                                        .class = 0x010601,
+                                                        .driver = "ahci",
+                                                        .group = "3"}));
         return fs;
 }
 
@@ -101,7 +110,7 @@ struct run {
 
 static void resolve(struct run *x, struct fakesys *fs, const char *mods, const char *rule)
 {
-        *x = (struct run){ 0 };
+        *x = (struct run){0};
         SETUP(vc_ctx_new(fakesys_root(fs), &x->ctx));
         SETUP(vc_ctx_set_modules_dir(x->ctx, mods));
         SETUP(vc_config_add_line(x->ctx, &x->cfg, "t", rule));
@@ -118,7 +127,7 @@ static void finish(struct run *x)
 
 TEST(with_variant)
 {
-        const char *kos[] = { getenv("VFIO_PCI_KO"), getenv("VARIANT_KO"), NULL };
+        const char *kos[] = {getenv("VFIO_PCI_KO"), getenv("VARIANT_KO"), NULL};
         struct fakesys *fs;
         struct run x;
         char *mods;
@@ -160,7 +169,7 @@ TEST(with_variant)
 
 TEST(without_variant)
 {
-        const char *kos[] = { getenv("VFIO_PCI_KO"), NULL };
+        const char *kos[] = {getenv("VFIO_PCI_KO"), NULL};
         struct fakesys *fs;
         struct run x;
         char *mods, name[VC_DRIVER_MAX] = "";
@@ -172,8 +181,7 @@ TEST(without_variant)
         resolve(&x, fs, mods, "id 8086: driver auto");
         CHECK_INT(vc_variant_lookup(x.ctx, &x.devs.devs[0], name, sizeof(name)), 0);
         CHECK_STR(vc_dev_target(&x.devs.devs[0]), "vfio-pci");
-        CHECK(strcmp(vc_dev_target(&x.devs.devs[0]), "vfio_pci") != 0,
-              "vfio-pci's own wildcard alias is no variant");
+        CHECK(strcmp(vc_dev_target(&x.devs.devs[0]), "vfio_pci") != 0, "vfio-pci's own wildcard alias is no variant");
         CHECK_STR(vc_dev_target(&x.devs.devs[1]), "vfio-pci");
         finish(&x);
         fakesys_free(fs);

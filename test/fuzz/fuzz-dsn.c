@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         /* Short inputs stand for the chain from 0x100: pad the standard header with zeros. */
         static uint8_t cfg[8192];
-        struct image im = { cfg, 0, 0, 0 };
+        struct image im = {cfg, 0, 0, 0};
         uint64_t v = 0;
         int r;
 

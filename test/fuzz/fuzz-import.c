@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void on_found(void *userdata, const struct vc_import_source *src, const char *text, const char *rule,
                      const char *reason)
 {
-        struct vc_rule r = { 0 };
+        struct vc_rule r = {0};
         char *error = NULL;
 
         if (!src->origin || !text || (!rule && !reason) || (rule && reason))
@@ -31,7 +31,7 @@ static void on_found(void *userdata, const struct vc_import_source *src, const c
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static struct vc_dev dev = {.addr = "0000:01:00.0", .bus = 1, .vendor = 0x10de, .device = 0x1b80, .group = -1};
-        struct vc_devlist devs = { .devs = &dev, .n = 1 };
+        struct vc_devlist devs = {.devs = &dev, .n = 1};
         char *text;
 
         if (size > 64 * 1024)

@@ -47,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 char name[64];
 
                 if (text) {
-                        if (vc_iomem_find_fb(text, 0, UINT64_MAX, name, sizeof(name)) > 0 && strlen(name) >= sizeof(name))
+                        if (vc_iomem_find_fb(text, 0, UINT64_MAX, name, sizeof(name)) > 0 &&
+                            strlen(name) >= sizeof(name))
                                 abort();
                         free(text);
                 }

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static char proc[] = "/tmp/fuzz-mountinfo-XXXXXX";
         static int mountinfo = -1, swaps = -1;
         static struct vc_dev dev = {.addr = "0000:00:1f.2", .bus = 0, .slot = 0x1f, .func = 2, .group = -1};
-        struct vc_devlist devs = { .devs = &dev, .n = 1 };
+        struct vc_devlist devs = {.devs = &dev, .n = 1};
         const uint8_t *nul = memchr(data, 0, size);
         size_t first = nul ? (size_t)(nul - data) : size;
         struct vc_ctx *ctx;
