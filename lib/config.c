@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,24 @@ static char *one_per_rule(const char *text, const char *copy, const char *tok, c
                       strcmp(tok, "address") == 0 ? "address" : "ID", rules);
 }
 
+/* The keywords that take a value, and the flag of struct vc_rule that says
+ * the rule has it (SEEN_DRIVER: driver, which has no flag of its own). */
+enum { KW_ADDRESS, KW_ID, KW_SUBSYSTEM, KW_SERIAL, KW_SLOT, KW_PATH, KW_DRIVER, KW_VFS, _KW_MAX };
+#define SEEN_DRIVER SIZE_MAX
+static const struct {
+        const char *word;
+        size_t seen;
+} keywords[_KW_MAX] = {
+        [KW_ADDRESS] = {"address", offsetof(struct vc_rule, has_slot)},
+        [KW_ID] = {"id", offsetof(struct vc_rule, has_id)},
+        [KW_SUBSYSTEM] = {"subsystem", offsetof(struct vc_rule, has_subsys)},
+        [KW_SERIAL] = {"serial", offsetof(struct vc_rule, has_serial)},
+        [KW_SLOT] = {"slot", offsetof(struct vc_rule, has_physslot)},
+        [KW_PATH] = {"path", offsetof(struct vc_rule, has_path)},
+        [KW_DRIVER] = {"driver", SEEN_DRIVER},
+        [KW_VFS] = {"vfs", offsetof(struct vc_rule, has_vfs)},
+};
+
 int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
 {
         struct vc_rule r = {0};
@@ -122,7 +141,7 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                 const char *reason = NULL;
                 char *arg = NULL;
                 bool *seen = NULL;
-                int k;
+                int k, kw;
 
                 if (!etok)
                         return -ENOMEM;
@@ -136,28 +155,15 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         *flag = true;
                         continue;
                 }
-                if (strcmp(tok, "address") == 0)
-                        seen = &r.has_slot;
-                else if (strcmp(tok, "id") == 0)
-                        seen = &r.has_id;
-                else if (strcmp(tok, "subsystem") == 0)
-                        seen = &r.has_subsys;
-                else if (strcmp(tok, "serial") == 0)
-                        seen = &r.has_serial;
-                else if (strcmp(tok, "slot") == 0)
-                        seen = &r.has_physslot;
-                else if (strcmp(tok, "path") == 0)
-                        seen = &r.has_path;
-                else if (strcmp(tok, "driver") == 0)
-                        seen = &have_driver;
-                else if (strcmp(tok, "vfs") == 0)
-                        seen = &r.has_vfs;
-                else {
+                for (kw = 0; kw < _KW_MAX && strcmp(tok, keywords[kw].word) != 0; kw++)
+                        ;
+                if (kw == _KW_MAX) {
                         *ret_error = errorf(
                                 "unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs or allow-busy)",
                                 etok);
                         return -EINVAL;
                 }
+                seen = keywords[kw].seen == SEEN_DRIVER ? &have_driver : (bool *)((char *)&r + keywords[kw].seen);
                 if (*seen) {
                         *ret_error = errorf("'%s' given twice", tok);
                         return -EINVAL;
@@ -171,21 +177,29 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                 _cleanup_free_ char *earg = escape(arg, 64);
                 if (!earg)
                         return -ENOMEM;
-                if (seen == &r.has_slot)
+                switch (kw) {
+                case KW_ADDRESS:
                         k = vc_slot_filter_parse(arg, &r.slot, &reason);
-                else if (seen == &r.has_id)
+                        break;
+                case KW_ID:
                         k = vc_id_filter_parse(arg, &r.id, &reason);
-                else if (seen == &r.has_subsys)
+                        break;
+                case KW_SUBSYSTEM:
                         k = vc_subsys_filter_parse(arg, &r.subsys, &reason);
-                else if (seen == &r.has_serial)
+                        break;
+                case KW_SERIAL:
                         k = vc_serial_parse(arg, &r.serial, &reason);
-                else if (seen == &r.has_physslot)
+                        break;
+                case KW_SLOT:
                         k = vc_slot_name_parse(arg, r.physslot, &reason);
-                else if (seen == &r.has_path)
+                        break;
+                case KW_PATH:
                         k = vc_path_parse(arg, &r.path, &reason);
-                else if (seen == &r.has_vfs)
+                        break;
+                case KW_VFS:
                         k = vc_vfs_parse(arg, &r.vfs, &reason);
-                else {
+                        break;
+                default: /* KW_DRIVER */
                         if (!vc_is_driver_name(arg)) {
                                 *ret_error = errorf("driver '%s': not a driver name", earg);
                                 return -EINVAL;
@@ -202,7 +216,7 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                                 strcpy(r.driver, arg);
                         k = 0;
                 }
-                if (k < 0 && seen != &have_driver && strchr(arg, ',') && strlen(text) < 256 &&
+                if (k < 0 && kw != KW_DRIVER && strchr(arg, ',') && strlen(text) < 256 &&
                     strspn(arg, "0123456789abcdefABCDEF:.,*x") == strlen(arg) && plain(text)) {
                         *ret_error = one_per_rule(text, copy, tok, arg);
                         return *ret_error ? -EINVAL : -ENOMEM;
