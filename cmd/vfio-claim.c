@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -62,6 +63,55 @@ int stderr_threshold(void)
         return arg.verbosity > 0 ? LOG_DEBUG : arg.verbosity < 0 ? LOG_WARNING : LOG_INFO;
 }
 
+/* One table makes getopt's long and short options and the --help text, so
+ * that an option cannot exist without its help line or outlive it. */
+enum opt_kind {
+        OPT_STRING, /* const char * at .field */
+        OPT_BOOL,   /* bool at .field */
+        OPT_LOUDER,
+        OPT_QUIETER,
+        OPT_HELP,
+        OPT_VERSION,
+};
+
+#define FIELD(f) offsetof(struct args, f)
+
+static const struct option_spec {
+        const char *name;
+        int short_name;    /* 0: long only */
+        const char *value; /* the value's name in --help; NULL: takes none */
+        enum opt_kind kind;
+        size_t field;
+        const char *help; /* '\n' starts an indented line */
+} option_specs[] = {
+        {"config", 'c', "FILE", OPT_STRING, FIELD(config),
+         "read only FILE (default " CONFIG_FILE " and " CONFIG_DIR "/*.conf)"},
+        {"sysfs", 0, "DIR", OPT_STRING, FIELD(sysfs), "sysfs root (default /sys; any other never loads modules)"},
+        {"cmdline", 0, "FILE", OPT_STRING, FIELD(cmdline), "kernel command line (default /proc/cmdline)"},
+        {"proc", 0, "DIR", OPT_STRING, FIELD(proc), "procfs root for mounts and swaps (default /proc)"},
+        {"run", 0, "DIR", OPT_STRING, FIELD(run), "/run, for the udev database's filesystem members (default /run)"},
+        {"dev", 0, "DIR", OPT_STRING, FIELD(dev), "devtmpfs root for /dev/vfio (default /dev)"},
+        {"boot-log", 0, "FILE", OPT_STRING, FIELD(boot_log), "boot log (default " BOOT_LOG " on the live system)"},
+        {"kernel", 'k', "REL", OPT_STRING, FIELD(kernel),
+         "check modules of kernel release REL (default: running kernel)"},
+        {"dry-run", 'n', NULL, OPT_BOOL, FIELD(dry_run), "apply, claim: log what would be written, write nothing"},
+        {"device", 0, "ADDR", OPT_STRING, FIELD(device),
+         "apply: only this device, silent unless a rule selects it\n(the udev rule's call for a device that appeared)"},
+        {"force", 'f', NULL, OPT_BOOL, FIELD(force), "claim, release: even a device that carries a mounted filesystem"},
+        {"fail-busy", 0, NULL, OPT_BOOL, FIELD(fail_busy),
+         "check: exit 3 when a rule without allow-busy selects a device\nthat carries a mounted filesystem or swap (initramfs build hooks)"},
+        {"write", 0, NULL, OPT_BOOL, FIELD(write), "import: into " CONFIG_DIR "/50-imported.conf (never over it)"},
+        {"root", 0, "DIR", OPT_STRING, FIELD(root), "import: read /etc and /boot under DIR"},
+        {"json", 'j', NULL, OPT_BOOL, FIELD(json), "list, check, status: one JSON document on stdout"},
+        {"verbose", 'v', NULL, OPT_LOUDER, 0, "show debug messages"},
+        {"quiet", 'q', NULL, OPT_QUIETER, 0, "show only warnings and errors"},
+        {"help", 'h', NULL, OPT_HELP, 0, "this text"},
+        {"version", 0, NULL, OPT_VERSION, 0, "the version"},
+};
+
+/* getopt's value for a long-only option: past every character. */
+#define LONG_ONLY 0x100
+
 static void help(void)
 {
         printf("Usage: vfio-claim [OPTIONS] VERB [ARGS]\n"
@@ -69,133 +119,84 @@ static void help(void)
                "Verbs:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 printf("  %-19s %s\n", verbs[i].usage ? verbs[i].usage : verbs[i].name, verbs[i].help);
-        printf("\nOptions:\n"
-               "  -c, --config=FILE   read only FILE (default " CONFIG_FILE " and " CONFIG_DIR "/*.conf)\n"
-               "      --sysfs=DIR     sysfs root (default /sys; any other never loads modules)\n"
-               "      --cmdline=FILE  kernel command line (default /proc/cmdline)\n"
-               "      --proc=DIR      procfs root for mounts and swaps (default /proc)\n"
-               "      --run=DIR       /run, for the udev database's filesystem members (default /run)\n"
-               "      --dev=DIR       devtmpfs root for /dev/vfio (default /dev)\n"
-               "      --boot-log=FILE boot log (default " BOOT_LOG " on the live system)\n"
-               "  -k, --kernel=REL    check modules of kernel release REL (default: running kernel)\n"
-               "  -n, --dry-run       apply, claim: log what would be written, write nothing\n"
-               "      --device=ADDR   apply: only this device, silent unless a rule selects it\n"
-               "                      (the udev rule's call for a device that appeared)\n"
-               "  -f, --force         claim, release: even a device that carries a mounted filesystem\n"
-               "      --fail-busy     check: exit 3 when a rule without allow-busy selects a device\n"
-               "                      that carries a mounted filesystem or swap (initramfs build hooks)\n"
-               "      --write         import: into " CONFIG_DIR "/50-imported.conf (never over it)\n"
-               "      --root=DIR      import: read /etc and /boot under DIR\n"
-               "  -j, --json          list, check, status: one JSON document on stdout\n"
-               "  -v, --verbose       show debug messages\n"
-               "  -q, --quiet         show only warnings and errors\n"
-               "  -h, --help          this text\n"
-               "      --version       the version\n");
+        printf("\nOptions:\n");
+        for (size_t i = 0; i < ELEMENTSOF(option_specs); i++) {
+                const struct option_spec *o = &option_specs[i];
+                char left[32];
+
+                snprintf(left, sizeof(left), "%c%c%c --%s%s%s", o->short_name ? '-' : ' ',
+                         o->short_name ? o->short_name : ' ', o->short_name ? ',' : ' ', o->name, o->value ? "=" : "",
+                         o->value ? o->value : "");
+                printf("  %-19s ", left);
+                for (const char *h = o->help; *h; h++)
+                        if (*h == '\n')
+                                printf("\n%22s", "");
+                        else
+                                putchar(*h);
+                putchar('\n');
+        }
 }
 
-enum {
-        OPT_SYSFS = 0x100,
-        OPT_CMDLINE,
-        OPT_PROC,
-        OPT_RUN,
-        OPT_DEV,
-        OPT_BOOT_LOG,
-        OPT_VERSION,
-        OPT_FAIL_BUSY,
-        OPT_WRITE,
-        OPT_ROOT,
-        OPT_DEVICE
-};
+static int apply_option(const struct option_spec *o)
+{
+        char *field = (char *)&arg + o->field;
+
+        switch (o->kind) {
+        case OPT_STRING:
+                *(const char **)field = optarg;
+                return 1;
+        case OPT_BOOL:
+                *(bool *)field = true;
+                return 1;
+        case OPT_LOUDER:
+                arg.verbosity++;
+                return 1;
+        case OPT_QUIETER:
+                arg.verbosity--;
+                return 1;
+        case OPT_HELP:
+                help();
+                return 0;
+        case OPT_VERSION:
+                printf("vfio-claim " VERSION "\n");
+                return 0;
+        }
+        return -EINVAL;
+}
 
 /* 1: go on with the verb, 0: done (--help, --version), <0: usage error. */
 static int parse_argv(int argc, char *argv[])
 {
-        static const struct option options[] = {
-                {"config", required_argument, NULL, 'c'},
-                {"sysfs", required_argument, NULL, OPT_SYSFS},
-                {"cmdline", required_argument, NULL, OPT_CMDLINE},
-                {"proc", required_argument, NULL, OPT_PROC},
-                {"run", required_argument, NULL, OPT_RUN},
-                {"dev", required_argument, NULL, OPT_DEV},
-                {"boot-log", required_argument, NULL, OPT_BOOT_LOG},
-                {"kernel", required_argument, NULL, 'k'},
-                {"dry-run", no_argument, NULL, 'n'},
-                {"force", no_argument, NULL, 'f'},
-                {"fail-busy", no_argument, NULL, OPT_FAIL_BUSY},
-                {"write", no_argument, NULL, OPT_WRITE},
-                {"root", required_argument, NULL, OPT_ROOT},
-                {"device", required_argument, NULL, OPT_DEVICE},
-                {"json", no_argument, NULL, 'j'},
-                {"verbose", no_argument, NULL, 'v'},
-                {"quiet", no_argument, NULL, 'q'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, OPT_VERSION},
-                {},
-        };
+        struct option options[ELEMENTSOF(option_specs) + 1] = {};
+        char shorts[2 * ELEMENTSOF(option_specs) + 1] = "";
+        size_t n_shorts = 0;
         int c;
 
-        while ((c = getopt_long(argc, argv, "c:k:nfjvqh", options, NULL)) >= 0) {
-                switch (c) {
-                case 'c':
-                        arg.config = optarg;
-                        break;
-                case OPT_SYSFS:
-                        arg.sysfs = optarg;
-                        break;
-                case OPT_CMDLINE:
-                        arg.cmdline = optarg;
-                        break;
-                case OPT_PROC:
-                        arg.proc = optarg;
-                        break;
-                case OPT_RUN:
-                        arg.run = optarg;
-                        break;
-                case OPT_DEV:
-                        arg.dev = optarg;
-                        break;
-                case OPT_BOOT_LOG:
-                        arg.boot_log = optarg;
-                        break;
-                case 'k':
-                        arg.kernel = optarg;
-                        break;
-                case 'n':
-                        arg.dry_run = true;
-                        break;
-                case 'f':
-                        arg.force = true;
-                        break;
-                case OPT_FAIL_BUSY:
-                        arg.fail_busy = true;
-                        break;
-                case OPT_WRITE:
-                        arg.write = true;
-                        break;
-                case OPT_ROOT:
-                        arg.root = optarg;
-                        break;
-                case OPT_DEVICE:
-                        arg.device = optarg;
-                        break;
-                case 'j':
-                        arg.json = true;
-                        break;
-                case 'v':
-                        arg.verbosity++;
-                        break;
-                case 'q':
-                        arg.verbosity--;
-                        break;
-                case 'h':
-                        help();
-                        return 0;
-                case OPT_VERSION:
-                        printf("vfio-claim " VERSION "\n");
-                        return 0;
-                default:
-                        return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(option_specs); i++) {
+                const struct option_spec *o = &option_specs[i];
+
+                options[i] = (struct option){o->name, o->value ? required_argument : no_argument, NULL,
+                                             o->short_name ? o->short_name : LONG_ONLY + (int)i};
+                if (o->short_name) {
+                        shorts[n_shorts++] = (char)o->short_name;
+                        if (o->value)
+                                shorts[n_shorts++] = ':';
                 }
+        }
+        while ((c = getopt_long(argc, argv, shorts, options, NULL)) >= 0) {
+                const struct option_spec *o = NULL;
+                int r;
+
+                if (c >= LONG_ONLY)
+                        o = &option_specs[c - LONG_ONLY];
+                for (size_t i = 0; i < ELEMENTSOF(option_specs) && !o; i++)
+                        if (option_specs[i].short_name == c)
+                                o = &option_specs[i];
+                if (!o)
+                        return -EINVAL;
+                r = apply_option(o);
+                if (r <= 0)
+                        return r;
         }
         return 1;
 }

@@ -126,6 +126,43 @@ static const struct {
         [KW_VFS] = {"vfs", offsetof(struct vc_rule, has_vfs)},
 };
 
+/* The value of keyword kw (not driver) into r: a table of parsers. */
+static int parse_selector(int kw, const char *arg, struct vc_rule *r, const char **reason)
+{
+        /* One line per keyword reads as the table it is. */
+        /* clang-format off */
+        switch (kw) {
+        case KW_ADDRESS:   return vc_slot_filter_parse(arg, &r->slot, reason);
+        case KW_ID:        return vc_id_filter_parse(arg, &r->id, reason);
+        case KW_SUBSYSTEM: return vc_subsys_filter_parse(arg, &r->subsys, reason);
+        case KW_SERIAL:    return vc_serial_parse(arg, &r->serial, reason);
+        case KW_SLOT:      return vc_slot_name_parse(arg, r->physslot, reason);
+        case KW_PATH:      return vc_path_parse(arg, &r->path, reason);
+        case KW_VFS:       return vc_vfs_parse(arg, &r->vfs, reason);
+        }
+        /* clang-format on */
+        return -EINVAL;
+}
+
+static int parse_driver(const char *arg, struct vc_rule *r, const char **reason)
+{
+        if (!vc_is_driver_name(arg)) {
+                *reason = "not a driver name";
+                return -EINVAL;
+        }
+        /* The kernel compares driver_override with the driver's name; lsmod
+         * shows these two with '_' (module names). */
+        if (strcmp(arg, "auto") == 0)
+                r->driver_auto = true; /* a variant per device, else vfio-pci */
+        else if (strcmp(arg, "vfio_pci") == 0)
+                strcpy(r->driver, "vfio-pci");
+        else if (strcmp(arg, "pci_stub") == 0)
+                strcpy(r->driver, "pci-stub");
+        else
+                strcpy(r->driver, arg);
+        return 0;
+}
+
 int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
 {
         struct vc_rule r = {0};
@@ -177,45 +214,10 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                 _cleanup_free_ char *earg = escape(arg, 64);
                 if (!earg)
                         return -ENOMEM;
-                switch (kw) {
-                case KW_ADDRESS:
-                        k = vc_slot_filter_parse(arg, &r.slot, &reason);
-                        break;
-                case KW_ID:
-                        k = vc_id_filter_parse(arg, &r.id, &reason);
-                        break;
-                case KW_SUBSYSTEM:
-                        k = vc_subsys_filter_parse(arg, &r.subsys, &reason);
-                        break;
-                case KW_SERIAL:
-                        k = vc_serial_parse(arg, &r.serial, &reason);
-                        break;
-                case KW_SLOT:
-                        k = vc_slot_name_parse(arg, r.physslot, &reason);
-                        break;
-                case KW_PATH:
-                        k = vc_path_parse(arg, &r.path, &reason);
-                        break;
-                case KW_VFS:
-                        k = vc_vfs_parse(arg, &r.vfs, &reason);
-                        break;
-                default: /* KW_DRIVER */
-                        if (!vc_is_driver_name(arg)) {
-                                *ret_error = errorf("driver '%s': not a driver name", earg);
-                                return -EINVAL;
-                        }
-                        /* The kernel compares driver_override with the driver's
-                         * name; lsmod shows these two with '_' (module names). */
-                        if (strcmp(arg, "auto") == 0)
-                                r.driver_auto = true; /* a variant per device, else vfio-pci */
-                        else if (strcmp(arg, "vfio_pci") == 0)
-                                strcpy(r.driver, "vfio-pci");
-                        else if (strcmp(arg, "pci_stub") == 0)
-                                strcpy(r.driver, "pci-stub");
-                        else
-                                strcpy(r.driver, arg);
-                        k = 0;
-                }
+                if (kw == KW_DRIVER)
+                        k = parse_driver(arg, &r, &reason);
+                else
+                        k = parse_selector(kw, arg, &r, &reason);
                 if (k < 0 && kw != KW_DRIVER && strchr(arg, ',') && strlen(text) < 256 &&
                     strspn(arg, "0123456789abcdefABCDEF:.,*x") == strlen(arg) && plain(text)) {
                         *ret_error = one_per_rule(text, copy, tok, arg);
