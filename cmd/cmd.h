@@ -112,5 +112,6 @@ void log_busy_unknown(void *userdata, const char *mnt, const char *fstype, const
 /* ---- the deadline watchdog (cmd/watchdog.c) ---- */
 
 int64_t elapsed_ms(const struct timespec *t0);
-/* Returns 1 in the process that is to do the work, 0 in one that is to return to the boot. */
-int watchdog_fork(int64_t deadline_ms, const struct timespec *t0);
+/* Returns 1 in the process that is to do the work, 0 in one that is to return to its waiter
+ * ("the boot", "the udev event": named in the message when the deadline passes). */
+int watchdog_fork(int64_t deadline_ms, const struct timespec *t0, const char *waiter);

@@ -48,7 +48,7 @@ static void remember_last_line(char *buf, size_t *fill, char *last, size_t size)
 
 /* Returns 1 in the child, which does the work (or here, when no child can be
  * started), 0 in the parent once the child is done or the deadline passed. */
-int watchdog_fork(int64_t deadline_ms, const struct timespec *t0)
+int watchdog_fork(int64_t deadline_ms, const struct timespec *t0, const char *waiter)
 {
         char last[512] = "(nothing reported yet)", buf[4096];
         size_t fill = 0;
@@ -99,8 +99,8 @@ int watchdog_fork(int64_t deadline_ms, const struct timespec *t0)
         }
         close(fds[0]);
         log_msg(LOG_ERR,
-                "deadline of %lld ms passed; unfinished, last step: \"%s\"; the boot goes on, pid %d finishes in the background",
-                (long long)deadline_ms, last, (int)pid);
+                "deadline of %lld ms passed; unfinished, last step: \"%s\"; %s goes on, pid %d finishes in the background",
+                (long long)deadline_ms, last, waiter, (int)pid);
         return 0;
 
 inline_work:
