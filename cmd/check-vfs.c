@@ -43,7 +43,7 @@ static void vf_list(struct session *s, const struct vc_dev *pf, const struct vc_
 static void check_pf(struct session *s, const struct vc_rule *rule, const struct vc_dev *pf)
 {
         struct vc_sriov sr;
-        char list[1024];
+        char list[1024], module[VC_DRIVER_MAX], host[VC_DRIVER_MAX + 64];
         int k;
 
         k = vc_sriov_read(s->ctx, pf, &sr);
@@ -66,10 +66,21 @@ static void check_pf(struct session *s, const struct vc_rule *rule, const struct
         if (sr.num != 0 && sr.num != rule->vfs)
                 log_msg(LOG_NOTICE, "%s [%04x:%04x] (%s): %u VFs enabled now; apply sets sriov_numvfs to 0 first",
                         pf->addr, pf->vendor, pf->device, rule->origin, sr.num);
+        /* No driver now: apply loads the one of the PF's modalias (of --kernel's modules here). */
+        if (pf->driver[0])
+                snprintf(host, sizeof(host), "stays on %s", pf->driver);
+        else {
+                k = vc_host_module_lookup(s->ctx, pf, module, sizeof(module));
+                if (k == 0)
+                        log_msg(LOG_WARNING,
+                                "%s [%04x:%04x] (%s): no driver now, and no module of this kernel matches its modalias: apply cannot create VFs unless its driver is built in",
+                                pf->addr, pf->vendor, pf->device, rule->origin);
+                snprintf(host, sizeof(host), "goes to %s (loaded and bound by apply)",
+                         k > 0 ? module : "the host driver of its modalias");
+        }
         vf_list(s, pf, &sr, rule->vfs, list, sizeof(list));
-        log_msg(LOG_NOTICE, "%s [%04x:%04x] (%s): the PF stays on %s%s; vfs %u: %s for %s", pf->addr, pf->vendor,
-                pf->device, rule->origin, pf->driver[0] ? pf->driver : "the host driver of its modalias",
-                pf->driver[0] ? "" : " (loaded and bound by apply)", rule->vfs, list, rule->driver);
+        log_msg(LOG_NOTICE, "%s [%04x:%04x] (%s): the PF %s; vfs %u: %s for %s", pf->addr, pf->vendor, pf->device,
+                rule->origin, host, rule->vfs, list, rule->driver);
 }
 
 void check_vfs(struct session *s)

@@ -20,24 +20,23 @@ const char *vc_dev_target(const struct vc_dev *dev)
         return dev->target[0] ? dev->target : dev->rule ? dev->rule->driver : NULL;
 }
 
-/* The device's MODALIAS as the kernel writes it (drivers/pci/pci-driver.c), "vfio_" in front. */
-static void vfio_modalias(const struct vc_dev *d, char *buf, size_t size)
+/* The device's MODALIAS as the kernel writes it (drivers/pci/pci-driver.c), prefix in front. */
+static void modalias(const struct vc_dev *d, const char *prefix, char *buf, size_t size)
 {
-        (void)snprintf(buf, size, "vfio_pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", d->vendor, d->device,
+        (void)snprintf(buf, size, "%spci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", prefix, d->vendor, d->device,
                        d->subvendor, d->subdevice, (d->class >> 16) & 0xff, (d->class >> 8) & 0xff, d->class & 0xff);
 }
 
-int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size)
+/* The first module (not vfio_pci) with an alias that matches: 1 and its name in buf, 0: none. */
+static int first_module(struct vc_ctx *ctx, const char *alias, char *buf, size_t size)
 {
         struct kmod_list *list = NULL, *it;
         struct kmod_ctx *k;
-        char alias[128];
         int r;
 
         r = vc_kmod(ctx, &k);
         if (r < 0)
                 return r;
-        vfio_modalias(dev, alias, sizeof(alias));
         r = kmod_module_new_from_lookup(k, alias, &list);
         if (r < 0)
                 return r;
@@ -56,6 +55,22 @@ int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, s
         return r;
 }
 
+int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size)
+{
+        char alias[128];
+
+        modalias(dev, "vfio_", alias, sizeof(alias));
+        return first_module(ctx, alias, buf, size);
+}
+
+int vc_host_module_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size)
+{
+        char alias[128];
+
+        modalias(dev, "", alias, sizeof(alias));
+        return first_module(ctx, alias, buf, size);
+}
+
 void vc_resolve_variants(struct vc_ctx *ctx, struct vc_devlist *devs)
 {
         for (size_t i = 0; i < devs->n; i++) {
@@ -66,7 +81,7 @@ void vc_resolve_variants(struct vc_ctx *ctx, struct vc_devlist *devs)
                 d->target[0] = 0;
                 if (!d->rule || !d->rule->driver_auto)
                         continue;
-                vfio_modalias(d, alias, sizeof(alias));
+                modalias(d, "vfio_", alias, sizeof(alias));
                 r = vc_variant_lookup(ctx, d, name, sizeof(name));
                 if (r > 0) {
                         strcpy(d->target, name);

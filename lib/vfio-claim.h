@@ -441,6 +441,9 @@ const char *vc_dev_target(const struct vc_dev *dev);
 /* The vfio-pci variant driver for dev: 1 and its module name in buf, 0: none
  * (vfio-pci's own wildcard alias never counts). */
 int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
+/* The host driver module for dev's modalias (what udev would load; built-in
+ * ones too, through modules.builtin): 1 and its name in buf, 0: none. */
+int vc_host_module_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
 
 /* ---- filesystems and swap on PCI devices ---- */
 

@@ -187,3 +187,37 @@ TEST(without_variant)
         fakesys_free(fs);
         remove_tree(mods);
 }
+
+/* check's "vfs" for a PF without a driver: the module udev (and apply) would load for it. */
+TEST(host_module_of_a_pf)
+{
+        const char *kos[] = {getenv("VFIO_PCI_KO"), getenv("VARIANT_KO"), getenv("NVME_KO"), NULL};
+        struct fakesys *fs;
+        struct run x;
+        char *mods, name[VC_DRIVER_MAX] = "";
+
+        if (!have_tools() || !getenv("NVME_KO")) {
+                t_skip("no fake nvme module");
+                return;
+        }
+        mods = modules_dir(kos);
+        fs = machine(NULL);
+        SETUP(fakesys_add_device(fs, &(struct fake_dev){.addr = "0000:00:04.0",
+                                                        .vendor = 0x1b36,
+                                                        .device = 0x0010,
+                                                        .subvendor = 0x1af4,
+                                                        .subdevice = 0x1100,
+                                                        .class = 0x010802,
+                                                        .group = "4"}));
+        resolve(&x, fs, mods, "address 00:04.0 vfs 2");
+        CHECK_INT(x.devs.n, 3);
+        CHECK_INT(vc_host_module_lookup(x.ctx, &x.devs.devs[2], name, sizeof(name)), 1);
+        CHECK_STR(name, "fake_nvme");
+        name[0] = 0;
+        CHECK_INT(vc_host_module_lookup(x.ctx, &x.devs.devs[0], name, sizeof(name)), 0);
+        CHECK(name[0] == 0, "no host module for the e1000e: '%s' (its variant's vfio_pci: alias is no host module)",
+              name);
+        finish(&x);
+        fakesys_free(fs);
+        remove_tree(mods);
+}
