@@ -42,7 +42,10 @@ static void apply_devices(struct session *s, const struct timespec *t0)
  * that device is touched, no new_id, no VFs created; and nothing is written
  * or logged above debug unless a rule selects it: the rule runs for every
  * PCI device. The kernel probed the device before udev saw it: a host driver
- * that took it is unbound, and the log names it. The boot's deadline holds.
+ * that took it is unbound, and the log names it. No deadline watchdog here:
+ * udev bounds its programs itself (event timeout, 180 s by default, then
+ * SIGKILL), and work left in the background past a deadline would be killed
+ * with the udev worker's cgroup, half done.
  */
 static int apply_device(struct log_config *lc)
 {
@@ -51,7 +54,6 @@ static int apply_device(struct log_config *lc)
         struct vc_apply_stats st;
         struct timespec t0;
         struct vc_dev *dev;
-        int64_t deadline;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         (void)log_open(&quiet);
@@ -72,11 +74,6 @@ static int apply_device(struct log_config *lc)
         log_msg(LOG_INFO, "vfio-claim " VERSION " apply --device %s (a device that appeared; rule %s)", dev->addr,
                 dev->rule->origin);
         vc_ctx_set_dry_run(s.ctx, arg.dry_run || s.cfg.dry_run);
-        /* udev waits for the rule's program, and a bind can sit in a probe
-         * as at boot: the same deadline keeps the event from hanging. */
-        deadline = s.cfg.deadline_set ? s.cfg.deadline_ms : VC_DEADLINE_DEFAULT_MS;
-        if (deadline > 0 && watchdog_fork(deadline, &t0, "the udev event") == 0)
-                return 0;
         (void)vc_apply(s.ctx, &s.cfg, &s.devs, 0, &st);
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE, "%s: done in %lld ms: %s", dev->addr,
                 (long long)elapsed_ms(&t0), vc_outcome_to_string(dev->outcome));

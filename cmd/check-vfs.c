@@ -71,10 +71,12 @@ static void check_pf(struct session *s, const struct vc_rule *rule, const struct
                 snprintf(host, sizeof(host), "stays on %s", pf->driver);
         else {
                 k = vc_host_module_lookup(s->ctx, pf, module, sizeof(module));
-                if (k == 0)
+                if (k == 0) {
                         log_msg(LOG_WARNING,
-                                "%s [%04x:%04x] (%s): no driver now, and no module of this kernel matches its modalias: apply cannot create VFs unless its driver is built in",
+                                "%s [%04x:%04x] (%s): no driver now, and none for its modalias in the kernel's module index (modules.alias, modules.builtin): apply cannot create VFs",
                                 pf->addr, pf->vendor, pf->device, rule->origin);
+                        return;
+                }
                 snprintf(host, sizeof(host), "goes to %s (loaded and bound by apply)",
                          k > 0 ? module : "the host driver of its modalias");
         }

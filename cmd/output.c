@@ -140,8 +140,10 @@ void log_msgv(int priority, const char *fmt, va_list ap)
                 if (n > 0 && (size_t)n >= sizeof(line))
                         line[sizeof(line) - 2] = '\n', n = sizeof(line) - 1;
                 /* The pipe is the watchdog's; if it is full or gone, the work matters more. */
-                if (n > 0)
-                        (void)!write(L.progress_fd, line, (size_t)n);
+                if (n > 0 && write(L.progress_fd, line, (size_t)n) < 0 && errno == EPIPE) {
+                        close(L.progress_fd);
+                        L.progress_fd = -1;
+                }
         }
         if (L.c.collect && priority <= L.c.stderr_max)
                 collect(priority, msg);

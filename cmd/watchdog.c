@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -64,6 +65,10 @@ int watchdog_fork(int64_t deadline_ms, const struct timespec *t0, const char *wa
                 goto inline_work;
         }
         if (pid == 0) {
+                /* Past the deadline the parent is gone and so is the pipe's
+                 * reader: the work goes on, its progress lines are dropped. */
+                (void)signal(SIGPIPE, SIG_IGN);
+                (void)fcntl(fds[1], F_SETFL, O_NONBLOCK);
                 close(fds[0]);
                 log_set_progress_fd(fds[1]);
                 return 1;

@@ -3,13 +3,16 @@
  * An LD_PRELOAD shim for the deadline test: opening a file named "bind"
  * never returns, as a write to a driver's bind can sit in its probe on a
  * real machine. Every other open goes to libc. The process stays there
- * until it is killed (the test kills its process group).
+ * until it is killed (the test kills its process group); with
+ * $BLOCK_BIND_SECONDS set, the open goes on after that many seconds, as a
+ * slow probe's would.
  */
 /* open and open64 are both defined here: not the one under another name. */
 #undef _FILE_OFFSET_BITS
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,12 +26,17 @@ int openat64(int dirfd, const char *path, int flags, ...) SHIM;
 int __open_2(const char *path, int flags) SHIM;
 int __open64_2(const char *path, int flags) SHIM;
 
+/* $BLOCK_BIND_SECONDS: return after that long instead (a slow probe). */
 static void block_on_bind(const char *path)
 {
-        const char *base = strrchr(path, '/');
+        const char *base = strrchr(path, '/'), *seconds = getenv("BLOCK_BIND_SECONDS");
 
         if (strcmp(base ? base + 1 : path, "bind") != 0)
                 return;
+        if (seconds && *seconds) {
+                sleep((unsigned)atoi(seconds));
+                return;
+        }
         for (;;)
                 pause();
 }

@@ -649,7 +649,9 @@ void t_spawn(struct result *r, const char *const *argv, const struct t_spawn *ho
         if (r->code == INT_MIN)
                 r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         /* A background child left in the group (apply's past its deadline) goes too. */
-        (void)kill(-pid, SIGKILL);
+        r->pgid = pid;
+        if (!how->leave_group)
+                (void)kill(-pid, SIGKILL);
         r->out = t_slurp(out_path);
         r->err = t_slurp(err_path);
         close(in);

@@ -159,6 +159,7 @@ struct result {
         char *out;  /* stdout */
         char *err;  /* stderr */
         char *argv; /* the command, for messages */
+        int pgid;   /* the command's process group (t_spawn) */
 };
 
 void result_clear(struct result *r);
@@ -190,6 +191,9 @@ struct t_spawn {
         double timeout;
         void (*tick)(void *userdata);
         void *userdata;
+        /* Leave what the command left running in its process group (apply's
+         * work past its deadline) to the caller: kill(-r->pgid, SIGKILL). */
+        bool leave_group;
 };
 
 void t_spawn(struct result *r, const char *const *argv, const struct t_spawn *how);
