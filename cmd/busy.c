@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,9 @@
 #include "output.h"
 
 #define ZPOOL_OUTPUT_MAX (1024 * 1024)
+/* zpool answers in milliseconds; one that waits on a suspended pool's I/O
+ * would hold the initramfs build forever. */
+#define ZPOOL_TIMEOUT_MS 5000
 
 extern char **environ;
 
@@ -31,7 +36,8 @@ static bool zfs_mounted(void)
         return vc_read_file(path, 4 * 1024 * 1024, &text, NULL) >= 0 && strstr(text, " - zfs ");
 }
 
-/* The output of `zpool list -vPH`; NULL when there is no zpool or it failed. */
+/* The output of `zpool list -vPH`; NULL when there is no zpool, it failed or
+ * it did not answer within ZPOOL_TIMEOUT_MS (killed, said). */
 static char *zpool_list(void)
 {
         static char *const argv[] = {(char *)"zpool", (char *)"list", (char *)"-vPH", NULL};
@@ -39,6 +45,8 @@ static char *zpool_list(void)
         char *buf = NULL;
         size_t size = 0;
         int pipefd[2], status;
+        bool timed_out = false;
+        struct timespec t0;
         pid_t pid;
 
         if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -58,15 +66,36 @@ static char *zpool_list(void)
                 close(pipefd[0]);
                 return NULL;
         }
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         buf = malloc(ZPOOL_OUTPUT_MAX + 1);
         for (ssize_t k = 1; buf && k > 0 && size < ZPOOL_OUTPUT_MAX;) {
-                k = read(pipefd[0], buf + size, ZPOOL_OUTPUT_MAX - size);
+                struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
+                int64_t left = ZPOOL_TIMEOUT_MS - elapsed_ms(&t0);
+                int n = left > 0 ? poll(&p, 1, (int)left) : 0;
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n == 0) {
+                        timed_out = true;
+                        break;
+                }
+                k = n < 0 ? -1 : read(pipefd[0], buf + size, ZPOOL_OUTPUT_MAX - size);
                 if (k < 0 && errno == EINTR)
                         k = 1;
                 else if (k > 0)
                         size += (size_t)k;
         }
         close(pipefd[0]);
+        if (timed_out) {
+                /* Not waited for: a zpool in uninterruptible sleep dies only when its I/O ends. */
+                (void)kill(pid, SIGKILL);
+                (void)waitpid(pid, NULL, WNOHANG);
+                log_msg(LOG_WARNING,
+                        "zpool list -vPH did not answer within %d s (killed): the devices of ZFS pools come from the udev database only",
+                        ZPOOL_TIMEOUT_MS / 1000);
+                free(buf);
+                return NULL;
+        }
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
         if (!buf || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {

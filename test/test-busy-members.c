@@ -207,6 +207,39 @@ TEST(zfs_zpool)
         tenv_free(e);
 }
 
+/* A zpool that never answers (waiting on a suspended pool): check goes on without it, and says so. */
+TEST(zfs_zpool_hangs)
+{
+        struct tenv *e = machine();
+        struct result r = {0};
+        const char *old = getenv("PATH");
+        char *path, *script, **env;
+        double t0, took;
+
+        mountinfo(e, zfs_mounts);
+        rm_udev(e);
+        script = tenv_file(e, "bin/zpool", "#!/bin/sh\nexec sleep 600\n");
+        SETUP(chmod(script, 0755) < 0 ? -errno : 0);
+        path = xasprintf("PATH=%s/bin:%s", e->dir, old ? old : "/usr/bin:/bin");
+        env = t_environ((const char *const[]){path, NULL});
+        tenv_config(e, "address 02:00.0\n");
+        t0 = t_now();
+        run_check_env(e, &r, env);
+        took = t_now() - t0;
+        CHECK_RUN(&r, r.code == 0 && took < 30, "check --fail-busy returns (exit %d after %.1f s)", r.code, took);
+        CHECK_RUN(&r, took >= 5, "after waiting the 5 s zpool is given (%.1f s)", took);
+        CHECK_RUN(&r, contains(r.err, "warning: zpool list -vPH did not answer within 5 s (killed)"), "it says so");
+        CHECK_RUN(
+                &r,
+                contains(r.err, "cannot tell which devices carry the filesystem mounted on / (zfs, rpool/ROOT/pve-1)"),
+                "and that the pool's devices are unknown");
+        free(env);
+        free(path);
+        free(script);
+        result_clear(&r);
+        tenv_free(e);
+}
+
 /* /sys/fs/btrfs/UUID/devices/NAME: links to the block directories. */
 static void btrfs_sysfs(struct tenv *e, const char *uuid, const char *const *devnums)
 {
