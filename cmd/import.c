@@ -53,20 +53,49 @@ static char *rooted(const char *path)
         return p;
 }
 
+/* Whether a file named as path's last part was taken from a directory before. */
+static bool name_seen(char **names, size_t n, const char *path)
+{
+        const char *name = strrchr(path, '/') + 1;
+
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(names[i], name) == 0)
+                        return true;
+        return false;
+}
+
+/* modprobe.d(5)'s directories, in its order: a file in an earlier one hides
+ * the file of the same name in a later one (/etc overrides a package's). */
 static void import_modprobe(struct import_out *o)
 {
-        _cleanup_free_ char *pattern = rooted("/etc/modprobe.d/*.conf");
-        glob_t g;
+        static const char *const dirs[] = {"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
+                                           "/usr/lib/modprobe.d", "/lib/modprobe.d"};
+        char *names[256];
+        size_t n_names = 0;
 
-        if (!pattern || glob(pattern, 0, NULL, &g) != 0)
-                return;
-        for (size_t i = 0; i < g.gl_pathc; i++) {
-                _cleanup_free_ char *text = NULL;
+        for (size_t d = 0; d < ELEMENTSOF(dirs); d++) {
+                _cleanup_free_ char *pattern = NULL, *dir = rooted(dirs[d]);
+                glob_t g;
 
-                if (vc_read_file(g.gl_pathv[i], VC_CONFIG_MAX, &text, NULL) >= 0)
-                        vc_import_modprobe(text, g.gl_pathv[i], on_found, o);
+                if (!dir || asprintf(&pattern, "%s/*.conf", dir) < 0 || glob(pattern, 0, NULL, &g) != 0)
+                        continue;
+                for (size_t i = 0; i < g.gl_pathc; i++) {
+                        _cleanup_free_ char *text = NULL;
+
+                        if (name_seen(names, n_names, g.gl_pathv[i]))
+                                continue;
+                        if (n_names < ELEMENTSOF(names)) {
+                                names[n_names] = strdup(strrchr(g.gl_pathv[i], '/') + 1);
+                                if (names[n_names])
+                                        n_names++;
+                        }
+                        if (vc_read_file(g.gl_pathv[i], VC_CONFIG_MAX, &text, NULL) >= 0)
+                                vc_import_modprobe(text, g.gl_pathv[i], on_found, o);
+                }
+                globfree(&g);
         }
-        globfree(&g);
+        for (size_t i = 0; i < n_names; i++)
+                free(names[i]);
 }
 
 static void import_all(struct session *s, struct import_out *o)

@@ -88,6 +88,31 @@ TEST(sources)
         tenv_free(e);
 }
 
+/* modprobe.d(5)'s directories: /run, /usr/local/lib, /usr/lib and /lib too; /etc hides a file of the same name. */
+TEST(modprobe_dirs)
+{
+        char *root;
+        struct tenv *e = setup(&root);
+        struct result r = {0};
+
+        free(tenv_file(e, "root/usr/lib/modprobe.d/vfio.conf", "options vfio-pci ids=10de:1b80\n"));
+        free(tenv_file(e, "root/etc/modprobe.d/vfio.conf", "options vfio-pci ids=8086:2922\n"));
+        free(tenv_file(e, "root/usr/lib/modprobe.d/gpu.conf", "options vfio-pci ids=10de:10f0\n"));
+        free(tenv_file(e, "root/run/modprobe.d/nic.conf", "options vfio_pci ids=8086:10d3\n"));
+        free(tenv_file(e, "root/lib/modprobe.d/gpu.conf", "options vfio-pci ids=1002:67df\n"));
+        tenv_run(e, &r, "--root", root, "import", NULL);
+        CHECK_RUN(&r, r.code == 0, "exit 0");
+        CHECK_RUN(&r, contains(r.out, "/etc/modprobe.d/vfio.conf:1: 8086:2922\nid 8086:2922\n"), "/etc: imported");
+        CHECK_RUN(&r, !contains(r.out, "10de:1b80"), "/usr/lib's vfio.conf is hidden by /etc's of the same name");
+        CHECK_RUN(&r, contains(r.out, "/usr/lib/modprobe.d/gpu.conf:1: 10de:10f0\nid 10de:10f0\n"),
+                  "/usr/lib: imported, with its path");
+        CHECK_RUN(&r, contains(r.out, "/run/modprobe.d/nic.conf:1: 8086:10d3\nid 8086:10d3\n"), "/run: imported");
+        CHECK_RUN(&r, !contains(r.out, "1002:67df"), "/lib's gpu.conf is hidden by /usr/lib's");
+        free(root);
+        result_clear(&r);
+        tenv_free(e);
+}
+
 TEST(write)
 {
         char *root, *path, *text;
