@@ -119,7 +119,7 @@ int verb_apply(int argc, char *argv[])
                 return 0;
         }
         deadline = s.cfg.deadline_set ? s.cfg.deadline_ms : VC_DEADLINE_DEFAULT_MS;
-        if (deadline > 0 && watchdog_fork(deadline, &t0, "the boot") == 0)
+        if (deadline > 0 && watchdog_fork(deadline, &t0) == 0)
                 return 0;
         apply_devices(&s, &t0);
         return 0;

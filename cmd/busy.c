@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -69,21 +68,10 @@ static char *zpool_list(void)
         clock_gettime(CLOCK_MONOTONIC, &t0);
         buf = malloc(ZPOOL_OUTPUT_MAX + 1);
         for (ssize_t k = 1; buf && k > 0 && size < ZPOOL_OUTPUT_MAX;) {
-                struct pollfd p = {.fd = pipefd[0], .events = POLLIN};
-                int64_t left = ZPOOL_TIMEOUT_MS - elapsed_ms(&t0);
-                int n = left > 0 ? poll(&p, 1, (int)left) : 0;
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n == 0) {
-                        timed_out = true;
-                        break;
-                }
-                k = n < 0 ? -1 : read(pipefd[0], buf + size, ZPOOL_OUTPUT_MAX - size);
-                if (k < 0 && errno == EINTR)
-                        k = 1;
-                else if (k > 0)
+                k = read_by_deadline(pipefd[0], buf + size, ZPOOL_OUTPUT_MAX - size, &t0, ZPOOL_TIMEOUT_MS);
+                if (k > 0)
                         size += (size_t)k;
+                timed_out = k == -ETIMEDOUT;
         }
         close(pipefd[0]);
         if (timed_out) {

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "vfio-claim.h"
@@ -112,6 +113,8 @@ void log_busy_unknown(void *userdata, const char *mnt, const char *fstype, const
 /* ---- the deadline watchdog (cmd/watchdog.c) ---- */
 
 int64_t elapsed_ms(const struct timespec *t0);
-/* Returns 1 in the process that is to do the work, 0 in one that is to return to its waiter
- * ("the boot", "the udev event": named in the message when the deadline passes). */
-int watchdog_fork(int64_t deadline_ms, const struct timespec *t0, const char *waiter);
+/* read() from fd once data comes, before deadline_ms after t0: the bytes read,
+ * 0 at end of file, -ETIMEDOUT when the deadline passed, -errno on failure. */
+ssize_t read_by_deadline(int fd, void *buf, size_t size, const struct timespec *t0, int64_t deadline_ms);
+/* Returns 1 in the process that is to do the work, 0 in one that is to return to the boot. */
+int watchdog_fork(int64_t deadline_ms, const struct timespec *t0);

@@ -26,6 +26,30 @@ int64_t elapsed_ms(const struct timespec *t0)
         return (int64_t)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+ssize_t read_by_deadline(int fd, void *buf, size_t size, const struct timespec *t0, int64_t deadline_ms)
+{
+        for (;;) {
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                int64_t left = deadline_ms - elapsed_ms(t0);
+                ssize_t k;
+                int n;
+
+                if (left <= 0)
+                        return -ETIMEDOUT;
+                n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        return -ETIMEDOUT;
+                k = read(fd, buf, size);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                return k < 0 ? -errno : k;
+        }
+}
+
 /* Keeps the last complete line of buf in last; a partial line stays in buf. */
 static void remember_last_line(char *buf, size_t *fill, char *last, size_t size)
 {
@@ -49,7 +73,7 @@ static void remember_last_line(char *buf, size_t *fill, char *last, size_t size)
 
 /* Returns 1 in the child, which does the work (or here, when no child can be
  * started), 0 in the parent once the child is done or the deadline passed. */
-int watchdog_fork(int64_t deadline_ms, const struct timespec *t0, const char *waiter)
+int watchdog_fork(int64_t deadline_ms, const struct timespec *t0)
 {
         char last[512] = "(nothing reported yet)", buf[4096];
         size_t fill = 0;
@@ -75,22 +99,12 @@ int watchdog_fork(int64_t deadline_ms, const struct timespec *t0, const char *wa
         }
         close(fds[1]);
         for (;;) {
-                struct pollfd p = {.fd = fds[0], .events = POLLIN};
-                int64_t left = deadline_ms - elapsed_ms(t0);
-                ssize_t k;
-                int n;
+                ssize_t k = read_by_deadline(fds[0], buf + fill, sizeof(buf) - 1 - fill, t0, deadline_ms);
 
-                if (left <= 0)
+                /* A failing poll or read must not make the boot wait either. */
+                if (k < 0)
                         break;
-                n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                k = read(fds[0], buf + fill, sizeof(buf) - 1 - fill);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k <= 0) {
+                if (k == 0) {
                         /* The child finished (or died): its log says how it went. */
                         close(fds[0]);
                         (void)waitpid(pid, NULL, 0);
@@ -104,8 +118,8 @@ int watchdog_fork(int64_t deadline_ms, const struct timespec *t0, const char *wa
         }
         close(fds[0]);
         log_msg(LOG_ERR,
-                "deadline of %lld ms passed; unfinished, last step: \"%s\"; %s goes on, pid %d finishes in the background",
-                (long long)deadline_ms, last, waiter, (int)pid);
+                "deadline of %lld ms passed; unfinished, last step: \"%s\"; the boot goes on, pid %d finishes in the background",
+                (long long)deadline_ms, last, (int)pid);
         return 0;
 
 inline_work:
