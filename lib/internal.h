@@ -80,6 +80,9 @@ struct kmod_ctx;
 int vc_kmod(struct vc_ctx *ctx, struct kmod_ctx **ret);
 /* variant.c: for each device a "driver auto" rule selects, its target driver. */
 void vc_resolve_variants(struct vc_ctx *ctx, struct vc_devlist *devs);
+/* The device's MODALIAS as the kernel writes it (drivers/pci/pci-driver.c), from
+ * its IDs, prefix in front ("vfio_" for variant drivers' aliases). */
+void vc_dev_modalias(const struct vc_dev *d, const char *prefix, char *buf, size_t size);
 /* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it. */
 void vc_format_new_id(const struct vc_rule *rule, char *buf, size_t size);
 /* Writes "value\n" to the attribute SYSFS/REL. */

@@ -160,19 +160,6 @@ void vc_sriov_vfs_free(char **v, size_t n)
         vc_strv_free(v, n);
 }
 
-static int read_modalias(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size)
-{
-        char path[4096];
-        int r;
-
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/modalias", ctx->sysfs, dev->addr);
-        if (r >= 0)
-                r = vc_read_attr(path, buf, size);
-        if (r < 0)
-                return r;
-        return strncmp(buf, "pci:", 4) == 0 ? 0 : -EINVAL;
-}
-
 /* The PF's own host driver: loaded by its modalias (as udev would), then bound. */
 static int bind_host_driver(struct vc_ctx *ctx, struct vc_dev *pf)
 {
@@ -183,11 +170,7 @@ static int bind_host_driver(struct vc_ctx *ctx, struct vc_dev *pf)
         r = vc_dev_read_driver(ctx, pf);
         if (r < 0 || pf->driver[0])
                 return r;
-        r = read_modalias(ctx, pf, alias, sizeof(alias));
-        if (r < 0) {
-                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": cannot read its modalias: %s", VC_DEV_ARGS(pf), strerror(-r));
-                return r;
-        }
+        vc_dev_modalias(pf, "", alias, sizeof(alias));
         r = vc_module_load(ctx, alias, &st);
         if (r < 0 && r != -ENOENT)
                 vc_log(ctx, LOG_ERR, VC_DEV_FMT ": loading the PF's driver (%s) failed: %s", VC_DEV_ARGS(pf), alias,

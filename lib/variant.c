@@ -20,8 +20,7 @@ const char *vc_dev_target(const struct vc_dev *dev)
         return dev->target[0] ? dev->target : dev->rule ? dev->rule->driver : NULL;
 }
 
-/* The device's MODALIAS as the kernel writes it (drivers/pci/pci-driver.c), prefix in front. */
-static void modalias(const struct vc_dev *d, const char *prefix, char *buf, size_t size)
+void vc_dev_modalias(const struct vc_dev *d, const char *prefix, char *buf, size_t size)
 {
         (void)snprintf(buf, size, "%spci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", prefix, d->vendor, d->device,
                        d->subvendor, d->subdevice, (d->class >> 16) & 0xff, (d->class >> 8) & 0xff, d->class & 0xff);
@@ -59,7 +58,7 @@ int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, s
 {
         char alias[128];
 
-        modalias(dev, "vfio_", alias, sizeof(alias));
+        vc_dev_modalias(dev, "vfio_", alias, sizeof(alias));
         return first_module(ctx, alias, buf, size);
 }
 
@@ -67,7 +66,7 @@ int vc_host_module_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *bu
 {
         char alias[128];
 
-        modalias(dev, "", alias, sizeof(alias));
+        vc_dev_modalias(dev, "", alias, sizeof(alias));
         return first_module(ctx, alias, buf, size);
 }
 
@@ -81,7 +80,7 @@ void vc_resolve_variants(struct vc_ctx *ctx, struct vc_devlist *devs)
                 d->target[0] = 0;
                 if (!d->rule || !d->rule->driver_auto)
                         continue;
-                modalias(d, "vfio_", alias, sizeof(alias));
+                vc_dev_modalias(d, "vfio_", alias, sizeof(alias));
                 r = vc_variant_lookup(ctx, d, name, sizeof(name));
                 if (r > 0) {
                         strcpy(d->target, name);
