@@ -160,49 +160,64 @@ TEST(zfs_udev)
         tenv_free(e);
 }
 
+/* An environment whose PATH finds a zpool that is SCRIPT first; free with zpool_env_free(). */
+struct zpool_env {
+        char *path, **env;
+};
+
+static void zpool_env(struct tenv *e, const char *script, struct zpool_env *z)
+{
+        const char *old = getenv("PATH");
+        char *file = tenv_file(e, "bin/zpool", script);
+
+        SETUP(chmod(file, 0755) < 0 ? -errno : 0);
+        free(file);
+        z->path = xasprintf("PATH=%s/bin:%s", e->dir, old ? old : "/usr/bin:/bin");
+        z->env = t_environ((const char *const[]){z->path, NULL});
+}
+
+static void zpool_env_free(struct zpool_env *z)
+{
+        free(z->env);
+        free(z->path);
+}
+
 TEST(zfs_zpool)
 {
         struct tenv *e = machine();
         struct result r = {0};
-        const char *old = getenv("PATH");
-        char *bin = xasprintf("%s/bin", e->dir), *path, *script;
-        char **env;
+        struct zpool_env z;
 
         mountinfo(e, zfs_mounts);
         /* zpool list -vPH as OpenZFS 2.1 prints it: classes on lines of their own, leaves as full paths. */
-        script = tenv_file(e, "bin/zpool",
-                           "#!/bin/sh\n"
-                           "[ \"$*\" = 'list -vPH' ] || exit 2\n"
-                           "printf 'rpool\\t928G\\t1.20G\\t927G\\t-\\t-\\t0%%\\t0%%\\t1.00x\\tONLINE\\t-\\n'\n"
-                           "printf '\\tmirror-0\\t928G\\t1.20G\\t927G\\t-\\t-\\t0%%\\t0%%\\t-\\tONLINE\\n'\n"
-                           "printf '\\t/dev/sdb1\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\tONLINE\\n'\n"
-                           "printf '\\t/dev/sdc1\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\tONLINE\\n'\n"
-                           "printf 'logs\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\n'\n"
-                           "printf '\\t/dev/nvme0n1p1\\t15G\\t0\\t15G\\t-\\t-\\t0%%\\t0%%\\t-\\tONLINE\\n'\n"
-                           "printf 'spares\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\n'\n"
-                           "printf '\\t/dev/sdd\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\tAVAIL\\n'\n"
-                           "printf 'tank\\t1T\\t1G\\t1T\\t-\\t-\\t0%%\\t0%%\\t1.00x\\tONLINE\\t-\\n'\n"
-                           "printf '\\t/dev/nvme1n1p2\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\tONLINE\\n'\n");
-        SETUP(chmod(script, 0755) < 0 ? -errno : 0);
-        path = xasprintf("PATH=%s:%s", bin, old ? old : "/usr/bin:/bin");
-        env = t_environ((const char *const[]){path, NULL});
+        zpool_env(e,
+                  "#!/bin/sh\n"
+                  "[ \"$*\" = 'list -vPH' ] || exit 2\n"
+                  "printf 'rpool\\t928G\\t1.20G\\t927G\\t-\\t-\\t0%%\\t0%%\\t1.00x\\tONLINE\\t-\\n'\n"
+                  "printf '\\tmirror-0\\t928G\\t1.20G\\t927G\\t-\\t-\\t0%%\\t0%%\\t-\\tONLINE\\n'\n"
+                  "printf '\\t/dev/sdb1\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\tONLINE\\n'\n"
+                  "printf '\\t/dev/sdc1\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\tONLINE\\n'\n"
+                  "printf 'logs\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\n'\n"
+                  "printf '\\t/dev/nvme0n1p1\\t15G\\t0\\t15G\\t-\\t-\\t0%%\\t0%%\\t-\\tONLINE\\n'\n"
+                  "printf 'spares\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\n'\n"
+                  "printf '\\t/dev/sdd\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\tAVAIL\\n'\n"
+                  "printf 'tank\\t1T\\t1G\\t1T\\t-\\t-\\t0%%\\t0%%\\t1.00x\\tONLINE\\t-\\n'\n"
+                  "printf '\\t/dev/nvme1n1p2\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\t-\\tONLINE\\n'\n",
+                  &z);
         static const char *const members[] = {"00:03.0", "02:00.0", "00:05.0", "00:04.0"};
         for (size_t i = 0; i < sizeof(members) / sizeof(*members); i++) {
                 char *rule = xasprintf("address %s\n", members[i]);
 
                 tenv_config(e, rule);
-                run_check_env(e, &r, env);
+                run_check_env(e, &r, z.env);
                 CHECK_RUN(&r, r.code == 3 && contains(r.err, "carries the filesystem mounted on / (ZFS pool rpool)"),
                           "no udev database, zpool list -vPH names %s as a vdev of rpool: refused", members[i]);
                 free(rule);
         }
         tenv_config(e, "address 00:06.0\n");
-        run_check_env(e, &r, env);
+        run_check_env(e, &r, z.env);
         CHECK_RUN(&r, r.code == 0 && !contains(r.err, "carries"), "a vdev of a pool with nothing mounted: not busy");
-        free(env);
-        free(path);
-        free(script);
-        free(bin);
+        zpool_env_free(&z);
         result_clear(&r);
         tenv_free(e);
 }
@@ -212,19 +227,15 @@ TEST(zfs_zpool_hangs)
 {
         struct tenv *e = machine();
         struct result r = {0};
-        const char *old = getenv("PATH");
-        char *path, *script, **env;
+        struct zpool_env z;
         double t0, took;
 
         mountinfo(e, zfs_mounts);
         rm_udev(e);
-        script = tenv_file(e, "bin/zpool", "#!/bin/sh\nexec sleep 600\n");
-        SETUP(chmod(script, 0755) < 0 ? -errno : 0);
-        path = xasprintf("PATH=%s/bin:%s", e->dir, old ? old : "/usr/bin:/bin");
-        env = t_environ((const char *const[]){path, NULL});
+        zpool_env(e, "#!/bin/sh\nexec sleep 600\n", &z);
         tenv_config(e, "address 02:00.0\n");
         t0 = t_now();
-        run_check_env(e, &r, env);
+        run_check_env(e, &r, z.env);
         took = t_now() - t0;
         CHECK_RUN(&r, r.code == 0 && took < 30, "check --fail-busy returns (exit %d after %.1f s)", r.code, took);
         CHECK_RUN(&r, took >= 5, "after waiting the 5 s zpool is given (%.1f s)", took);
@@ -233,9 +244,7 @@ TEST(zfs_zpool_hangs)
                 &r,
                 contains(r.err, "cannot tell which devices carry the filesystem mounted on / (zfs, rpool/ROOT/pve-1)"),
                 "and that the pool's devices are unknown");
-        free(env);
-        free(path);
-        free(script);
+        zpool_env_free(&z);
         result_clear(&r);
         tenv_free(e);
 }
