@@ -92,7 +92,7 @@ static void log_boot_vga(const struct session *s, const struct vc_dev *d)
         int bar = 0;
         bool only = vc_dev_only_display(&s->devs, d);
 
-        if (vc_dev_boot_framebuffer(s->ctx, arg.proc, d, fb, sizeof(fb), &bar) > 0)
+        if (vc_dev_boot_framebuffer(s->ctx, d, fb, sizeof(fb), &bar) > 0)
                 log_msg(LOG_WARNING,
                         "%s [%04x:%04x] (%s) is the boot VGA device and the firmware framebuffer %s still holds its BAR %d: a VM using it fails with \"BAR %d: can't reserve\"; add %s to the kernel command line%s",
                         d->addr, d->vendor, d->device, d->rule->origin, fb, bar, bar, framebuffer_fix(),

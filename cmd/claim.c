@@ -17,13 +17,16 @@
 /* Both write to sysfs: the kernel log hears of it, and only root may. */
 static int open_runtime(struct session *s, const char *verb, enum session_need need)
 {
-        bool live = strcmp(arg.sysfs, "/sys") == 0;
         struct log_config lc = {
-                .kmsg = live && !arg.dry_run,
                 .to_stderr = true,
                 .stderr_max = stderr_threshold(),
         };
+        bool live;
 
+        if (session_ctx(s) < 0)
+                return -ENOMEM;
+        live = vc_ctx_is_live(s->ctx);
+        lc.kmsg = live && !arg.dry_run;
         (void)log_open(&lc);
         if (live && geteuid() != 0 && !arg.dry_run) {
                 log_msg(LOG_ERR, "%s writes to /sys: run it as root", verb);

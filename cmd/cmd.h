@@ -81,6 +81,8 @@ enum session_need {
         NEED_FILES, /* check: the files themselves */
 };
 
+/* The library context alone, with the roots of the command line (session_open() makes it when not made). */
+int session_ctx(struct session *s);
 int session_open(struct session *s, enum session_need need);
 /* list, check, status: the log on stderr (or collected for --json), then
  * session_open() and session_resolve(). Returns <0 when nothing can run, else

@@ -287,7 +287,7 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
 static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
 {
         const char *target = vc_dev_target(dev);
-        char cur[VC_DRIVER_MAX + 16];
+        char cur[VC_ATTR_MAX];
         int r;
 
         r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
@@ -296,13 +296,14 @@ static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
                 return;
         }
         if (r >= 0 && cur[0])
-                vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": driver_override was %s, replacing it", VC_DEV_ARGS(dev), cur);
+                vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": driver_override was %.*s, replacing it", VC_DEV_ARGS(dev),
+                       VC_OVERRIDE_SHOWN, cur);
         if (ctx->dry_run) {
                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": dry run: would set driver_override to %s", VC_DEV_ARGS(dev),
                        target);
                 return;
         }
-        r = vc_sysfs_write(ctx, target, VC_ATTR_VALUE, "bus/pci/devices/%s/driver_override", dev->addr);
+        r = vc_sysfs_dev_write(ctx, dev->addr, "driver_override", target);
         if (r < 0) {
                 dev->outcome_errno = -r;
                 if (!vc_dev_exists(ctx, dev)) {
@@ -391,7 +392,7 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
                                dev->driver);
                 else {
                         vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": unbinding from %s", VC_DEV_ARGS(dev), dev->driver);
-                        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/unbind", dev->driver);
+                        r = vc_sysfs_driver_write(ctx, dev->driver, "unbind", dev->addr);
                         if (r < 0 && r != -ENODEV) {
                                 dev->outcome = VC_OUT_FAILED;
                                 dev->outcome_errno = -r;
@@ -412,7 +413,7 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
                        VC_DEV_ARGS(dev), target);
                 return;
         }
-        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/bind", target);
+        r = vc_sysfs_driver_write(ctx, target, "bind", dev->addr);
         /* The kernel's answer is not the whole truth (drivers_probe never fails, bind
          * can race with the module's own probe): the driver link decides. */
         if (vc_dev_read_driver(ctx, dev) >= 0 && strcmp(dev->driver, target) == 0) {
@@ -491,7 +492,7 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                                rule->driver, id);
                 return;
         }
-        r = vc_sysfs_write(ctx, id, VC_ATTR_COMMAND, "bus/pci/drivers/%s/new_id", rule->driver);
+        r = vc_sysfs_driver_write(ctx, rule->driver, "new_id", id);
         if (r == -EEXIST)
                 vc_log(ctx, LOG_DEBUG, "%s: id %s already registered with %s", rule->origin, id, rule->driver);
         else if (r < 0)

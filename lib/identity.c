@@ -221,7 +221,7 @@ static int read_serial(struct vc_ctx *ctx, struct vc_dev *dev)
         uint64_t v;
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/config", ctx->sysfs, dev->addr);
+        r = vc_sysfs_dev_path(ctx, dev->addr, "config", path, sizeof(path));
         if (r < 0)
                 return r;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -278,32 +278,31 @@ static int read_slots(struct vc_ctx *ctx)
         struct vc_slot_entry *v = NULL;
         size_t n = 0;
         char path[4096];
-        struct dirent *de;
+        const char *name;
         int r;
 
         if (ctx->slots_read)
                 return 0;
-        r = vc_path(path, sizeof(path), "%s/bus/pci/slots", ctx->sysfs);
+        r = vc_sysfs_dir(ctx, VC_SYSFS_PCI_SLOTS, path, sizeof(path));
         if (r < 0)
                 return r;
-        d = opendir(path);
-        if (!d) {
+        r = vc_sysfs_opendir(path, &d);
+        if (r < 0) {
                 /* No hotplug driver, no ACPI slots: no names. */
                 ctx->slots_read = true;
-                return errno == ENOENT ? 0 : negative_errno();
+                return r == -ENOENT ? 0 : r;
         }
-        while ((de = readdir(d))) {
+        while ((name = vc_sysfs_next(d))) {
                 struct vc_slot_entry e = {0};
                 char rel[VC_SLOT_NAME_MAX + 16], text[64];
                 const char *reason;
                 struct vc_slot_entry *p;
 
-                if (de->d_name[0] == '.' || vc_slot_name_parse(de->d_name, e.name, &reason) < 0)
+                if (vc_slot_name_parse(name, e.name, &reason) < 0)
                         continue;
-                if (vc_path(rel, sizeof(rel), "%s/address", de->d_name) < 0 ||
-                    vc_read_attr_at(dirfd(d), rel, text, sizeof(text), NULL) < 0)
+                if (vc_sysfs_join(rel, sizeof(rel), name, "address") < 0 ||
+                    vc_sysfs_read_value_at(dirfd(d), rel, text, sizeof(text)) < 0)
                         continue;
-                text[strcspn(text, "\n")] = 0;
                 if (!parse_slot_address(text, &e))
                         continue;
                 p = realloc(v, (n + 1) * sizeof(*p));
@@ -342,18 +341,13 @@ static int read_slot(struct vc_ctx *ctx, struct vc_dev *dev)
 static int read_path(struct vc_ctx *ctx, struct vc_dev *dev)
 {
         struct vc_pci_path p = {0};
-        char path[4096], target[4096], *save = NULL, *c;
+        char target[4096], *save = NULL, *c;
         const char *last = NULL;
-        ssize_t k;
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s", ctx->sysfs, dev->addr);
+        r = vc_sysfs_dev_link_target(ctx, dev->addr, target, sizeof(target));
         if (r < 0)
                 return r;
-        k = readlink(path, target, sizeof(target) - 1);
-        if (k < 0)
-                return negative_errno();
-        target[k] = 0;
         for (c = strtok_r(target, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
                 uint32_t domain;
                 uint8_t bus, slot, func;

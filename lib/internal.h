@@ -14,8 +14,12 @@
 #include "vfio-claim.h"
 
 struct vc_ctx {
-        char *sysfs;       /* sysfs root without trailing '/', "/sys" on a live system */
-        bool live;         /* sysfs is the real /sys: modules may be loaded */
+        /* The roots, each without its trailing '/' (lib/sysfs.c builds every path under them). */
+        char *sysfs;
+        char *proc;
+        char *run; /* NULL: no udev database to read */
+        char *dev;
+        bool live;         /* sysfs is a real sysfs (set once, in vc_ctx_new()): modules may be loaded */
         bool dry_run;      /* log every write instead of doing it */
         char *modules_dir; /* /lib/modules/RELEASE for module look-ups, NULL: running kernel */
         vc_log_fn log_fn;
@@ -30,27 +34,64 @@ struct vc_ctx {
 /* Through the caller's log function (vc_ctx_set_log_fn); errno is kept for %m. */
 void vc_log(struct vc_ctx *ctx, int priority, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* snprintf into a fixed buffer; -ENAMETOOLONG instead of silent truncation. */
+/* snprintf into a fixed buffer; -ENAMETOOLONG instead of silent truncation.
+ * For messages and non-sysfs names: sysfs paths come from lib/sysfs.c. */
 int vc_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/*
- * How a sysfs attribute takes a write. The same on the live /sys and on a
- * fake tree, so that the tested write is the one the boot does: a command
- * attribute (bind, unbind, new_id, remove_id, drivers_probe) is opened for
- * appending, a value attribute (driver_override) is replaced. sysfs ignores
- * both flags (every write() goes to the attribute's store(), whatever the
- * file position); a plain file then keeps every command in order and only
- * the last value, which is what the kernel would have seen.
- */
-enum vc_attr_kind {
-        VC_ATTR_COMMAND,
-        VC_ATTR_VALUE,
-};
+/* ---- lib/sysfs.c: the one place that builds paths under the roots ---- */
 
-int vc_write_attr(const char *path, const char *value, enum vc_attr_kind kind);
-int vc_read_attr(const char *path, char *buf, size_t size);
-int vc_read_attr_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len);
-int vc_readlink_basename(const char *path, char *buf, size_t size);
+#include <dirent.h>
+
+/* True when root is a real sysfs (its filesystem, not its name). */
+bool vc_sysfs_root_is_live(const char *root);
+
+/* SYSFS/bus/pci/devices/ADDR/ATTR; attr NULL: the device's own entry. */
+int vc_sysfs_dev_path(const struct vc_ctx *ctx, const char *addr, const char *attr, char *buf, size_t size);
+/* SYSFS/bus/pci/drivers/DRIVER/ATTR; attr NULL: the driver's directory. */
+int vc_sysfs_driver_path(const struct vc_ctx *ctx, const char *driver, const char *attr, char *buf, size_t size);
+/* SYSFS/kernel/iommu_groups/N/ATTR; attr NULL: the group's directory. */
+int vc_sysfs_group_path(const struct vc_ctx *ctx, int group, const char *attr, char *buf, size_t size);
+/* SYSFS/dev/block/MAJ:MIN/ATTR; attr NULL: the link itself. */
+int vc_sysfs_block_path(const struct vc_ctx *ctx, dev_t devnum, const char *attr, char *buf, size_t size);
+/* DIR/NAME, for an entry of a directory one of the above gave. */
+int vc_sysfs_join(char *buf, size_t size, const char *dir, const char *name);
+/* Every function above: -ENAMETOOLONG when the path does not fit (snprintf checked). */
+
+/*
+ * The one read rule: the attribute whole, in one read() of at most a page;
+ * 0 and the bytes NUL-terminated in buf (their count in *ret_len) when they
+ * fit in size - 1, -EFBIG (buf untouched) when they do not, or when the
+ * attribute is larger than a page. _value: its first line only, the same rule
+ * applied to it.
+ */
+int vc_sysfs_read_at(int dirfd, const char *path, char *buf, size_t size, size_t *ret_len);
+int vc_sysfs_read(const char *path, char *buf, size_t size, size_t *ret_len);
+int vc_sysfs_read_value_at(int dirfd, const char *path, char *buf, size_t size);
+int vc_sysfs_read_value(const char *path, char *buf, size_t size);
+/* SYSFS/bus/pci/devices/ADDR/ATTR's value. */
+int vc_sysfs_dev_read(const struct vc_ctx *ctx, const char *addr, const char *attr, char *buf, size_t size);
+/* The last component of a link's target; never "" "." or "..". */
+int vc_sysfs_readlink_name(const char *path, char *buf, size_t size);
+/* ... of the device's link LINK (driver, iommu_group, physfn, virtfnN). */
+int vc_sysfs_dev_link(const struct vc_ctx *ctx, const char *addr, const char *link, char *buf, size_t size);
+/* The whole target of SYSFS/bus/pci/devices/ADDR (../../../devices/pci0000:00/...). */
+int vc_sysfs_dev_link_target(const struct vc_ctx *ctx, const char *addr, char *buf, size_t size);
+/* path exists (dir: and is a directory). */
+bool vc_sysfs_exists(const char *path, bool dir);
+
+/* A command attribute (bind, unbind, new_id, remove_id, drivers_probe) is
+ * opened O_APPEND, any other O_TRUNC; never O_CREAT. */
+bool vc_sysfs_attr_is_command(const char *attr);
+/* Writes "value\n" to path, whose last component is attr, in one write(). */
+int vc_sysfs_write_path(const char *path, const char *attr, const char *value);
+int vc_sysfs_dev_write(const struct vc_ctx *ctx, const char *addr, const char *attr, const char *value);
+int vc_sysfs_driver_write(const struct vc_ctx *ctx, const char *driver, const char *attr, const char *value);
+/* SYSFS/bus/pci/drivers_probe: ADDR. */
+int vc_sysfs_probe(const struct vc_ctx *ctx, const char *addr);
+
+/* opendir() as a negative errno; then each name not starting with '.', NULL at the end. */
+int vc_sysfs_opendir(const char *path, DIR **ret);
+const char *vc_sysfs_next(DIR *d);
 
 /* 0..15 for a hex digit, -1 for anything else. */
 static inline int vc_hexval(char c)
@@ -85,9 +126,6 @@ void vc_resolve_variants(struct vc_ctx *ctx, struct vc_devlist *devs);
 void vc_dev_modalias(const struct vc_dev *d, const char *prefix, char *buf, size_t size);
 /* "VVVV DDDD SVVV SDDD CCCCCC MMMMMM" as new_id and remove_id take it. */
 void vc_format_new_id(const struct vc_rule *rule, char *buf, size_t size);
-/* Writes "value\n" to the attribute SYSFS/REL. */
-int vc_sysfs_write(struct vc_ctx *ctx, const char *value, enum vc_attr_kind kind, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
 
 #define VC_DEV_FMT     "%s [%04x:%04x]"
 #define VC_DEV_ARGS(d) (d)->addr, (d)->vendor, (d)->device
@@ -110,7 +148,7 @@ struct vc_udev_db {
 /* The ID_FS_* lines of one database file; a value too long is left empty. */
 void vc_udev_props_parse(const char *text, struct vc_udev_entry *e);
 /* Every block device with an ID_FS_TYPE under RUN/udev/data. */
-int vc_udev_db_load(const char *run, struct vc_udev_db *ret);
+int vc_udev_db_load(struct vc_ctx *ctx, struct vc_udev_db *ret);
 void vc_udev_db_clear(struct vc_udev_db *db);
 const struct vc_udev_entry *vc_udev_db_find(const struct vc_udev_db *db, dev_t devnum);
 

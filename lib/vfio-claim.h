@@ -44,7 +44,7 @@ struct vc_ctx;
 
 typedef void (*vc_log_fn)(void *userdata, int priority, const char *fmt, va_list ap);
 
-/* sysfs: the root of the tree to work on, NULL: "/sys". Only the real /sys
+/* sysfs: the root of the tree to work on, NULL: "/sys". Only a real sysfs
  * ever loads a module; any other tree is a capture or a test fixture. */
 int vc_ctx_new(const char *sysfs, struct vc_ctx **ret);
 struct vc_ctx *vc_ctx_free(struct vc_ctx *ctx);
@@ -54,13 +54,32 @@ void vc_ctx_set_log_fn(struct vc_ctx *ctx, vc_log_fn fn, void *userdata);
 int vc_ctx_set_kernel(struct vc_ctx *ctx, const char *release);
 /* Dry run: vc_apply() logs every write it would do and writes nothing. */
 void vc_ctx_set_dry_run(struct vc_ctx *ctx, bool dry_run);
-bool vc_ctx_get_dry_run(const struct vc_ctx *ctx);
+/* Whether the sysfs root is a real sysfs, the running kernel's (decided once,
+ * by vc_ctx_new(), from the root's filesystem, however its path is spelled):
+ * only then are modules loaded, and the caller logs to the kernel log. */
+bool vc_ctx_is_live(const struct vc_ctx *ctx);
 
-static inline void vc_ctx_freep(struct vc_ctx **ctx)
-{
-        if (*ctx)
-                vc_ctx_free(*ctx);
-}
+/* The other roots, "/proc", "/run" and "/dev" unless set. */
+enum vc_root {
+        VC_ROOT_SYS,  /* fixed by vc_ctx_new() */
+        VC_ROOT_PROC, /* self/mountinfo, swaps, iomem, cmdline */
+        VC_ROOT_RUN,  /* udev/data/bMAJ:MIN names the members of ZFS, btrfs, bcachefs; NULL: none */
+        VC_ROOT_DEV,  /* vfio/N, vfio/devices/vfioN */
+};
+int vc_ctx_set_root(struct vc_ctx *ctx, enum vc_root which, const char *path);
+/* ROOT/REL (rel NULL: the root itself), for the caller's own reads and messages. */
+int vc_root_path(const struct vc_ctx *ctx, enum vc_root which, const char *rel, char *buf, size_t size);
+
+/* Directories of the sysfs root, for the caller's messages (lib/sysfs.c builds them). */
+enum vc_sysfs_dir {
+        VC_SYSFS_PCI_DEVICES,  /* bus/pci/devices */
+        VC_SYSFS_PCI_SLOTS,    /* bus/pci/slots */
+        VC_SYSFS_IOMMU_GROUPS, /* kernel/iommu_groups */
+        VC_SYSFS_CLASS_VFIO,   /* class/vfio */
+        VC_SYSFS_DEV_BLOCK,    /* dev/block */
+        VC_SYSFS_FS_BTRFS,     /* fs/btrfs */
+};
+int vc_sysfs_dir(const struct vc_ctx *ctx, enum vc_sysfs_dir which, char *buf, size_t size);
 
 /* ---- selectors: the syntax of lspci -s, lspci -d ---- */
 
@@ -181,7 +200,10 @@ void vc_devlist_clear(struct vc_devlist *l);
 struct vc_dev *vc_devlist_find(const struct vc_devlist *l, const char *addr);
 int vc_dev_read_driver(struct vc_ctx *ctx, struct vc_dev *dev);
 int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev);
+/* The whole value (read exactly: -EFBIG when it does not fit in size; give it
+ * VC_ATTR_MAX); messages show at most VC_OVERRIDE_SHOWN bytes of it. */
 int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
+#define VC_OVERRIDE_SHOWN (VC_DRIVER_MAX + 15)
 /* 1: the firmware's boot VGA device (the host console), 0: not, or not VGA. */
 int vc_dev_boot_vga(struct vc_ctx *ctx, const struct vc_dev *dev);
 bool vc_dev_is_bridge(const struct vc_dev *dev);
@@ -364,8 +386,7 @@ int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn 
 /* A firmware framebuffer (BOOTFB, efifb, simplefb, simple-framebuffer, vesafb in
  * PROC/iomem) inside one of dev's BARs (its sysfs resource file): 1 and its name
  * in buf, its BAR in *ret_bar; 0: none (or iomem shows no addresses: not root). */
-int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const char *proc, const struct vc_dev *dev, char *buf, size_t size,
-                            int *ret_bar);
+int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size, int *ret_bar);
 /* No other display-class device is left to the host. */
 bool vc_dev_only_display(const struct vc_devlist *devs, const struct vc_dev *dev);
 
@@ -389,6 +410,8 @@ struct vc_vfio_nodes {
         char cdev[32]; /* "vfio0": /dev/vfio/devices/vfio0; "": none */
 };
 int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nodes *ret);
+/* Under the dev root: vfio/GROUP, or (cdev) vfio/devices/CDEV. */
+int vc_vfio_node_path(const struct vc_ctx *ctx, const struct vc_vfio_nodes *n, bool cdev, char *buf, size_t size);
 
 /* Where a selected device is now (reads its driver and group again). */
 int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_status *ret);
@@ -453,17 +476,23 @@ typedef void (*vc_busy_fn)(void *userdata, const struct vc_dev *dev, const char 
 /* A mounted filesystem whose devices cannot (all) be determined: never "not busy" in silence. */
 typedef void (*vc_busy_unknown_fn)(void *userdata, const char *mountpoint, const char *fstype, const char *source);
 
+/* The output of `zpool list -vPH`, NULL: not available. Called (with
+ * zpool_data) at most once,
+ * and only when mountinfo shows a ZFS dataset; the caller frees what it gave
+ * after vc_find_busy() returns. */
+typedef const char *(*vc_zpool_fn)(void *userdata);
+
+/* The procfs and run roots are the context's (vc_ctx_set_root()). */
 struct vc_busy_query {
-        const char *proc;  /* procfs root: self/mountinfo and swaps */
-        const char *run;   /* /run: udev/data/bMAJ:MIN names the members of ZFS, btrfs, bcachefs; NULL: none */
-        const char *zpool; /* the output of `zpool list -vPH`, NULL: not available */
+        vc_zpool_fn zpool; /* may be NULL */
+        void *zpool_data;  /* zpool's argument */
         vc_busy_fn busy;
         vc_busy_unknown_fn unknown; /* may be NULL */
         void *userdata;
 };
 
 /*
- * The mounts of PROC/self/mountinfo, the root directory's own device when
+ * The mounts of PROC/self/mountinfo (read once), the root directory's own device when
  * mountinfo has no line for "/" (a chroot on a plain directory), the
  * members of ZFS pools with a mounted dataset and of btrfs and bcachefs over
  * several devices, and PROC/swaps.
