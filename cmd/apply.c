@@ -22,7 +22,7 @@ static void apply_devices(struct session *s, const struct timespec *t0)
         /* Only devices a rule can select need their uevent read. */
         if (session_resolve(s, LOG_WARNING, true) < 0)
                 return;
-        (void)vc_apply(s->ctx, &s->cfg, &s->devs, VC_APPLY_NEW_ID, &st);
+        (void)vc_apply(s->ctx, &s->cfg, &s->devs, NULL, 0, VC_APPLY_NEW_ID, &st);
         vc_sriov_finish(s->ctx, &s->cfg);
         for (size_t i = 0; i < s->devs.n; i++) {
                 const struct vc_dev *d = &s->devs.devs[i];
@@ -63,9 +63,6 @@ static int apply_device(struct session *s, struct log_config *lc)
                 log_msg(LOG_DEBUG, "%s: no rule selects it", arg.device);
                 return 0;
         }
-        for (size_t i = 0; i < s->devs.n; i++)
-                if (&s->devs.devs[i] != dev)
-                        s->devs.devs[i].rule = NULL;
         log_close();
         lc->boot_log_append = true;
         if (log_open(lc) < 0)
@@ -73,7 +70,7 @@ static int apply_device(struct session *s, struct log_config *lc)
         log_msg(LOG_INFO, "vfio-claim " VERSION " apply --device %s (a device that appeared; rule %s)", dev->addr,
                 dev->rule->origin);
         vc_ctx_set_dry_run(s->ctx, arg.dry_run || s->cfg.dry_run);
-        (void)vc_apply(s->ctx, &s->cfg, &s->devs, 0, &st);
+        (void)vc_apply(s->ctx, &s->cfg, &s->devs, &dev, 1, 0, &st);
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE, "%s: done in %lld ms: %s", dev->addr,
                 (long long)elapsed_ms(&t0), vc_outcome_to_string(dev->outcome));
         return 0;

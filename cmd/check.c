@@ -288,7 +288,7 @@ int verb_check(int argc, char *argv[])
         struct check_state cs = {.s = &s};
         int result;
 
-        result = session_report(&s, NEED_FILES);
+        result = session_open_resolve(&s, NEED_FILES);
         if (result < 0)
                 return EXIT_PROBLEMS;
         if (result == 0)
@@ -296,7 +296,7 @@ int verb_check(int argc, char *argv[])
         /* What an admin would copy into a rule that survives renumbering. */
         for (size_t i = 0; i < s.devs.n; i++)
                 if (s.devs.devs[i].rule)
-                        (void)vc_dev_read_identity(s.ctx, &s.devs.devs[i], VC_IDENT_ALL);
+                        (void)vc_dev_read_serial_slot_path(s.ctx, &s.devs.devs[i], VC_IDENT_ALL);
         if (arg.json)
                 print_json(&s, &cs, result);
         else

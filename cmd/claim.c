@@ -118,7 +118,7 @@ int verb_claim(int argc, char *argv[])
                 log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
         if (busy > 0 && !arg.force)
                 return EXIT_PROBLEMS;
-        (void)vc_apply(s.ctx, &s.cfg, &s.devs, 0, &st);
+        (void)vc_apply(s.ctx, &s.cfg, &s.devs, NULL, 0, 0, &st);
         for (size_t i = 0; i < s.cfg.n_rules; i++)
                 if (s.cfg.rules[i].state != VC_RULE_OK)
                         result = EXIT_PROBLEMS;

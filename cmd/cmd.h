@@ -11,10 +11,12 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "config.h"
 #include "vfio-claim.h"
 
-#define CONFIG_FILE "/etc/vfio-claim.conf"
-#define CONFIG_DIR  "/etc/vfio-claim.d"
+/* SYSCONFDIR: meson's sysconfdir (/etc unless -Dsysconfdir moves it), as the hooks use it. */
+#define CONFIG_FILE SYSCONFDIR "/vfio-claim.conf"
+#define CONFIG_DIR  SYSCONFDIR "/vfio-claim.d"
 #define BOOT_LOG    "/run/vfio-claim/boot.log"
 
 /* check's and status's exit codes */
@@ -87,7 +89,7 @@ int session_open(struct session *s, enum session_need need);
 /* list, check, status: the log on stderr (or collected for --json), then
  * session_open() and session_resolve(). Returns <0 when nothing can run, else
  * the exit code so far: 0, EXIT_NO_CONFIG, or EXIT_PROBLEMS (no devices). */
-int session_report(struct session *s, enum session_need need);
+int session_open_resolve(struct session *s, enum session_need need);
 /* Enumerates and resolves; the rules that select nothing are logged at
  * no_match_priority (-1: not at all). only_selectable: see vc_pci_enumerate(). */
 int session_resolve(struct session *s, int no_match_priority, bool only_selectable);

@@ -30,7 +30,7 @@ static void read_extra(struct session *s, struct vc_dev *d, struct extra *x)
         if (strlen(x->override) > VC_OVERRIDE_SHOWN)
                 x->override[VC_OVERRIDE_SHOWN] = 0;
         if (arg.json || arg.verbosity > 0)
-                (void)vc_dev_read_identity(s->ctx, d, VC_IDENT_ALL);
+                (void)vc_dev_read_serial_slot_path(s->ctx, d, VC_IDENT_ALL);
         if (vc_dev_physfn(s->ctx, d, x->physfn, sizeof(x->physfn)) < 0)
                 x->physfn[0] = 0;
         x->pf = vc_sriov_read(s->ctx, d, &x->sriov) >= 0;
@@ -135,7 +135,7 @@ int verb_list(int argc, char *argv[])
         int result;
 
         /* list needs no configuration: EXIT_NO_CONFIG never comes back here. */
-        result = session_report(&s, NEED_NONE);
+        result = session_open_resolve(&s, NEED_NONE);
         if (result < 0)
                 return EXIT_PROBLEMS;
         if (arg.json)

@@ -76,7 +76,7 @@ struct vc_ctx *vc_ctx_free(struct vc_ctx *ctx)
                 return NULL;
         if (ctx->kmod)
                 kmod_unref(ctx->kmod);
-        vc_slots_free(ctx);
+        free(ctx->slots);
         free(ctx->modules_dir);
         free(ctx->sysfs);
         free(ctx->proc);

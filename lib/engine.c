@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -112,7 +113,7 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
                 /* A PF whose VFs are selected keeps its host driver: unbinding
                  * it would destroy them. check names it as the blocker. */
                 if (m && m != dev && pf_of_selected(ctx, devs, m)) {
-                        (void)vc_dev_identify(ctx, m);
+                        (void)vc_dev_read_uevent(ctx, m);
                         vc_log(ctx, LOG_NOTICE,
                                "%s: " VC_DEV_FMT
                                " in IOMMU group %d of %s is the PF of selected VFs; it keeps its host driver",
@@ -120,7 +121,7 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
                         continue;
                 }
                 /* A member enumeration left unread (no rule names its address) is read now. */
-                if (m && m != dev && vc_dev_identify(ctx, m) >= 0) {
+                if (m && m != dev && vc_dev_read_uevent(ctx, m) >= 0) {
                         select_dev(ctx, rule, m, dev);
                         if (m->rule == rule && m->via == dev)
                                 vc_log(ctx, LOG_DEBUG, "%s: " VC_DEV_FMT " added: IOMMU group %d of %s", rule->origin,
@@ -145,7 +146,7 @@ static void find_moved(struct vc_ctx *ctx, const struct vc_rule *rule, struct vc
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];
 
-                if (vc_slot_match(&rule->slot, d) || vc_dev_identify(ctx, d) < 0 || vc_dev_is_bridge(d) ||
+                if (vc_slot_match(&rule->slot, d) || vc_dev_read_uevent(ctx, d) < 0 || vc_dev_is_bridge(d) ||
                     !vc_rule_select(ctx, &anywhere, d))
                         continue;
                 if (!*ret_first)
@@ -177,7 +178,7 @@ static void select_vfs(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_devli
                 for (size_t k = 0; k < n && k < rule->vfs; k++) {
                         struct vc_dev *vf = vc_devlist_find(devs, vfs[k]);
 
-                        if (vf && vc_dev_identify(ctx, vf) >= 0)
+                        if (vf && vc_dev_read_uevent(ctx, vf) >= 0)
                                 select_dev(ctx, rule, vf, NULL);
                 }
                 vc_sriov_vfs_free(vfs, n);
@@ -502,13 +503,24 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                 vc_log(ctx, LOG_INFO, "%s: id %s registered with %s (new_id)", rule->origin, id, rule->driver);
 }
 
-int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, unsigned flags,
-             struct vc_apply_stats *ret)
+int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, struct vc_dev *const *work,
+             size_t n_work, unsigned flags, struct vc_apply_stats *ret)
 {
+        _cleanup_free_ bool *sel = calloc(devs->n + 1, sizeof(bool));
         struct vc_apply_stats st = {0};
 
+        if (!sel)
+                return -ENOMEM;
+        /* The devices to work on: the selected ones of work, or every selected one. */
+        for (size_t k = 0; work && k < n_work; k++) {
+                if (work[k] < devs->devs || work[k] >= devs->devs + devs->n)
+                        return -EINVAL;
+                sel[work[k] - devs->devs] = work[k]->rule != NULL;
+        }
+        for (size_t i = 0; !work && i < devs->n; i++)
+                sel[i] = devs->devs[i].rule != NULL;
         for (size_t i = 0; i < devs->n; i++)
-                if (devs->devs[i].rule) {
+                if (sel[i]) {
                         st.selected++;
                         set_override(ctx, &devs->devs[i]);
                 }
@@ -516,10 +528,10 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                 const struct vc_dev *d = &devs->devs[i];
                 bool seen = false;
 
-                if (!d->rule || d->outcome != VC_OUT_NONE)
+                if (!sel[i] || d->outcome != VC_OUT_NONE)
                         continue;
                 for (size_t j = 0; j < i && !seen; j++)
-                        seen = devs->devs[j].rule && devs->devs[j].outcome == VC_OUT_NONE &&
+                        seen = sel[j] && devs->devs[j].outcome == VC_OUT_NONE &&
                                strcmp(vc_dev_target(&devs->devs[j]), vc_dev_target(d)) == 0;
                 if (!seen)
                         load_driver(ctx, vc_dev_target(d));
@@ -533,7 +545,7 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                 if (rule->state != VC_RULE_LATER)
                         continue;
                 for (size_t i = 0; i < devs->n && !seen; i++)
-                        seen = devs->devs[i].rule && strcmp(devs->devs[i].rule->driver, rule->driver) == 0;
+                        seen = sel[i] && strcmp(devs->devs[i].rule->driver, rule->driver) == 0;
                 for (size_t j = 0; j < ri && !seen; j++)
                         seen = cfg->rules[j].state == VC_RULE_LATER && strcmp(cfg->rules[j].driver, rule->driver) == 0;
                 if (!seen)
@@ -542,7 +554,7 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];
 
-                if (!d->rule || d->outcome != VC_OUT_NONE)
+                if (!sel[i] || d->outcome != VC_OUT_NONE)
                         continue;
                 move_dev(ctx, d, vc_driver_loaded(ctx, vc_dev_target(d)));
         }
@@ -550,7 +562,7 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                 for (size_t ri = 0; ri < cfg->n_rules; ri++)
                         register_id(ctx, &cfg->rules[ri], devs);
         for (size_t i = 0; i < devs->n; i++)
-                switch (devs->devs[i].outcome) {
+                switch (sel[i] ? devs->devs[i].outcome : VC_OUT_NONE) {
                 case VC_OUT_CLAIMED:
                         st.claimed++;
                         break;

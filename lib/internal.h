@@ -40,6 +40,17 @@ int vc_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(
 
 /* ---- lib/sysfs.c: the one place that builds paths under the roots ---- */
 
+/* Directories of the sysfs root. */
+enum vc_sysfs_dir {
+        VC_SYSFS_PCI_DEVICES,  /* bus/pci/devices */
+        VC_SYSFS_PCI_SLOTS,    /* bus/pci/slots */
+        VC_SYSFS_IOMMU_GROUPS, /* kernel/iommu_groups */
+        VC_SYSFS_CLASS_VFIO,   /* class/vfio */
+        VC_SYSFS_DEV_BLOCK,    /* dev/block */
+        VC_SYSFS_FS_BTRFS,     /* fs/btrfs */
+};
+int vc_sysfs_dir(const struct vc_ctx *ctx, enum vc_sysfs_dir which, char *buf, size_t size);
+
 #include <dirent.h>
 
 /* True when root is a real sysfs (its filesystem, not its name). */
@@ -102,6 +113,8 @@ static inline int vc_hexval(char c)
                                       : -1;
 }
 bool vc_parse_hex_u32(const char *s, size_t len, uint32_t max, uint32_t *ret);
+/* 1..maxdigits hex digits, value at most max (selector.c). */
+bool vc_hex_exact(const char *s, size_t len, size_t maxdigits, uint32_t max, uint32_t *ret);
 bool vc_is_driver_name(const char *s);
 int vc_strv_push(char ***v, size_t *n, char *s);
 void vc_strv_free(char **v, size_t n);
@@ -109,13 +122,16 @@ void vc_strv_free(char **v, size_t n);
 /* The addresses in IOMMU group N, sorted. */
 int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
 /* Reads the uevent of a device vc_pci_enumerate() left unread; -EIO when that failed before. */
-int vc_dev_identify(struct vc_ctx *ctx, struct vc_dev *dev);
+int vc_dev_read_uevent(struct vc_ctx *ctx, struct vc_dev *dev);
 /* No driver, vfio-pci or a variant, pci-stub: a device that keeps its IOMMU group viable. */
 bool vc_driver_keeps_group_viable(const char *driver);
-/* identity.c: the serial, slot and path selectors on what dev holds, or after reading it. */
+/* selector.c: the serial, slot and path selectors on what dev holds; identity.c: after reading it. */
 bool vc_identity_match(const struct vc_rule *r, const struct vc_dev *dev);
+/* selector.c: the address, id and subsystem selectors only; the slot name and the path only. */
+bool vc_rule_matches_lspci(const struct vc_rule *r, const struct vc_dev *dev);
+bool vc_identity_slot_ok(const struct vc_rule *r, const struct vc_dev *d);
+bool vc_identity_path_ok(const struct vc_rule *r, const struct vc_dev *d);
 bool vc_identity_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev);
-void vc_slots_free(struct vc_ctx *ctx);
 /* module.c: the context's libkmod handle, made on first use. */
 struct kmod_ctx;
 int vc_kmod(struct vc_ctx *ctx, struct kmod_ctx **ret);
@@ -170,3 +186,77 @@ int vc_iomem_find_fb(const char *iomem, uint64_t start, uint64_t end, char *buf,
 /* "vfs N" (lib/sriov.c): the count, and what a rule with it lacks (NULL: fine). */
 int vc_vfs_parse(const char *s, unsigned *ret, const char **reason);
 const char *vc_vfs_rule_error(const struct vc_rule *r);
+
+/* ---- moved from vfio-claim.h: used by the library only ---- */
+
+/* "DDDD:BB:DD.F" exactly as sysfs names a device (selector.c). */
+bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func);
+
+int vc_dev_read_driver(struct vc_ctx *ctx, struct vc_dev *dev);
+
+bool vc_dev_is_chipset_bridge(const struct vc_dev *dev);
+
+bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev);
+
+int vc_iommu_enabled(struct vc_ctx *ctx);
+
+/* vc_rule_matches(), reading the identity a rule needs, and only for a device that its
+ * other selectors already match (the serial last: it costs a config read). */
+bool vc_rule_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev);
+
+bool vc_rule_has_identity(const struct vc_rule *r);
+
+/* "10s", "500ms", ... for "deadline" and vfio_claim.deadline= (config.c). */
+int vc_parse_duration_ms(const char *s, int64_t *ret);
+
+/* Why a group is not viable: the first endpoint that keeps a host driver.
+ * predict: count each selected member as on its target driver already. */
+int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *dev, bool predict,
+                   const struct vc_dev **ret_blocker);
+
+int vc_module_load(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret);
+
+/* An address rule with an id guard from the device there now (vendor, device >= 0: what the source says it is). */
+void vc_import_address(const struct vc_devlist *devs, const struct vc_import_source *src, const char *word,
+                       const char *addr, int vendor, int device, const char *driver, vc_import_fn fn, void *userdata);
+
+/* ---- moved from vfio-claim.h: used by the library and its tests only ---- */
+
+int vc_cmdline_parse(struct vc_ctx *ctx, struct vc_config *cfg, const char *cmdline, const char *origin);
+
+/* Reads the config-space dword at offset; -ENODATA past the end. */
+typedef int (*vc_config_read_fn)(void *userdata, unsigned offset, uint32_t *ret);
+
+/* Walks the PCIe extended capability chain from 0x100 for the Device Serial
+ * Number (ID 0x0003). -ENODATA: none (or the chain ends, loops or is cut off). */
+int vc_config_find_dsn(vc_config_read_fn read, void *userdata, uint64_t *ret);
+
+int vc_config_load_file(struct vc_ctx *ctx, struct vc_config *cfg, const char *path);
+
+/* Look modules up in DIR (a /lib/modules/REL made by depmod) instead. */
+int vc_ctx_set_modules_dir(struct vc_ctx *ctx, const char *dir);
+
+int vc_id_filter_parse(const char *s, struct vc_id_filter *ret, const char **reason);
+
+bool vc_id_match(const struct vc_id_filter *f, const struct vc_dev *dev);
+
+/* "[DDDD:]BB:DD.F/DD.F..." as lspci -P prints it; the last ".F" may be left out. */
+int vc_path_parse(const char *s, struct vc_pci_path *ret, const char **reason);
+
+void vc_rule_clear(struct vc_rule *r);
+
+int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error);
+
+/* "52-54-00-ff-ff-12-34-56" as lspci -vv prints a Device Serial Number, any case. */
+int vc_serial_parse(const char *s, uint64_t *ret, const char **reason);
+
+/* A name in /sys/bus/pci/slots: printable, no '/', not "." or "..". */
+int vc_slot_name_parse(const char *s, char ret[VC_SLOT_NAME_MAX], const char **reason);
+
+int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const char **reason);
+
+bool vc_subsys_match(const struct vc_subsys_filter *f, const struct vc_dev *dev);
+
+/* The vfio-pci variant driver for dev: 1 and its module name in buf, 0: none
+ * (vfio-pci's own wildcard alias never counts). */
+int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);

@@ -17,37 +17,6 @@
 #include "macro.h"
 #include "internal.h"
 
-/* DDDD:BB:DD.F exactly as the kernel names a PCI device (domain may be longer). */
-bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func)
-{
-        const char *c1 = strchr(s, ':'), *c2, *dot;
-        uint32_t d, b, sl, fn;
-        size_t dl;
-
-        if (!c1)
-                return false;
-        c2 = strchr(c1 + 1, ':');
-        if (!c2)
-                return false;
-        dot = strchr(c2 + 1, '.');
-        if (!dot)
-                return false;
-        dl = (size_t)(c1 - s);
-        if (dl < 4 || !vc_parse_hex_u32(s, dl, 0xffffffff, &d) || c2 - c1 != 3 ||
-            !vc_parse_hex_u32(c1 + 1, 2, 0xff, &b) || dot - c2 != 3 || !vc_parse_hex_u32(c2 + 1, 2, 0x1f, &sl) ||
-            strlen(dot + 1) != 1 || !vc_parse_hex_u32(dot + 1, 1, 7, &fn))
-                return false;
-        if (domain)
-                *domain = d;
-        if (bus)
-                *bus = (uint8_t)b;
-        if (slot)
-                *slot = (uint8_t)sl;
-        if (func)
-                *func = (uint8_t)fn;
-        return true;
-}
-
 static int parse_id_pair(const char *v, uint16_t *a, uint16_t *b)
 {
         uint32_t x, y;
@@ -211,7 +180,7 @@ int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_
         return 0;
 }
 
-int vc_dev_identify(struct vc_ctx *ctx, struct vc_dev *dev)
+int vc_dev_read_uevent(struct vc_ctx *ctx, struct vc_dev *dev)
 {
         char dir[4096];
         int r;

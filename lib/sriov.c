@@ -19,30 +19,6 @@
 #include "macro.h"
 #include "internal.h"
 
-int vc_vfs_parse(const char *s, unsigned *ret, const char **reason)
-{
-        unsigned long v;
-
-        if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 5 || (v = strtoul(s, NULL, 10)) < 1 ||
-            v > VC_VFS_MAX) {
-                *reason = "expected the number of VFs to create, 1 to 65535";
-                return -EINVAL;
-        }
-        *ret = (unsigned)v;
-        return 0;
-}
-
-const char *vc_vfs_rule_error(const struct vc_rule *r)
-{
-        if (!r->has_slot)
-                return "vfs needs the PF's address (address 01:00.0 vfs 4; an id on the line guards it): an id alone would select the PF's twins and the VFs too";
-        if (r->slot.bus < 0 || r->slot.slot < 0 || r->slot.func < 0)
-                return "vfs needs an address naming one function, the PF (address 01:00.0 vfs 4)";
-        if (r->group)
-                return "vfs and group do not go together: the VFs are selected, the PF keeps its host driver";
-        return NULL;
-}
-
 static int read_uint(struct vc_ctx *ctx, const char *addr, const char *attr, unsigned max, unsigned *ret)
 {
         char buf[32];
