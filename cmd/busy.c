@@ -110,6 +110,15 @@ int session_find_busy(struct session *s, vc_busy_fn fn, vc_busy_unknown_fn unkno
         return vc_find_busy(s->ctx, &q, &s->devs);
 }
 
+const char *mountinfo_path(struct session *s)
+{
+        static char path[4096];
+
+        if (vc_root_path(s->ctx, VC_ROOT_PROC, "self/mountinfo", path, sizeof(path)) < 0)
+                snprintf(path, sizeof(path), "%s", arg.proc);
+        return path;
+}
+
 void log_busy_unknown(void *userdata, const char *mnt, const char *fstype, const char *source)
 {
         log_msg(LOG_WARNING,

@@ -115,7 +115,7 @@ int verb_claim(int argc, char *argv[])
         if (session_resolve(&s, LOG_ERR, false) < 0)
                 return EXIT_PROBLEMS;
         if (session_find_busy(&s, on_busy_refuse, log_busy_unknown, &busy) < 0)
-                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
+                log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
         if (busy > 0 && !arg.force)
                 return EXIT_PROBLEMS;
         (void)vc_apply(s.ctx, &s.cfg, &s.devs, NULL, 0, 0, &st);
@@ -221,7 +221,7 @@ int verb_release(int argc, char *argv[])
         if (!busy.what)
                 return EXIT_PROBLEMS;
         if (session_find_busy(&s, on_busy_mark, log_busy_unknown, &busy) < 0)
-                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
+                log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
         for (int i = 1; i < argc; i++) {
                 int k = release_one(&s, &busy, argv[i]);
 

@@ -111,6 +111,8 @@ void json_vfio_paths(const struct vfio_paths *p);
 
 /* vc_find_busy() with --proc, --run and, when a ZFS dataset is mounted, `zpool list -vPH`. */
 int session_find_busy(struct session *s, vc_busy_fn fn, vc_busy_unknown_fn unknown, void *userdata);
+/* PROC/self/mountinfo, for the message when it cannot be read. */
+const char *mountinfo_path(struct session *s);
 /* The warning for a mounted filesystem whose devices cannot be determined (a vc_busy_unknown_fn). */
 void log_busy_unknown(void *userdata, const char *mnt, const char *fstype, const char *source);
 

@@ -172,7 +172,7 @@ int session_resolve(struct session *s, int no_match_priority, bool only_selectab
         if (k < 0) {
                 char dir[4096];
 
-                if (vc_pci_devices_dir(s->ctx, dir, sizeof(dir)) < 0)
+                if (vc_sysfs_dir(s->ctx, VC_SYSFS_PCI_DEVICES, dir, sizeof(dir)) < 0)
                         snprintf(dir, sizeof(dir), "%s", arg.sysfs);
                 log_msg(LOG_ERR, "%s: cannot list PCI devices: %s", dir, strerror(-k));
                 return k;

@@ -40,17 +40,6 @@ int vc_path(char *buf, size_t size, const char *fmt, ...) __attribute__((format(
 
 /* ---- lib/sysfs.c: the one place that builds paths under the roots ---- */
 
-/* Directories of the sysfs root. */
-enum vc_sysfs_dir {
-        VC_SYSFS_PCI_DEVICES,  /* bus/pci/devices */
-        VC_SYSFS_PCI_SLOTS,    /* bus/pci/slots */
-        VC_SYSFS_IOMMU_GROUPS, /* kernel/iommu_groups */
-        VC_SYSFS_CLASS_VFIO,   /* class/vfio */
-        VC_SYSFS_DEV_BLOCK,    /* dev/block */
-        VC_SYSFS_FS_BTRFS,     /* fs/btrfs */
-};
-int vc_sysfs_dir(const struct vc_ctx *ctx, enum vc_sysfs_dir which, char *buf, size_t size);
-
 #include <dirent.h>
 
 /* True when root is a real sysfs (its filesystem, not its name). */

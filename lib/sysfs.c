@@ -104,11 +104,6 @@ int vc_sysfs_dir(const struct vc_ctx *ctx, enum vc_sysfs_dir which, char *buf, s
         return sysfs_obj(ctx, rel[which], NULL, NULL, buf, size);
 }
 
-int vc_pci_devices_dir(const struct vc_ctx *ctx, char *buf, size_t size)
-{
-        return vc_sysfs_dir(ctx, VC_SYSFS_PCI_DEVICES, buf, size);
-}
-
 int vc_sysfs_dev_path(const struct vc_ctx *ctx, const char *addr, const char *attr, char *buf, size_t size)
 {
         return sysfs_obj(ctx, "bus/pci/devices", addr, attr, buf, size);

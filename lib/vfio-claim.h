@@ -70,8 +70,16 @@ int vc_ctx_set_root(struct vc_ctx *ctx, enum vc_root which, const char *path);
 /* ROOT/REL (rel NULL: the root itself), for the caller's own reads and messages. */
 int vc_root_path(const struct vc_ctx *ctx, enum vc_root which, const char *rel, char *buf, size_t size);
 
-/* SYSFS/bus/pci/devices, for the caller's messages (lib/sysfs.c builds it). */
-int vc_pci_devices_dir(const struct vc_ctx *ctx, char *buf, size_t size);
+/* Directories of the sysfs root, for the caller's messages (lib/sysfs.c builds them). */
+enum vc_sysfs_dir {
+        VC_SYSFS_PCI_DEVICES,  /* bus/pci/devices */
+        VC_SYSFS_PCI_SLOTS,    /* bus/pci/slots */
+        VC_SYSFS_IOMMU_GROUPS, /* kernel/iommu_groups */
+        VC_SYSFS_CLASS_VFIO,   /* class/vfio */
+        VC_SYSFS_DEV_BLOCK,    /* dev/block */
+        VC_SYSFS_FS_BTRFS,     /* fs/btrfs */
+};
+int vc_sysfs_dir(const struct vc_ctx *ctx, enum vc_sysfs_dir which, char *buf, size_t size);
 
 /* ---- selectors: the syntax of lspci -s, lspci -d ---- */
 
