@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the library's files share and its callers never see: the context's
- * fields, the log call, and the small helpers for sysfs paths and
- * attributes. Every function here follows the rules of vfio-claim.h:
- * negative errno, out-parameters untouched on failure, nothing printed.
+ * What the library's files share and cmd/ never sees (as libkmod-internal.h
+ * against libkmod.h): the context's fields, the log call, the sysfs layer
+ * (lib/sysfs.c, the only file that builds a path under a root), and the
+ * calls only the library and its tests use. Every function here follows
+ * the rules of vfio-claim.h: negative errno, out-parameters untouched on
+ * failure, nothing printed.
  */
 #pragma once
 
