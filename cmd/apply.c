@@ -22,7 +22,7 @@ static void apply_devices(struct session *s, const struct timespec *t0)
         /* Only devices a rule can select need their uevent read. */
         if (session_resolve(s, LOG_WARNING, true) < 0)
                 return;
-        (void)vc_apply(s->ctx, &s->cfg, &s->devs, VC_APPLY_NEW_ID, &st);
+        (void)vc_apply(s->ctx, &s->cfg, &s->devs, NULL, 0, VC_APPLY_NEW_ID, &st);
         vc_sriov_finish(s->ctx, &s->cfg);
         for (size_t i = 0; i < s->devs.n; i++) {
                 const struct vc_dev *d = &s->devs.devs[i];
@@ -47,9 +47,8 @@ static void apply_devices(struct session *s, const struct timespec *t0)
  * SIGKILL), and work left in the background past a deadline would be killed
  * with the udev worker's cgroup, half done.
  */
-static int apply_device(struct log_config *lc)
+static int apply_device(struct session *s, struct log_config *lc)
 {
-        _cleanup_(session_close) struct session s = {0};
         struct log_config quiet = {.to_stderr = arg.verbosity > 0, .stderr_max = LOG_DEBUG};
         struct vc_apply_stats st;
         struct timespec t0;
@@ -57,24 +56,21 @@ static int apply_device(struct log_config *lc)
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         (void)log_open(&quiet);
-        if (session_open(&s, NEED_APPLY) < 0 || s.cfg.off || s.cfg.n_rules == 0 || session_resolve(&s, -1, true) < 0)
+        if (session_open(s, NEED_APPLY) < 0 || s->cfg.off || s->cfg.n_rules == 0 || session_resolve(s, -1, true) < 0)
                 return 0;
-        dev = vc_devlist_find(&s.devs, arg.device);
+        dev = vc_devlist_find(&s->devs, arg.device);
         if (!dev || !dev->rule) {
                 log_msg(LOG_DEBUG, "%s: no rule selects it", arg.device);
                 return 0;
         }
-        for (size_t i = 0; i < s.devs.n; i++)
-                if (&s.devs.devs[i] != dev)
-                        s.devs.devs[i].rule = NULL;
         log_close();
         lc->boot_log_append = true;
         if (log_open(lc) < 0)
                 log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", lc->boot_log);
         log_msg(LOG_INFO, "vfio-claim " VERSION " apply --device %s (a device that appeared; rule %s)", dev->addr,
                 dev->rule->origin);
-        vc_ctx_set_dry_run(s.ctx, arg.dry_run || s.cfg.dry_run);
-        (void)vc_apply(s.ctx, &s.cfg, &s.devs, 0, &st);
+        vc_ctx_set_dry_run(s->ctx, arg.dry_run || s->cfg.dry_run);
+        (void)vc_apply(s->ctx, &s->cfg, &s->devs, &dev, 1, 0, &st);
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE, "%s: done in %lld ms: %s", dev->addr,
                 (long long)elapsed_ms(&t0), vc_outcome_to_string(dev->outcome));
         return 0;
@@ -84,20 +80,26 @@ int verb_apply(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
         struct timespec t0;
-        bool live = strcmp(arg.sysfs, "/sys") == 0;
-        const char *boot_log = arg.boot_log ? arg.boot_log : live ? BOOT_LOG : NULL;
-        struct log_config lc = {
+        bool live;
+        const char *boot_log;
+        struct log_config lc;
+        int64_t deadline;
+        bool dry_run;
+
+        if (session_ctx(&s) < 0)
+                return 0;
+        /* The context decided it once, from what the sysfs root is (lib/sysfs.c). */
+        live = vc_ctx_is_live(s.ctx);
+        boot_log = arg.boot_log ? arg.boot_log : live ? BOOT_LOG : NULL;
+        lc = (struct log_config){
                 .kmsg = live,
                 .boot_log = boot_log,
                 /* At boot the console already shows kmsg; tests and a shell want stderr. */
                 .to_stderr = !live || isatty(STDERR_FILENO),
                 .stderr_max = stderr_threshold(),
         };
-        int64_t deadline;
-        bool dry_run;
-
         if (arg.device)
-                return apply_device(&lc);
+                return apply_device(&s, &lc);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if (log_open(&lc) < 0)
                 log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", boot_log);

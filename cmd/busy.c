@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The busy check as every verb runs it: mountinfo and swaps under --proc,
- * the udev database under --run, and `zpool list -vPH` when a ZFS dataset is
- * mounted and zpool is on PATH (the only program vfio-claim ever runs).
+ * the udev database under --run (both roots of the context), and `zpool
+ * list -vPH` when the library's one read of mountinfo shows a ZFS dataset
+ * and zpool is on PATH (the only program vfio-claim ever runs).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,15 +26,6 @@
 #define ZPOOL_TIMEOUT_MS 5000
 
 extern char **environ;
-
-static bool zfs_mounted(void)
-{
-        _cleanup_free_ char *text = NULL;
-        char path[4096];
-
-        snprintf(path, sizeof(path), "%s/self/mountinfo", arg.proc);
-        return vc_read_file(path, 4 * 1024 * 1024, &text, NULL) >= 0 && strstr(text, " - zfs ");
-}
 
 /* The output of `zpool list -vPH`; NULL when there is no zpool, it failed or
  * it did not answer within ZPOOL_TIMEOUT_MS (killed, said). */
@@ -95,19 +87,36 @@ static char *zpool_list(void)
         return buf;
 }
 
+/* Called by the library only when its one read of mountinfo shows a ZFS dataset. */
+static const char *zpool_once(void *userdata)
+{
+        char **text = userdata;
+
+        *text = zpool_list();
+        return *text;
+}
+
 int session_find_busy(struct session *s, vc_busy_fn fn, vc_busy_unknown_fn unknown, void *userdata)
 {
-        _cleanup_free_ char *zpool = zfs_mounted() ? zpool_list() : NULL;
+        _cleanup_free_ char *zpool = NULL;
         struct vc_busy_query q = {
-                .proc = arg.proc,
-                .run = arg.run,
-                .zpool = zpool,
+                .zpool = zpool_once,
+                .zpool_data = &zpool,
                 .busy = fn,
                 .unknown = unknown,
                 .userdata = userdata,
         };
 
         return vc_find_busy(s->ctx, &q, &s->devs);
+}
+
+const char *mountinfo_path(struct session *s)
+{
+        static char path[4096];
+
+        if (vc_root_path(s->ctx, VC_ROOT_PROC, "self/mountinfo", path, sizeof(path)) < 0)
+                snprintf(path, sizeof(path), "%s", arg.proc);
+        return path;
 }
 
 void log_busy_unknown(void *userdata, const char *mnt, const char *fstype, const char *source)

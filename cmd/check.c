@@ -92,7 +92,7 @@ static void log_boot_vga(const struct session *s, const struct vc_dev *d)
         int bar = 0;
         bool only = vc_dev_only_display(&s->devs, d);
 
-        if (vc_dev_boot_framebuffer(s->ctx, arg.proc, d, fb, sizeof(fb), &bar) > 0)
+        if (vc_dev_boot_framebuffer(s->ctx, d, fb, sizeof(fb), &bar) > 0)
                 log_msg(LOG_WARNING,
                         "%s [%04x:%04x] (%s) is the boot VGA device and the firmware framebuffer %s still holds its BAR %d: a VM using it fails with \"BAR %d: can't reserve\"; add %s to the kernel command line%s",
                         d->addr, d->vendor, d->device, d->rule->origin, fb, bar, bar, framebuffer_fix(),
@@ -129,6 +129,8 @@ static void log_group_takes_host(const struct vc_problem *p)
 static void on_problem(void *userdata, const struct vc_problem *p)
 {
         const struct vc_dev *d = p->dev, *b = p->blocker;
+        struct session *s = userdata;
+        char dir[4096];
 
         switch (p->kind) {
         case VC_PROBLEM_BOOT_VGA:
@@ -161,9 +163,11 @@ static void on_problem(void *userdata, const struct vc_problem *p)
                         d->addr, d->vendor, d->device, d->rule->origin);
                 break;
         case VC_PROBLEM_NO_IOMMU:
+                if (vc_sysfs_dir(s->ctx, VC_SYSFS_IOMMU_GROUPS, dir, sizeof(dir)) < 0)
+                        snprintf(dir, sizeof(dir), "%s", arg.sysfs);
                 log_msg(LOG_WARNING,
-                        "the IOMMU is not enabled (no %s/kernel/iommu_groups): vfio-pci will not bind; enable VT-d/AMD-Vi and add intel_iommu=on or amd_iommu=on",
-                        arg.sysfs);
+                        "the IOMMU is not enabled (no %s): vfio-pci will not bind; enable VT-d/AMD-Vi and add intel_iommu=on or amd_iommu=on",
+                        dir);
                 break;
         }
 }
@@ -276,7 +280,7 @@ static int check_devices(struct session *s, struct check_state *cs)
         free(cs->busy_seen);
         cs->busy_seen = NULL;
         if (k < 0)
-                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read: %s; mounted filesystems not checked", arg.proc,
+                log_msg(LOG_WARNING, "%s: cannot read: %s; mounted filesystems not checked", mountinfo_path(s),
                         strerror(-k));
         check_modules(s);
         return arg.fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
@@ -288,7 +292,7 @@ int verb_check(int argc, char *argv[])
         struct check_state cs = {.s = &s};
         int result;
 
-        result = session_report(&s, NEED_FILES);
+        result = session_open_resolve(&s, NEED_FILES);
         if (result < 0)
                 return EXIT_PROBLEMS;
         if (result == 0)
@@ -296,7 +300,7 @@ int verb_check(int argc, char *argv[])
         /* What an admin would copy into a rule that survives renumbering. */
         for (size_t i = 0; i < s.devs.n; i++)
                 if (s.devs.devs[i].rule)
-                        (void)vc_dev_read_identity(s.ctx, &s.devs.devs[i], VC_IDENT_ALL);
+                        (void)vc_dev_read_serial_slot_path(s.ctx, &s.devs.devs[i], VC_IDENT_ALL);
         if (arg.json)
                 print_json(&s, &cs, result);
         else

@@ -17,13 +17,16 @@
 /* Both write to sysfs: the kernel log hears of it, and only root may. */
 static int open_runtime(struct session *s, const char *verb, enum session_need need)
 {
-        bool live = strcmp(arg.sysfs, "/sys") == 0;
         struct log_config lc = {
-                .kmsg = live && !arg.dry_run,
                 .to_stderr = true,
                 .stderr_max = stderr_threshold(),
         };
+        bool live;
 
+        if (session_ctx(s) < 0)
+                return -ENOMEM;
+        live = vc_ctx_is_live(s->ctx);
+        lc.kmsg = live && !arg.dry_run;
         (void)log_open(&lc);
         if (live && geteuid() != 0 && !arg.dry_run) {
                 log_msg(LOG_ERR, "%s writes to /sys: run it as root", verb);
@@ -112,10 +115,10 @@ int verb_claim(int argc, char *argv[])
         if (session_resolve(&s, LOG_ERR, false) < 0)
                 return EXIT_PROBLEMS;
         if (session_find_busy(&s, on_busy_refuse, log_busy_unknown, &busy) < 0)
-                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
+                log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
         if (busy > 0 && !arg.force)
                 return EXIT_PROBLEMS;
-        (void)vc_apply(s.ctx, &s.cfg, &s.devs, 0, &st);
+        (void)vc_apply(s.ctx, &s.cfg, &s.devs, NULL, 0, 0, &st);
         for (size_t i = 0; i < s.cfg.n_rules; i++)
                 if (s.cfg.rules[i].state != VC_RULE_OK)
                         result = EXIT_PROBLEMS;
@@ -218,7 +221,7 @@ int verb_release(int argc, char *argv[])
         if (!busy.what)
                 return EXIT_PROBLEMS;
         if (session_find_busy(&s, on_busy_mark, log_busy_unknown, &busy) < 0)
-                log_msg(LOG_WARNING, "%s/self/mountinfo: cannot read; mounted filesystems not checked", arg.proc);
+                log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
         for (int i = 1; i < argc; i++) {
                 int k = release_one(&s, &busy, argv[i]);
 

@@ -11,10 +11,12 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "config.h"
 #include "vfio-claim.h"
 
-#define CONFIG_FILE "/etc/vfio-claim.conf"
-#define CONFIG_DIR  "/etc/vfio-claim.d"
+/* SYSCONFDIR: meson's sysconfdir (/etc unless -Dsysconfdir moves it), as the hooks use it. */
+#define CONFIG_FILE SYSCONFDIR "/vfio-claim.conf"
+#define CONFIG_DIR  SYSCONFDIR "/vfio-claim.d"
 #define BOOT_LOG    "/run/vfio-claim/boot.log"
 
 /* check's and status's exit codes */
@@ -81,11 +83,13 @@ enum session_need {
         NEED_FILES, /* check: the files themselves */
 };
 
+/* The library context alone, with the roots of the command line (session_open() makes it when not made). */
+int session_ctx(struct session *s);
 int session_open(struct session *s, enum session_need need);
 /* list, check, status: the log on stderr (or collected for --json), then
  * session_open() and session_resolve(). Returns <0 when nothing can run, else
  * the exit code so far: 0, EXIT_NO_CONFIG, or EXIT_PROBLEMS (no devices). */
-int session_report(struct session *s, enum session_need need);
+int session_open_resolve(struct session *s, enum session_need need);
 /* Enumerates and resolves; the rules that select nothing are logged at
  * no_match_priority (-1: not at all). only_selectable: see vc_pci_enumerate(). */
 int session_resolve(struct session *s, int no_match_priority, bool only_selectable);
@@ -107,6 +111,8 @@ void json_vfio_paths(const struct vfio_paths *p);
 
 /* vc_find_busy() with --proc, --run and, when a ZFS dataset is mounted, `zpool list -vPH`. */
 int session_find_busy(struct session *s, vc_busy_fn fn, vc_busy_unknown_fn unknown, void *userdata);
+/* PROC/self/mountinfo, for the message when it cannot be read. */
+const char *mountinfo_path(struct session *s);
 /* The warning for a mounted filesystem whose devices cannot be determined (a vc_busy_unknown_fn). */
 void log_busy_unknown(void *userdata, const char *mnt, const char *fstype, const char *source);
 

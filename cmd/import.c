@@ -103,8 +103,11 @@ static void import_all(struct session *s, struct import_out *o)
         _cleanup_free_ char *cmdline = NULL, *unraid = rooted(UNRAID_CFG), *driverctl = rooted("/etc/driverctl.d");
         char path[4096];
 
-        snprintf(path, sizeof(path), "%s/cmdline", arg.proc);
-        if (vc_read_file(arg.cmdline ? arg.cmdline : path, VC_CMDLINE_MAX, &cmdline, NULL) >= 0)
+        if (arg.cmdline)
+                snprintf(path, sizeof(path), "%s", arg.cmdline);
+        else if (vc_root_path(s->ctx, VC_ROOT_PROC, "cmdline", path, sizeof(path)) < 0)
+                path[0] = 0;
+        if (path[0] && vc_read_file(path, VC_CMDLINE_MAX, &cmdline, NULL) >= 0)
                 vc_import_cmdline(cmdline, "kernel command line", on_found, o);
         import_modprobe(o);
         if (driverctl)

@@ -4,6 +4,7 @@
  * IOMMU group and the rule that selects it. Needs no configuration.
  */
 #include <stdio.h>
+#include <string.h>
 #include <syslog.h>
 
 #include "cmd.h"
@@ -14,7 +15,7 @@
 
 /* What list shows beyond the uevent: read for every device. */
 struct extra {
-        char override[VC_DRIVER_MAX + 16];
+        char override[VC_ATTR_MAX];
         char physfn[VC_ADDR_MAX]; /* a VF's PF, "" for any other device */
         bool pf;                  /* an SR-IOV PF: sriov below */
         struct vc_sriov sriov;
@@ -25,8 +26,11 @@ static void read_extra(struct session *s, struct vc_dev *d, struct extra *x)
         x->override[0] = 0;
         (void)vc_dev_read_group(s->ctx, d);
         (void)vc_dev_read_override(s->ctx, d, x->override, sizeof(x->override));
+        /* Shown as the messages show it: a page of garbage is not printed whole. */
+        if (strlen(x->override) > VC_OVERRIDE_SHOWN)
+                x->override[VC_OVERRIDE_SHOWN] = 0;
         if (arg.json || arg.verbosity > 0)
-                (void)vc_dev_read_identity(s->ctx, d, VC_IDENT_ALL);
+                (void)vc_dev_read_serial_slot_path(s->ctx, d, VC_IDENT_ALL);
         if (vc_dev_physfn(s->ctx, d, x->physfn, sizeof(x->physfn)) < 0)
                 x->physfn[0] = 0;
         x->pf = vc_sriov_read(s->ctx, d, &x->sriov) >= 0;
@@ -131,7 +135,7 @@ int verb_list(int argc, char *argv[])
         int result;
 
         /* list needs no configuration: EXIT_NO_CONFIG never comes back here. */
-        result = session_report(&s, NEED_NONE);
+        result = session_open_resolve(&s, NEED_NONE);
         if (result < 0)
                 return EXIT_PROBLEMS;
         if (arg.json)

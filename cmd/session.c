@@ -36,7 +36,12 @@ static void load_cmdline(struct session *s)
         int k;
 
         if (!p) {
-                snprintf(path, sizeof(path), "%s/cmdline", arg.proc);
+                k = vc_root_path(s->ctx, VC_ROOT_PROC, "cmdline", path, sizeof(path));
+                if (k < 0) {
+                        log_msg(LOG_WARNING, "%s/cmdline: cannot read the kernel command line: %s", arg.proc,
+                                strerror(-k));
+                        return;
+                }
                 p = path;
         }
         k = vc_cmdline_load(s->ctx, &s->cfg, p);
@@ -89,17 +94,35 @@ static void missing_config(struct session *s, enum session_need need)
  *
  * Returns <0 only when nothing can run at all (no memory, a bad --kernel).
  */
+int session_ctx(struct session *s)
+{
+        int k;
+
+        if (s->ctx)
+                return 0;
+        *s = (struct session){0};
+        k = vc_ctx_new(arg.sysfs, &s->ctx);
+        if (k >= 0)
+                k = vc_ctx_set_root(s->ctx, VC_ROOT_PROC, arg.proc);
+        if (k >= 0)
+                k = vc_ctx_set_root(s->ctx, VC_ROOT_RUN, arg.run);
+        if (k >= 0)
+                k = vc_ctx_set_root(s->ctx, VC_ROOT_DEV, arg.dev);
+        if (k < 0) {
+                log_msg(LOG_ERR, k == -ENOMEM ? "out of memory" : "an empty root directory");
+                return k;
+        }
+        vc_ctx_set_log_fn(s->ctx, log_lib, NULL);
+        return 0;
+}
+
 int session_open(struct session *s, enum session_need need)
 {
         int k;
 
-        *s = (struct session){0};
-        k = vc_ctx_new(arg.sysfs, &s->ctx);
-        if (k < 0) {
-                log_msg(LOG_ERR, "out of memory");
+        k = session_ctx(s);
+        if (k < 0)
                 return k;
-        }
-        vc_ctx_set_log_fn(s->ctx, log_lib, NULL);
         if (arg.kernel) {
                 k = vc_ctx_set_kernel(s->ctx, arg.kernel);
                 if (k < 0) {
@@ -147,7 +170,11 @@ int session_resolve(struct session *s, int no_match_priority, bool only_selectab
 
         k = vc_pci_enumerate(s->ctx, only_selectable ? &s->cfg : NULL, &s->devs);
         if (k < 0) {
-                log_msg(LOG_ERR, "%s/bus/pci/devices: cannot list PCI devices: %s", arg.sysfs, strerror(-k));
+                char dir[4096];
+
+                if (vc_sysfs_dir(s->ctx, VC_SYSFS_PCI_DEVICES, dir, sizeof(dir)) < 0)
+                        snprintf(dir, sizeof(dir), "%s", arg.sysfs);
+                log_msg(LOG_ERR, "%s: cannot list PCI devices: %s", dir, strerror(-k));
                 return k;
         }
         (void)vc_resolve(s->ctx, &s->cfg, &s->devs);
@@ -172,7 +199,7 @@ int session_resolve(struct session *s, int no_match_priority, bool only_selectab
         return 0;
 }
 
-int session_report(struct session *s, enum session_need need)
+int session_open_resolve(struct session *s, enum session_need need)
 {
         struct log_config lc = {.to_stderr = true, .stderr_max = stderr_threshold(), .collect = arg.json};
 
@@ -204,14 +231,10 @@ void vfio_paths_find(struct vc_ctx *ctx, struct vc_dev *d, const char *driver, s
         *ret = (struct vfio_paths){0};
         if (!vc_driver_needs_iommu(driver) || vc_dev_vfio_nodes(ctx, d, &n) < 0)
                 return;
-        if (n.group >= 0) {
-                snprintf(ret->group, sizeof(ret->group), "%s/vfio/%d", arg.dev, n.group);
+        if (n.group >= 0 && vc_vfio_node_path(ctx, &n, false, ret->group, sizeof(ret->group)) >= 0)
                 ret->group_present = stat(ret->group, &st) == 0;
-        }
-        if (n.cdev[0]) {
-                snprintf(ret->cdev, sizeof(ret->cdev), "%s/vfio/devices/%s", arg.dev, n.cdev);
+        if (n.cdev[0] && vc_vfio_node_path(ctx, &n, true, ret->cdev, sizeof(ret->cdev)) >= 0)
                 ret->cdev_present = stat(ret->cdev, &st) == 0;
-        }
 }
 
 static void json_node(const char *path_key, const char *present_key, const char *path, bool present)

@@ -91,7 +91,7 @@ int verb_status(int argc, char *argv[])
         unsigned bad = 0, selected = 0;
         int result, k;
 
-        result = session_report(&s, NEED_RULES);
+        result = session_open_resolve(&s, NEED_RULES);
         if (result < 0)
                 return EXIT_PROBLEMS;
         k = vc_read_file(boot_log, VC_CONFIG_MAX, &boot_log_text, NULL);

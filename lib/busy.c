@@ -27,6 +27,8 @@ struct busy_walk {
         bool *reported; /* per device, so that one mount is named once per device */
         const char *what;
         struct vc_udev_db udev;
+        bool zpool_asked;
+        const char *zpool; /* what q->zpool() gave; the caller's to free */
 };
 
 /* Reports every PCI device whose address is a component of the block device's path. */
@@ -49,7 +51,7 @@ static void walk_block_dir(struct busy_walk *w, const char *dir, unsigned depth)
                         w->q->busy(w->q->userdata, dev, w->what);
                 }
         }
-        if (vc_path(path, sizeof(path), "%s/slaves", dir) < 0)
+        if (vc_sysfs_join(path, sizeof(path), dir, "slaves") < 0)
                 return;
         d = opendir(path);
         if (!d)
@@ -59,7 +61,7 @@ static void walk_block_dir(struct busy_walk *w, const char *dir, unsigned depth)
 
                 if (de->d_name[0] == '.')
                         continue;
-                if (vc_path(sub, sizeof(sub), "%s/slaves/%s", dir, de->d_name) >= 0)
+                if (vc_sysfs_join(sub, sizeof(sub), path, de->d_name) >= 0)
                         walk_block_dir(w, sub, depth + 1);
         }
 }
@@ -234,8 +236,13 @@ static void check_pool(struct busy_walk *w, const struct pool *p)
                 if (strcmp(e->type, "zfs_member") == 0 && strcmp(e->label, p->name) == 0 && walk_devnum(w, e->devnum))
                         z.found++;
         }
-        if (w->q->zpool)
-                vc_zpool_parse(w->q->zpool, on_zpool_member, &z);
+        /* Asked once, and only here: when a ZFS dataset is mounted. */
+        if (!w->zpool_asked && w->q->zpool) {
+                w->zpool_asked = true;
+                w->zpool = w->q->zpool(w->q->zpool_data);
+        }
+        if (w->zpool)
+                vc_zpool_parse(w->zpool, on_zpool_member, &z);
         if (!z.found)
                 unknown(w, p->mnt, "zfs", p->src);
 }
@@ -330,9 +337,8 @@ int vc_find_busy(struct vc_ctx *ctx, const struct vc_busy_query *q, const struct
         if (!reported)
                 return -ENOMEM;
         /* No udev database (no udev on the build host, a test without one): members come from elsewhere. */
-        if (q->run)
-                (void)vc_udev_db_load(q->run, &w.udev);
-        r = vc_path(path, sizeof(path), "%s/self/mountinfo", q->proc);
+        (void)vc_udev_db_load(ctx, &w.udev);
+        r = vc_root_path(ctx, VC_ROOT_PROC, "self/mountinfo", path, sizeof(path));
         if (r >= 0) {
                 _cleanup_free_ char *text = NULL;
 
@@ -343,7 +349,7 @@ int vc_find_busy(struct vc_ctx *ctx, const struct vc_busy_query *q, const struct
                 }
                 scan_mountinfo(&w, text);
         }
-        r = vc_path(path, sizeof(path), "%s/swaps", q->proc);
+        r = vc_root_path(ctx, VC_ROOT_PROC, "swaps", path, sizeof(path));
         if (r >= 0) {
                 _cleanup_free_ char *text = NULL;
 

@@ -49,6 +49,30 @@ static char *errorf(const char *fmt, ...)
         return s;
 }
 
+int vc_vfs_parse(const char *s, unsigned *ret, const char **reason)
+{
+        unsigned long v;
+
+        if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 5 || (v = strtoul(s, NULL, 10)) < 1 ||
+            v > VC_VFS_MAX) {
+                *reason = "expected the number of VFs to create, 1 to 65535";
+                return -EINVAL;
+        }
+        *ret = (unsigned)v;
+        return 0;
+}
+
+const char *vc_vfs_rule_error(const struct vc_rule *r)
+{
+        if (!r->has_slot)
+                return "vfs needs the PF's address (address 01:00.0 vfs 4; an id on the line guards it): an id alone would select the PF's twins and the VFs too";
+        if (r->slot.bus < 0 || r->slot.slot < 0 || r->slot.func < 0)
+                return "vfs needs an address naming one function, the PF (address 01:00.0 vfs 4)";
+        if (r->group)
+                return "vfs and group do not go together: the VFs are selected, the PF keeps its host driver";
+        return NULL;
+}
+
 void vc_rule_clear(struct vc_rule *r)
 {
         free(r->origin);
@@ -246,22 +270,6 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                 return -ENOMEM;
         *ret = r;
         return 0;
-}
-
-static bool matches_lspci_selectors(const struct vc_rule *r, const struct vc_dev *dev)
-{
-        return (!r->has_slot || vc_slot_match(&r->slot, dev)) && (!r->has_id || vc_id_match(&r->id, dev)) &&
-               (!r->has_subsys || vc_subsys_match(&r->subsys, dev));
-}
-
-bool vc_rule_matches(const struct vc_rule *r, const struct vc_dev *dev)
-{
-        return matches_lspci_selectors(r, dev) && vc_identity_match(r, dev);
-}
-
-bool vc_rule_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev)
-{
-        return matches_lspci_selectors(r, dev) && vc_identity_select(ctx, r, dev);
 }
 
 void vc_config_clear(struct vc_config *cfg)

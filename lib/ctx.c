@@ -8,25 +8,65 @@
 #include "macro.h"
 #include "internal.h"
 
+/* A root without its trailing '/'s ("/" stays "/"). */
+static char *root_dup(const char *path)
+{
+        char *s = strdup(path);
+        size_t n;
+
+        if (!s)
+                return NULL;
+        n = strlen(s);
+        while (n > 1 && s[n - 1] == '/')
+                s[--n] = 0;
+        return s;
+}
+
+static void ctx_freep(struct vc_ctx **ctx)
+{
+        vc_ctx_free(*ctx);
+}
+
 int vc_ctx_new(const char *sysfs, struct vc_ctx **ret)
 {
-        struct vc_ctx *ctx;
-        size_t n;
+        _cleanup_(ctx_freep) struct vc_ctx *ctx = NULL;
 
         ctx = calloc(1, sizeof(*ctx));
         if (!ctx)
                 return -ENOMEM;
-        ctx->sysfs = strdup(sysfs ? sysfs : "/sys");
-        if (!ctx->sysfs) {
-                free(ctx);
+        ctx->sysfs = root_dup(sysfs ? sysfs : "/sys");
+        ctx->proc = root_dup("/proc");
+        ctx->run = root_dup("/run");
+        ctx->dev = root_dup("/dev");
+        if (!ctx->sysfs || !ctx->proc || !ctx->run || !ctx->dev)
                 return -ENOMEM;
-        }
-        n = strlen(ctx->sysfs);
-        while (n > 1 && ctx->sysfs[n - 1] == '/')
-                ctx->sysfs[--n] = 0;
-        /* Only the real /sys may lead to init_module(); any other tree is a test or a capture. */
-        ctx->live = strcmp(ctx->sysfs, "/sys") == 0;
-        *ret = ctx;
+        /* Decided here, once, from what the root is (lib/sysfs.c): only a real
+         * sysfs may lead to init_module(); any other tree is a test or a capture. */
+        ctx->live = vc_sysfs_root_is_live(ctx->sysfs);
+        *ret = TAKE_PTR(ctx);
+        return 0;
+}
+
+bool vc_ctx_is_live(const struct vc_ctx *ctx)
+{
+        return ctx->live;
+}
+
+int vc_ctx_set_root(struct vc_ctx *ctx, enum vc_root which, const char *path)
+{
+        char **slot = which == VC_ROOT_PROC  ? &ctx->proc
+                      : which == VC_ROOT_RUN ? &ctx->run
+                      : which == VC_ROOT_DEV ? &ctx->dev
+                                             : NULL;
+        char *s = NULL;
+
+        /* The sysfs root is fixed at vc_ctx_new(): "live" follows from it. */
+        if (!slot || (!path && which != VC_ROOT_RUN) || (path && !*path))
+                return -EINVAL;
+        if (path && !(s = root_dup(path)))
+                return -ENOMEM;
+        free(*slot);
+        *slot = s;
         return 0;
 }
 
@@ -36,9 +76,12 @@ struct vc_ctx *vc_ctx_free(struct vc_ctx *ctx)
                 return NULL;
         if (ctx->kmod)
                 kmod_unref(ctx->kmod);
-        vc_slots_free(ctx);
+        free(ctx->slots);
         free(ctx->modules_dir);
         free(ctx->sysfs);
+        free(ctx->proc);
+        free(ctx->run);
+        free(ctx->dev);
         free(ctx);
         return NULL;
 }
@@ -78,11 +121,6 @@ int vc_ctx_set_kernel(struct vc_ctx *ctx, const char *release)
 void vc_ctx_set_dry_run(struct vc_ctx *ctx, bool dry_run)
 {
         ctx->dry_run = dry_run;
-}
-
-bool vc_ctx_get_dry_run(const struct vc_ctx *ctx)
-{
-        return ctx->dry_run;
 }
 
 void vc_log(struct vc_ctx *ctx, int priority, const char *fmt, ...)

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -112,7 +113,7 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
                 /* A PF whose VFs are selected keeps its host driver: unbinding
                  * it would destroy them. check names it as the blocker. */
                 if (m && m != dev && pf_of_selected(ctx, devs, m)) {
-                        (void)vc_dev_identify(ctx, m);
+                        (void)vc_dev_read_uevent(ctx, m);
                         vc_log(ctx, LOG_NOTICE,
                                "%s: " VC_DEV_FMT
                                " in IOMMU group %d of %s is the PF of selected VFs; it keeps its host driver",
@@ -120,7 +121,7 @@ static void expand_group(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_dev
                         continue;
                 }
                 /* A member enumeration left unread (no rule names its address) is read now. */
-                if (m && m != dev && vc_dev_identify(ctx, m) >= 0) {
+                if (m && m != dev && vc_dev_read_uevent(ctx, m) >= 0) {
                         select_dev(ctx, rule, m, dev);
                         if (m->rule == rule && m->via == dev)
                                 vc_log(ctx, LOG_DEBUG, "%s: " VC_DEV_FMT " added: IOMMU group %d of %s", rule->origin,
@@ -145,7 +146,7 @@ static void find_moved(struct vc_ctx *ctx, const struct vc_rule *rule, struct vc
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];
 
-                if (vc_slot_match(&rule->slot, d) || vc_dev_identify(ctx, d) < 0 || vc_dev_is_bridge(d) ||
+                if (vc_slot_match(&rule->slot, d) || vc_dev_read_uevent(ctx, d) < 0 || vc_dev_is_bridge(d) ||
                     !vc_rule_select(ctx, &anywhere, d))
                         continue;
                 if (!*ret_first)
@@ -177,7 +178,7 @@ static void select_vfs(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_devli
                 for (size_t k = 0; k < n && k < rule->vfs; k++) {
                         struct vc_dev *vf = vc_devlist_find(devs, vfs[k]);
 
-                        if (vf && vc_dev_identify(ctx, vf) >= 0)
+                        if (vf && vc_dev_read_uevent(ctx, vf) >= 0)
                                 select_dev(ctx, rule, vf, NULL);
                 }
                 vc_sriov_vfs_free(vfs, n);
@@ -287,7 +288,7 @@ int vc_resolve(struct vc_ctx *ctx, struct vc_config *cfg, struct vc_devlist *dev
 static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
 {
         const char *target = vc_dev_target(dev);
-        char cur[VC_DRIVER_MAX + 16];
+        char cur[VC_ATTR_MAX];
         int r;
 
         r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
@@ -296,13 +297,14 @@ static void set_override(struct vc_ctx *ctx, struct vc_dev *dev)
                 return;
         }
         if (r >= 0 && cur[0])
-                vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": driver_override was %s, replacing it", VC_DEV_ARGS(dev), cur);
+                vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": driver_override was %.*s, replacing it", VC_DEV_ARGS(dev),
+                       VC_OVERRIDE_SHOWN, cur);
         if (ctx->dry_run) {
                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": dry run: would set driver_override to %s", VC_DEV_ARGS(dev),
                        target);
                 return;
         }
-        r = vc_sysfs_write(ctx, target, VC_ATTR_VALUE, "bus/pci/devices/%s/driver_override", dev->addr);
+        r = vc_sysfs_dev_write(ctx, dev->addr, "driver_override", target);
         if (r < 0) {
                 dev->outcome_errno = -r;
                 if (!vc_dev_exists(ctx, dev)) {
@@ -391,7 +393,7 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
                                dev->driver);
                 else {
                         vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": unbinding from %s", VC_DEV_ARGS(dev), dev->driver);
-                        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/unbind", dev->driver);
+                        r = vc_sysfs_driver_write(ctx, dev->driver, "unbind", dev->addr);
                         if (r < 0 && r != -ENODEV) {
                                 dev->outcome = VC_OUT_FAILED;
                                 dev->outcome_errno = -r;
@@ -412,7 +414,7 @@ static void move_dev(struct vc_ctx *ctx, struct vc_dev *dev, bool target_registe
                        VC_DEV_ARGS(dev), target);
                 return;
         }
-        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/bind", target);
+        r = vc_sysfs_driver_write(ctx, target, "bind", dev->addr);
         /* The kernel's answer is not the whole truth (drivers_probe never fails, bind
          * can race with the module's own probe): the driver link decides. */
         if (vc_dev_read_driver(ctx, dev) >= 0 && strcmp(dev->driver, target) == 0) {
@@ -491,7 +493,7 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                                rule->driver, id);
                 return;
         }
-        r = vc_sysfs_write(ctx, id, VC_ATTR_COMMAND, "bus/pci/drivers/%s/new_id", rule->driver);
+        r = vc_sysfs_driver_write(ctx, rule->driver, "new_id", id);
         if (r == -EEXIST)
                 vc_log(ctx, LOG_DEBUG, "%s: id %s already registered with %s", rule->origin, id, rule->driver);
         else if (r < 0)
@@ -501,13 +503,24 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                 vc_log(ctx, LOG_INFO, "%s: id %s registered with %s (new_id)", rule->origin, id, rule->driver);
 }
 
-int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, unsigned flags,
-             struct vc_apply_stats *ret)
+int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, struct vc_dev *const *work,
+             size_t n_work, unsigned flags, struct vc_apply_stats *ret)
 {
+        _cleanup_free_ bool *sel = calloc(devs->n + 1, sizeof(bool));
         struct vc_apply_stats st = {0};
 
+        if (!sel)
+                return -ENOMEM;
+        /* The devices to work on: the selected ones of work, or every selected one. */
+        for (size_t k = 0; work && k < n_work; k++) {
+                if (work[k] < devs->devs || work[k] >= devs->devs + devs->n)
+                        return -EINVAL;
+                sel[work[k] - devs->devs] = work[k]->rule != NULL;
+        }
+        for (size_t i = 0; !work && i < devs->n; i++)
+                sel[i] = devs->devs[i].rule != NULL;
         for (size_t i = 0; i < devs->n; i++)
-                if (devs->devs[i].rule) {
+                if (sel[i]) {
                         st.selected++;
                         set_override(ctx, &devs->devs[i]);
                 }
@@ -515,10 +528,10 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                 const struct vc_dev *d = &devs->devs[i];
                 bool seen = false;
 
-                if (!d->rule || d->outcome != VC_OUT_NONE)
+                if (!sel[i] || d->outcome != VC_OUT_NONE)
                         continue;
                 for (size_t j = 0; j < i && !seen; j++)
-                        seen = devs->devs[j].rule && devs->devs[j].outcome == VC_OUT_NONE &&
+                        seen = sel[j] && devs->devs[j].outcome == VC_OUT_NONE &&
                                strcmp(vc_dev_target(&devs->devs[j]), vc_dev_target(d)) == 0;
                 if (!seen)
                         load_driver(ctx, vc_dev_target(d));
@@ -532,7 +545,7 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                 if (rule->state != VC_RULE_LATER)
                         continue;
                 for (size_t i = 0; i < devs->n && !seen; i++)
-                        seen = devs->devs[i].rule && strcmp(devs->devs[i].rule->driver, rule->driver) == 0;
+                        seen = sel[i] && strcmp(devs->devs[i].rule->driver, rule->driver) == 0;
                 for (size_t j = 0; j < ri && !seen; j++)
                         seen = cfg->rules[j].state == VC_RULE_LATER && strcmp(cfg->rules[j].driver, rule->driver) == 0;
                 if (!seen)
@@ -541,7 +554,7 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
         for (size_t i = 0; i < devs->n; i++) {
                 struct vc_dev *d = &devs->devs[i];
 
-                if (!d->rule || d->outcome != VC_OUT_NONE)
+                if (!sel[i] || d->outcome != VC_OUT_NONE)
                         continue;
                 move_dev(ctx, d, vc_driver_loaded(ctx, vc_dev_target(d)));
         }
@@ -549,7 +562,7 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                 for (size_t ri = 0; ri < cfg->n_rules; ri++)
                         register_id(ctx, &cfg->rules[ri], devs);
         for (size_t i = 0; i < devs->n; i++)
-                switch (devs->devs[i].outcome) {
+                switch (sel[i] ? devs->devs[i].outcome : VC_OUT_NONE) {
                 case VC_OUT_CLAIMED:
                         st.claimed++;
                         break;

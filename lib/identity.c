@@ -7,7 +7,7 @@
  *   - slot: the physical slot, SYSFS/bus/pci/slots/NAME/address;
  *   - path: the device/function numbers along the bridges from the root bus,
  *     as lspci -P prints them, from the device's link into SYSFS/devices.
- * Each is read only when asked (vc_dev_read_identity) and kept in the device.
+ * Each is read only when asked (vc_dev_read_serial_slot_path) and kept in the device.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,144 +23,6 @@
 #define EXT_CAP_START     0x100
 #define CONFIG_SPACE_SIZE 4096
 #define EXT_CAP_ID_DSN    0x0003
-
-int vc_serial_parse(const char *s, uint64_t *ret, const char **reason)
-{
-        uint64_t v = 0;
-
-        /* "52-54-00-ff-ff-12-34-56": eight bytes, most significant first. */
-        if (strlen(s) != 23) {
-                *reason = "expected eight hex bytes joined by '-', as lspci -vv prints them";
-                return -EINVAL;
-        }
-        for (size_t i = 0; i < 8; i++) {
-                int hi = vc_hexval(s[i * 3]), lo = vc_hexval(s[i * 3 + 1]);
-
-                if (hi < 0 || lo < 0 || (i < 7 && s[i * 3 + 2] != '-')) {
-                        *reason = "expected eight hex bytes joined by '-', as lspci -vv prints them";
-                        return -EINVAL;
-                }
-                v = v << 8 | (uint64_t)(hi << 4 | lo);
-        }
-        *ret = v;
-        return 0;
-}
-
-void vc_serial_format(uint64_t serial, char buf[VC_SERIAL_STR_MAX])
-{
-        char *p = buf;
-
-        for (int i = 7; i >= 0; i--)
-                p += sprintf(p, i ? "%02x-" : "%02x", (unsigned)(serial >> (i * 8)) & 0xff);
-}
-
-/* 1..maxdigits hex digits, value at most max. */
-static bool hex_exact(const char *s, size_t len, size_t maxdigits, uint32_t max, uint32_t *ret)
-{
-        return len >= 1 && len <= maxdigits && vc_parse_hex_u32(s, len, max, ret);
-}
-
-/* "DD.F" or, for the last hop only, "DD". */
-static bool parse_hop(const char *s, size_t len, bool last, uint8_t *slot, int8_t *func)
-{
-        const char *dot = memchr(s, '.', len);
-        uint32_t sl, fn;
-
-        if (!dot) {
-                if (!last || !hex_exact(s, len, 2, 0x1f, &sl))
-                        return false;
-                *slot = (uint8_t)sl;
-                *func = -1;
-                return true;
-        }
-        if (!hex_exact(s, (size_t)(dot - s), 2, 0x1f, &sl) ||
-            !hex_exact(dot + 1, len - (size_t)(dot - s) - 1, 1, 7, &fn))
-                return false;
-        *slot = (uint8_t)sl;
-        *func = (int8_t)fn;
-        return true;
-}
-
-int vc_path_parse(const char *s, struct vc_pci_path *ret, const char **reason)
-{
-        struct vc_pci_path p = {.domain = -1};
-        const char *comp = s, *c1, *c2, *end;
-        uint32_t v;
-        size_t len;
-
-        *reason = "expected [DDDD:]BB:DD.F/DD.F..., as lspci -P prints it";
-        if (strlen(s) >= VC_PATH_STR_MAX)
-                return -EINVAL;
-        /* The root-bus device: [domain:]bus:slot[.func] */
-        end = strchrnul(comp, '/');
-        c1 = memchr(comp, ':', (size_t)(end - comp));
-        if (!c1)
-                return -EINVAL;
-        c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1));
-        if (c2) {
-                if (!hex_exact(comp, (size_t)(c1 - comp), 8, 0xffffffff, &v))
-                        return -EINVAL;
-                p.domain = v;
-                comp = c1 + 1;
-                c1 = c2;
-        }
-        if (!hex_exact(comp, (size_t)(c1 - comp), 2, 0xff, &v))
-                return -EINVAL;
-        p.bus = (uint8_t)v;
-        comp = c1 + 1;
-        for (;;) {
-                end = strchrnul(comp, '/');
-                len = (size_t)(end - comp);
-                if (p.n >= VC_PATH_DEPTH) {
-                        *reason = "more than 16 hops";
-                        return -EINVAL;
-                }
-                if (!parse_hop(comp, len, *end == 0, &p.slot[p.n], &p.func[p.n]))
-                        return -EINVAL;
-                p.n++;
-                if (!*end)
-                        break;
-                comp = end + 1;
-        }
-        *ret = p;
-        return 0;
-}
-
-int vc_path_format(const struct vc_pci_path *p, char *buf, size_t size)
-{
-        size_t o;
-        int k;
-
-        if (p->n == 0 || p->n > VC_PATH_DEPTH)
-                return -EINVAL;
-        k = p->domain >= 0 ? snprintf(buf, size, "%04x:%02x:", (uint32_t)p->domain, p->bus)
-                           : snprintf(buf, size, "%02x:", p->bus);
-        for (size_t i = 0; i < p->n && k >= 0 && (size_t)k < size; i++) {
-                o = (size_t)k;
-                k = p->func[i] >= 0 ? snprintf(buf + o, size - o, "%s%02x.%d", i ? "/" : "", p->slot[i], p->func[i])
-                                    : snprintf(buf + o, size - o, "%s%02x", i ? "/" : "", p->slot[i]);
-                if (k >= 0)
-                        k += (int)o;
-        }
-        return k < 0 || (size_t)k >= size ? -ENAMETOOLONG : 0;
-}
-
-int vc_slot_name_parse(const char *s, char ret[VC_SLOT_NAME_MAX], const char **reason)
-{
-        size_t n = strlen(s);
-
-        if (n == 0 || n >= VC_SLOT_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
-                *reason = "not a slot name (see /sys/bus/pci/slots)";
-                return -EINVAL;
-        }
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '/') {
-                        *reason = "not a slot name (see /sys/bus/pci/slots)";
-                        return -EINVAL;
-                }
-        memcpy(ret, s, n + 1);
-        return 0;
-}
 
 /*
  * The kernel's pci_find_next_ext_capability(): header dword = ID[15:0],
@@ -221,7 +83,7 @@ static int read_serial(struct vc_ctx *ctx, struct vc_dev *dev)
         uint64_t v;
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/config", ctx->sysfs, dev->addr);
+        r = vc_sysfs_dev_path(ctx, dev->addr, "config", path, sizeof(path));
         if (r < 0)
                 return r;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -248,28 +110,20 @@ static bool parse_slot_address(const char *s, struct vc_slot_entry *e)
         const char *c1 = strchr(s, ':'), *c2;
         uint32_t d, b, sl;
 
-        if (!c1 || !hex_exact(s, (size_t)(c1 - s), 8, 0xffffffff, &d))
+        if (!c1 || !vc_hex_exact(s, (size_t)(c1 - s), 8, 0xffffffff, &d))
                 return false;
         c2 = strchr(c1 + 1, ':');
-        if (!hex_exact(c1 + 1, c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1), 2, 0xff, &b))
+        if (!vc_hex_exact(c1 + 1, c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1), 2, 0xff, &b))
                 return false;
         e->domain = d;
         e->bus = (uint8_t)b;
         e->dev = -1;
         if (c2) {
-                if (!hex_exact(c2 + 1, strlen(c2 + 1), 2, 0x1f, &sl))
+                if (!vc_hex_exact(c2 + 1, strlen(c2 + 1), 2, 0x1f, &sl))
                         return false;
                 e->dev = (int16_t)sl;
         }
         return true;
-}
-
-void vc_slots_free(struct vc_ctx *ctx)
-{
-        free(ctx->slots);
-        ctx->slots = NULL;
-        ctx->n_slots = 0;
-        ctx->slots_read = false;
 }
 
 static int read_slots(struct vc_ctx *ctx)
@@ -278,32 +132,31 @@ static int read_slots(struct vc_ctx *ctx)
         struct vc_slot_entry *v = NULL;
         size_t n = 0;
         char path[4096];
-        struct dirent *de;
+        const char *name;
         int r;
 
         if (ctx->slots_read)
                 return 0;
-        r = vc_path(path, sizeof(path), "%s/bus/pci/slots", ctx->sysfs);
+        r = vc_sysfs_dir(ctx, VC_SYSFS_PCI_SLOTS, path, sizeof(path));
         if (r < 0)
                 return r;
-        d = opendir(path);
-        if (!d) {
+        r = vc_sysfs_opendir(path, &d);
+        if (r < 0) {
                 /* No hotplug driver, no ACPI slots: no names. */
                 ctx->slots_read = true;
-                return errno == ENOENT ? 0 : negative_errno();
+                return r == -ENOENT ? 0 : r;
         }
-        while ((de = readdir(d))) {
+        while ((name = vc_sysfs_next(d))) {
                 struct vc_slot_entry e = {0};
                 char rel[VC_SLOT_NAME_MAX + 16], text[64];
                 const char *reason;
                 struct vc_slot_entry *p;
 
-                if (de->d_name[0] == '.' || vc_slot_name_parse(de->d_name, e.name, &reason) < 0)
+                if (vc_slot_name_parse(name, e.name, &reason) < 0)
                         continue;
-                if (vc_path(rel, sizeof(rel), "%s/address", de->d_name) < 0 ||
-                    vc_read_attr_at(dirfd(d), rel, text, sizeof(text), NULL) < 0)
+                if (vc_sysfs_join(rel, sizeof(rel), name, "address") < 0 ||
+                    vc_sysfs_read_value_at(dirfd(d), rel, text, sizeof(text)) < 0)
                         continue;
-                text[strcspn(text, "\n")] = 0;
                 if (!parse_slot_address(text, &e))
                         continue;
                 p = realloc(v, (n + 1) * sizeof(*p));
@@ -342,18 +195,13 @@ static int read_slot(struct vc_ctx *ctx, struct vc_dev *dev)
 static int read_path(struct vc_ctx *ctx, struct vc_dev *dev)
 {
         struct vc_pci_path p = {0};
-        char path[4096], target[4096], *save = NULL, *c;
+        char target[4096], *save = NULL, *c;
         const char *last = NULL;
-        ssize_t k;
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s", ctx->sysfs, dev->addr);
+        r = vc_sysfs_dev_link_target(ctx, dev->addr, target, sizeof(target));
         if (r < 0)
                 return r;
-        k = readlink(path, target, sizeof(target) - 1);
-        if (k < 0)
-                return negative_errno();
-        target[k] = 0;
         for (c = strtok_r(target, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
                 uint32_t domain;
                 uint8_t bus, slot, func;
@@ -379,7 +227,7 @@ static int read_path(struct vc_ctx *ctx, struct vc_dev *dev)
         return 0;
 }
 
-int vc_dev_read_identity(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what)
+int vc_dev_read_serial_slot_path(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what)
 {
         int r = 0, k;
 
@@ -404,41 +252,6 @@ int vc_dev_read_identity(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what)
         return r;
 }
 
-bool vc_rule_has_identity(const struct vc_rule *r)
-{
-        return r->has_serial || r->has_physslot || r->has_path;
-}
-
-static bool path_match(const struct vc_pci_path *f, const struct vc_pci_path *p)
-{
-        if ((f->domain >= 0 && f->domain != p->domain) || f->bus != p->bus || f->n != p->n)
-                return false;
-        for (size_t i = 0; i < f->n; i++)
-                if (f->slot[i] != p->slot[i] || (f->func[i] >= 0 && f->func[i] != p->func[i]))
-                        return false;
-        return true;
-}
-
-static bool slot_ok(const struct vc_rule *r, const struct vc_dev *d)
-{
-        return !r->has_physslot || ((d->ident_read & VC_IDENT_SLOT) && strcmp(d->slot_name, r->physslot) == 0);
-}
-
-static bool path_ok(const struct vc_rule *r, const struct vc_dev *d)
-{
-        return !r->has_path || (d->has_path && path_match(&r->path, &d->path));
-}
-
-static bool serial_ok(const struct vc_rule *r, const struct vc_dev *d)
-{
-        return !r->has_serial || (d->has_serial && d->serial == r->serial);
-}
-
-bool vc_identity_match(const struct vc_rule *r, const struct vc_dev *dev)
-{
-        return slot_ok(r, dev) && path_ok(r, dev) && serial_ok(r, dev);
-}
-
 /* A device whose identity cannot be read is simply not selected by it; the
  * reason goes to the debug log. */
 bool vc_identity_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev)
@@ -447,16 +260,21 @@ bool vc_identity_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_d
         int k;
 
         if (cheap) {
-                k = vc_dev_read_identity(ctx, dev, cheap);
+                k = vc_dev_read_serial_slot_path(ctx, dev, cheap);
                 if (k < 0)
                         vc_log(ctx, LOG_DEBUG, "%s: reading slot or path: %s", dev->addr, strerror(-k));
-                if (!slot_ok(r, dev) || !path_ok(r, dev))
+                if (!vc_identity_slot_ok(r, dev) || !vc_identity_path_ok(r, dev))
                         return false;
         }
         if (r->has_serial) {
-                k = vc_dev_read_identity(ctx, dev, VC_IDENT_SERIAL);
+                k = vc_dev_read_serial_slot_path(ctx, dev, VC_IDENT_SERIAL);
                 if (k < 0)
                         vc_log(ctx, LOG_DEBUG, "%s: reading the serial number: %s", dev->addr, strerror(-k));
         }
         return vc_identity_match(r, dev);
+}
+
+bool vc_rule_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev)
+{
+        return vc_rule_matches_lspci(r, dev) && vc_identity_select(ctx, r, dev);
 }

@@ -232,7 +232,7 @@ int vc_import_overrides(struct vc_ctx *ctx, const struct vc_devlist *devs, vc_im
 {
         for (size_t i = 0; i < devs->n; i++) {
                 const struct vc_dev *d = &devs->devs[i];
-                char ov[VC_DRIVER_MAX + 8], origin[VC_ADDR_MAX + 32];
+                char ov[VC_ATTR_MAX], origin[VC_ADDR_MAX + 32];
                 struct vc_import_source src = {.origin = origin, .kind = VC_IMPORT_OVERRIDE};
 
                 if (d->unread || vc_dev_read_override(ctx, d, ov, sizeof(ov)) < 0 || !ov[0] ||

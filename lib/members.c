@@ -68,7 +68,7 @@ void vc_udev_db_clear(struct vc_udev_db *db)
 }
 
 /* Only block devices with a filesystem type: the rest of the database is of no use here. */
-int vc_udev_db_load(const char *run, struct vc_udev_db *ret)
+int vc_udev_db_load(struct vc_ctx *ctx, struct vc_udev_db *ret)
 {
         _cleanup_closedir_ DIR *d = NULL;
         struct vc_udev_db db = {0};
@@ -76,12 +76,11 @@ int vc_udev_db_load(const char *run, struct vc_udev_db *ret)
         struct dirent *de;
         int r;
 
-        r = vc_path(dir, sizeof(dir), "%s/udev/data", run);
+        r = vc_root_path(ctx, VC_ROOT_RUN, "udev/data", dir, sizeof(dir));
+        if (r >= 0)
+                r = vc_sysfs_opendir(dir, &d);
         if (r < 0)
                 return r;
-        d = opendir(dir);
-        if (!d)
-                return negative_errno();
         while ((de = readdir(d))) {
                 _cleanup_free_ char *text = NULL;
                 char path[PATH_MAX], tail;
@@ -90,7 +89,7 @@ int vc_udev_db_load(const char *run, struct vc_udev_db *ret)
 
                 if (de->d_name[0] != 'b' || sscanf(de->d_name, "b%u:%u%c", &maj, &min, &tail) != 2)
                         continue;
-                if (vc_path(path, sizeof(path), "%s/%s", dir, de->d_name) < 0 ||
+                if (vc_sysfs_join(path, sizeof(path), dir, de->d_name) < 0 ||
                     vc_read_file(path, UDEV_DB_FILE_MAX, &text, NULL) < 0)
                         continue;
                 vc_udev_props_parse(text, &e);
@@ -181,7 +180,7 @@ static int block_by_name(struct vc_ctx *ctx, const char *name, dev_t *ret)
         char dir[PATH_MAX];
         struct dirent *de;
 
-        if (vc_path(dir, sizeof(dir), "%s/dev/block", ctx->sysfs) < 0)
+        if (vc_sysfs_dir(ctx, VC_SYSFS_DEV_BLOCK, dir, sizeof(dir)) < 0)
                 return -ENAMETOOLONG;
         d = opendir(dir);
         if (!d)
@@ -192,8 +191,8 @@ static int block_by_name(struct vc_ctx *ctx, const char *name, dev_t *ret)
                 char tail;
 
                 if (sscanf(de->d_name, "%u:%u%c", &maj, &min, &tail) != 2 ||
-                    vc_path(link, sizeof(link), "%s/%s", dir, de->d_name) < 0 ||
-                    vc_readlink_basename(link, base, sizeof(base)) < 0 || strcmp(base, name) != 0)
+                    vc_sysfs_join(link, sizeof(link), dir, de->d_name) < 0 ||
+                    vc_sysfs_readlink_name(link, base, sizeof(base)) < 0 || strcmp(base, name) != 0)
                         continue;
                 *ret = makedev(maj, min);
                 return 0;
@@ -221,13 +220,19 @@ int vc_block_resolve(struct vc_ctx *ctx, const char *path, dev_t *ret)
 
 int vc_block_dir(struct vc_ctx *ctx, dev_t devnum, char *buf, size_t size)
 {
+        char path[PATH_MAX];
         struct stat st;
         int r;
 
-        r = vc_path(buf, size, "%s/dev/block/%u:%u", ctx->sysfs, major(devnum), minor(devnum));
+        r = vc_sysfs_block_path(ctx, devnum, NULL, path, sizeof(path));
         if (r < 0)
                 return r;
-        return stat(buf, &st) < 0 ? negative_errno() : 0;
+        if (stat(path, &st) < 0)
+                return negative_errno();
+        if (strlen(path) >= size)
+                return -ENAMETOOLONG;
+        strcpy(buf, path);
+        return 0;
 }
 
 int vc_btrfs_members(struct vc_ctx *ctx, dev_t devnum, vc_member_dir_fn fn, void *userdata)
@@ -237,28 +242,29 @@ int vc_btrfs_members(struct vc_ctx *ctx, dev_t devnum, vc_member_dir_fn fn, void
         struct dirent *de;
         int found = 0;
 
-        if (vc_path(link, sizeof(link), "%s/dev/block/%u:%u", ctx->sysfs, major(devnum), minor(devnum)) < 0 ||
-            vc_readlink_basename(link, name, sizeof(name)) < 0)
+        if (vc_sysfs_block_path(ctx, devnum, NULL, link, sizeof(link)) < 0 ||
+            vc_sysfs_readlink_name(link, name, sizeof(name)) < 0)
                 return -ENODEV;
-        if (vc_path(dir, sizeof(dir), "%s/fs/btrfs", ctx->sysfs) < 0)
+        if (vc_sysfs_dir(ctx, VC_SYSFS_FS_BTRFS, dir, sizeof(dir)) < 0)
                 return -ENAMETOOLONG;
         d = opendir(dir);
         if (!d)
                 return negative_errno();
         while ((de = readdir(d)) && !found) {
                 _cleanup_closedir_ DIR *devs = NULL;
-                char devdir[PATH_MAX], mine[PATH_MAX];
+                char fsdir[PATH_MAX], devdir[PATH_MAX], mine[PATH_MAX];
                 struct stat st;
                 struct dirent *m;
 
-                if (de->d_name[0] == '.' || vc_path(devdir, sizeof(devdir), "%s/%s/devices", dir, de->d_name) < 0 ||
-                    vc_path(mine, sizeof(mine), "%s/%s", devdir, name) < 0 || lstat(mine, &st) < 0)
+                if (de->d_name[0] == '.' || vc_sysfs_join(fsdir, sizeof(fsdir), dir, de->d_name) < 0 ||
+                    vc_sysfs_join(devdir, sizeof(devdir), fsdir, "devices") < 0 ||
+                    vc_sysfs_join(mine, sizeof(mine), devdir, name) < 0 || lstat(mine, &st) < 0)
                         continue;
                 devs = opendir(devdir);
                 while (devs && (m = readdir(devs))) {
                         char member[PATH_MAX];
 
-                        if (m->d_name[0] == '.' || vc_path(member, sizeof(member), "%s/%s", devdir, m->d_name) < 0)
+                        if (m->d_name[0] == '.' || vc_sysfs_join(member, sizeof(member), devdir, m->d_name) < 0)
                                 continue;
                         fn(userdata, member);
                         found++;

@@ -17,37 +17,6 @@
 #include "macro.h"
 #include "internal.h"
 
-/* DDDD:BB:DD.F exactly as the kernel names a PCI device (domain may be longer). */
-bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func)
-{
-        const char *c1 = strchr(s, ':'), *c2, *dot;
-        uint32_t d, b, sl, fn;
-        size_t dl;
-
-        if (!c1)
-                return false;
-        c2 = strchr(c1 + 1, ':');
-        if (!c2)
-                return false;
-        dot = strchr(c2 + 1, '.');
-        if (!dot)
-                return false;
-        dl = (size_t)(c1 - s);
-        if (dl < 4 || !vc_parse_hex_u32(s, dl, 0xffffffff, &d) || c2 - c1 != 3 ||
-            !vc_parse_hex_u32(c1 + 1, 2, 0xff, &b) || dot - c2 != 3 || !vc_parse_hex_u32(c2 + 1, 2, 0x1f, &sl) ||
-            strlen(dot + 1) != 1 || !vc_parse_hex_u32(dot + 1, 1, 7, &fn))
-                return false;
-        if (domain)
-                *domain = d;
-        if (bus)
-                *bus = (uint8_t)b;
-        if (slot)
-                *slot = (uint8_t)sl;
-        if (func)
-                *func = (uint8_t)fn;
-        return true;
-}
-
 static int parse_id_pair(const char *v, uint16_t *a, uint16_t *b)
 {
         uint32_t x, y;
@@ -102,17 +71,6 @@ static int parse_uevent(char *text, struct vc_dev *dev)
         return have_id && have_class ? 0 : -ENODATA;
 }
 
-/* opendir(path), its failure as a negative errno. */
-static int open_dir(const char *path, DIR **ret)
-{
-        DIR *d = opendir(path);
-
-        if (!d)
-                return negative_errno();
-        *ret = d;
-        return 0;
-}
-
 static int dev_cmp(const void *a, const void *b)
 {
         const struct vc_dev *x = a, *y = b;
@@ -138,14 +96,14 @@ static int read_uevent(struct vc_ctx *ctx, int dirfd, const char *dir, struct vc
         int r;
 
         if (dirfd == AT_FDCWD)
-                r = vc_path(devdir, sizeof(devdir), "%s/%s", dir, dev->addr);
+                r = vc_sysfs_join(devdir, sizeof(devdir), dir, dev->addr);
         else
                 r = vc_path(devdir, sizeof(devdir), "%s", dev->addr);
         if (r >= 0)
-                r = vc_path(rel, sizeof(rel), "%s/uevent", devdir);
+                r = vc_sysfs_join(rel, sizeof(rel), devdir, "uevent");
         if (r < 0)
                 return r; /* cannot happen: the address was checked */
-        r = vc_read_attr_at(dirfd, rel, text, sizeof(text), NULL);
+        r = vc_sysfs_read_at(dirfd, rel, text, sizeof(text), NULL);
         if (r >= 0)
                 r = parse_uevent(text, dev);
         /* Removed while we looked: not ours to report. A device that
@@ -176,30 +134,27 @@ int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_
         _cleanup_free_ struct vc_dev *devs = NULL;
         size_t n = 0, alloc = 0, n_ignored = 0;
         char path[4096];
-        struct dirent *de;
+        const char *name;
         int r;
 
         for (size_t i = 0; cfg && i < cfg->n_rules; i++)
                 if (!cfg->rules[i].has_slot || cfg->rules[i].has_vfs)
                         cfg = NULL; /* an id or subsystem alone can select any device; vfs, the PF's VFs */
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices", ctx->sysfs);
+        r = vc_sysfs_dir(ctx, VC_SYSFS_PCI_DEVICES, path, sizeof(path));
         if (r >= 0)
-                r = open_dir(path, &d);
+                r = vc_sysfs_opendir(path, &d);
         if (r < 0)
                 return r;
         /* Per device: open, read, close of uevent when a rule may select it, and
          * nothing else unless one does. The directory's name is the address. */
-        while ((de = readdir(d))) {
+        while ((name = vc_sysfs_next(d))) {
                 struct vc_dev dev = {.group = -1};
 
-                if (de->d_name[0] == '.')
-                        continue;
-                if (strlen(de->d_name) >= VC_ADDR_MAX ||
-                    !vc_addr_parse(de->d_name, &dev.domain, &dev.bus, &dev.slot, &dev.func)) {
-                        vc_log(ctx, LOG_WARNING, "%s/%s: not a PCI address, ignored", path, de->d_name);
+                if (strlen(name) >= VC_ADDR_MAX || !vc_addr_parse(name, &dev.domain, &dev.bus, &dev.slot, &dev.func)) {
+                        vc_log(ctx, LOG_WARNING, "%s/%s: not a PCI address, ignored", path, name);
                         continue;
                 }
-                strcpy(dev.addr, de->d_name);
+                strcpy(dev.addr, name);
                 if (!may_select(cfg, &dev))
                         dev.unread = true;
                 else if ((r = read_uevent(ctx, dirfd(d), path, &dev)) < 0) {
@@ -225,7 +180,7 @@ int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_
         return 0;
 }
 
-int vc_dev_identify(struct vc_ctx *ctx, struct vc_dev *dev)
+int vc_dev_read_uevent(struct vc_ctx *ctx, struct vc_dev *dev)
 {
         char dir[4096];
         int r;
@@ -234,7 +189,7 @@ int vc_dev_identify(struct vc_ctx *ctx, struct vc_dev *dev)
                 return -EIO;
         if (!dev->unread)
                 return 0;
-        r = vc_path(dir, sizeof(dir), "%s/bus/pci/devices", ctx->sysfs);
+        r = vc_sysfs_dir(ctx, VC_SYSFS_PCI_DEVICES, dir, sizeof(dir));
         if (r >= 0)
                 r = read_uevent(ctx, AT_FDCWD, dir, dev);
         if (r < 0) {
@@ -263,13 +218,10 @@ struct vc_dev *vc_devlist_find(const struct vc_devlist *l, const char *addr)
 
 int vc_dev_read_driver(struct vc_ctx *ctx, struct vc_dev *dev)
 {
-        char path[4096], name[VC_DRIVER_MAX];
+        char name[VC_DRIVER_MAX];
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/driver", ctx->sysfs, dev->addr);
-        if (r < 0)
-                return r;
-        r = vc_readlink_basename(path, name, sizeof(name));
+        r = vc_sysfs_dev_link(ctx, dev->addr, "driver", name, sizeof(name));
         if (r == -ENOENT) {
                 if (!vc_dev_exists(ctx, dev))
                         return -ENODEV;
@@ -284,16 +236,13 @@ int vc_dev_read_driver(struct vc_ctx *ctx, struct vc_dev *dev)
 
 int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev)
 {
-        char path[4096], name[32];
+        char name[32];
         uint32_t g;
         int r;
 
         if (dev->group_read)
                 return 0;
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/iommu_group", ctx->sysfs, dev->addr);
-        if (r < 0)
-                return r;
-        r = vc_readlink_basename(path, name, sizeof(name));
+        r = vc_sysfs_dev_link(ctx, dev->addr, "iommu_group", name, sizeof(name));
         if (r == -ENOENT) {
                 dev->group = -1;
                 dev->group_read = true;
@@ -314,22 +263,21 @@ int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nod
         struct vc_vfio_nodes n = {.group = -1};
         _cleanup_closedir_ DIR *d = NULL;
         char path[4096];
-        struct dirent *de;
-        struct stat st;
+        const char *name;
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/vfio-dev", ctx->sysfs, dev->addr);
+        r = vc_sysfs_dev_path(ctx, dev->addr, "vfio-dev", path, sizeof(path));
         if (r < 0)
                 return r;
-        r = open_dir(path, &d);
+        r = vc_sysfs_opendir(path, &d);
         if (r < 0 && r != -ENOENT)
                 return r;
-        while (d && (de = readdir(d))) {
-                const char *num = de->d_name + 4;
+        while (d && (name = vc_sysfs_next(d))) {
+                const char *num = name + 4;
 
-                if (strncmp(de->d_name, "vfio", 4) == 0 && *num && strspn(num, "0123456789") == strlen(num) &&
-                    strlen(de->d_name) < sizeof(n.cdev)) {
-                        strcpy(n.cdev, de->d_name);
+                if (strncmp(name, "vfio", 4) == 0 && *num && strspn(num, "0123456789") == strlen(num) &&
+                    strlen(name) < sizeof(n.cdev)) {
+                        strcpy(n.cdev, name);
                         break;
                 }
         }
@@ -340,10 +288,10 @@ int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nod
          * group nodes; without either, assume the groups every kernel before
          * iommufd had (a captured tree may lack class/). */
         if (dev->group >= 0) {
-                r = vc_path(path, sizeof(path), "%s/class/vfio", ctx->sysfs);
+                r = vc_sysfs_dir(ctx, VC_SYSFS_CLASS_VFIO, path, sizeof(path));
                 if (r < 0)
                         return r;
-                if (!n.cdev[0] || stat(path, &st) == 0)
+                if (!n.cdev[0] || vc_sysfs_exists(path, false))
                         n.group = dev->group;
         }
         *ret = n;
@@ -352,13 +300,9 @@ int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nod
 
 int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size)
 {
-        char path[4096];
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/driver_override", ctx->sysfs, dev->addr);
-        if (r < 0)
-                return r;
-        r = vc_read_attr(path, buf, size);
+        r = vc_sysfs_dev_read(ctx, dev->addr, "driver_override", buf, size);
         if (r < 0)
                 return r;
         /* Older kernels print an unset override as "(null)". */
@@ -373,13 +317,10 @@ int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf
 
 int vc_dev_boot_vga(struct vc_ctx *ctx, const struct vc_dev *dev)
 {
-        char path[4096], buf[16];
+        char buf[16];
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/boot_vga", ctx->sysfs, dev->addr);
-        if (r < 0)
-                return r;
-        r = vc_read_attr(path, buf, sizeof(buf));
+        r = vc_sysfs_dev_read(ctx, dev->addr, "boot_vga", buf, sizeof(buf));
         if (r == -ENOENT)
                 return 0; /* only VGA-class devices have the attribute */
         if (r < 0)
@@ -407,11 +348,8 @@ bool vc_dev_is_chipset_bridge(const struct vc_dev *dev)
 bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev)
 {
         char path[4096];
-        struct stat st;
 
-        if (vc_path(path, sizeof(path), "%s/bus/pci/devices/%s", ctx->sysfs, dev->addr) < 0)
-                return false;
-        return stat(path, &st) == 0;
+        return vc_sysfs_dev_path(ctx, dev->addr, NULL, path, sizeof(path)) >= 0 && vc_sysfs_exists(path, false);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -426,20 +364,20 @@ int vc_group_members(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n)
         char **v = NULL;
         size_t n = 0;
         char path[4096];
-        struct dirent *de;
+        const char *name;
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices", ctx->sysfs, group);
+        r = vc_sysfs_group_path(ctx, group, "devices", path, sizeof(path));
         if (r >= 0)
-                r = open_dir(path, &d);
+                r = vc_sysfs_opendir(path, &d);
         if (r < 0)
                 return r;
-        while ((de = readdir(d))) {
+        while ((name = vc_sysfs_next(d))) {
                 char *s;
 
-                if (!vc_addr_parse(de->d_name, NULL, NULL, NULL, NULL))
+                if (!vc_addr_parse(name, NULL, NULL, NULL, NULL))
                         continue;
-                s = strdup(de->d_name);
+                s = strdup(name);
                 if (!s || vc_strv_push(&v, &n, s) < 0) {
                         free(s);
                         vc_strv_free(v, n);
@@ -458,27 +396,19 @@ int vc_iommu_enabled(struct vc_ctx *ctx)
 {
         _cleanup_closedir_ DIR *d = NULL;
         char path[4096];
-        struct dirent *de;
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/kernel/iommu_groups", ctx->sysfs);
+        r = vc_sysfs_dir(ctx, VC_SYSFS_IOMMU_GROUPS, path, sizeof(path));
+        if (r >= 0)
+                r = vc_sysfs_opendir(path, &d);
         if (r < 0)
-                return r;
-        d = opendir(path);
-        if (!d)
-                return errno == ENOENT ? 0 : negative_errno();
-        while ((de = readdir(d)))
-                if (de->d_name[0] != '.')
-                        return 1;
-        return 0;
+                return r == -ENOENT ? 0 : r;
+        return vc_sysfs_next(d) ? 1 : 0;
 }
 
 bool vc_driver_loaded(struct vc_ctx *ctx, const char *driver)
 {
         char path[4096];
-        struct stat st;
 
-        if (vc_path(path, sizeof(path), "%s/bus/pci/drivers/%s", ctx->sysfs, driver) < 0)
-                return false;
-        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+        return vc_sysfs_driver_path(ctx, driver, NULL, path, sizeof(path)) >= 0 && vc_sysfs_exists(path, true);
 }

@@ -21,7 +21,7 @@ bool vc_driver_keeps_group_viable(const char *driver)
 
 int vc_release_wanted(struct vc_ctx *ctx, struct vc_dev *dev, const struct vc_slot_filter *named)
 {
-        char cur[VC_DRIVER_MAX + 16];
+        char cur[VC_ATTR_MAX];
         int r;
 
         r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
@@ -42,17 +42,18 @@ int vc_release_wanted(struct vc_ctx *ctx, struct vc_dev *dev, const struct vc_sl
 
 int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev)
 {
-        char cur[VC_DRIVER_MAX + 16];
+        char cur[VC_ATTR_MAX];
         int r;
 
         r = vc_dev_read_override(ctx, dev, cur, sizeof(cur));
         if (r < 0)
                 return r;
         if (cur[0]) {
-                r = vc_sysfs_write(ctx, "", VC_ATTR_VALUE, "bus/pci/devices/%s/driver_override", dev->addr);
+                r = vc_sysfs_dev_write(ctx, dev->addr, "driver_override", "");
                 if (r < 0)
                         return r;
-                vc_log(ctx, LOG_INFO, VC_DEV_FMT ": driver_override %s cleared", VC_DEV_ARGS(dev), cur);
+                vc_log(ctx, LOG_INFO, VC_DEV_FMT ": driver_override %.*s cleared", VC_DEV_ARGS(dev), VC_OVERRIDE_SHOWN,
+                       cur);
         }
         r = vc_dev_read_driver(ctx, dev);
         if (r < 0)
@@ -66,16 +67,16 @@ int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *d
                     !vc_driver_loaded(ctx, rule->driver))
                         continue;
                 vc_format_new_id(rule, id, sizeof(id));
-                if (vc_sysfs_write(ctx, id, VC_ATTR_COMMAND, "bus/pci/drivers/%s/remove_id", rule->driver) >= 0)
+                if (vc_sysfs_driver_write(ctx, rule->driver, "remove_id", id) >= 0)
                         vc_log(ctx, LOG_INFO, "%s: id %s removed from %s (remove_id)", rule->origin, id, rule->driver);
         }
         if (dev->driver[0]) {
                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": unbinding from %s", VC_DEV_ARGS(dev), dev->driver);
-                r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers/%s/unbind", dev->driver);
+                r = vc_sysfs_driver_write(ctx, dev->driver, "unbind", dev->addr);
                 if (r < 0 && r != -ENODEV)
                         return r;
         }
-        r = vc_sysfs_write(ctx, dev->addr, VC_ATTR_COMMAND, "bus/pci/drivers_probe");
+        r = vc_sysfs_probe(ctx, dev->addr);
         if (r < 0)
                 return r;
         r = vc_dev_read_driver(ctx, dev);

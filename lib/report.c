@@ -72,10 +72,9 @@ static enum vc_host_kind class_kind(const struct vc_dev *d)
 /* vf's physfn link names pf. */
 static bool is_pf_of(struct vc_ctx *ctx, const struct vc_dev *pf, const struct vc_dev *vf)
 {
-        char path[4096], base[VC_ADDR_MAX];
+        char base[VC_ADDR_MAX];
 
-        return vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/physfn", ctx->sysfs, vf->addr) >= 0 &&
-               vc_readlink_basename(path, base, sizeof(base)) >= 0 && strcmp(base, pf->addr) == 0;
+        return vc_sysfs_dev_link(ctx, vf->addr, "physfn", base, sizeof(base)) >= 0 && strcmp(base, pf->addr) == 0;
 }
 
 /*
@@ -236,21 +235,20 @@ int vc_iomem_find_fb(const char *iomem, uint64_t start, uint64_t end, char *buf,
         return 0;
 }
 
-int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const char *proc, const struct vc_dev *dev, char *buf, size_t size,
-                            int *ret_bar)
+int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size, int *ret_bar)
 {
         _cleanup_free_ char *iomem = NULL, *resource = NULL;
         char path[4096];
         unsigned bar = 0;
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/iomem", proc);
+        r = vc_root_path(ctx, VC_ROOT_PROC, "iomem", path, sizeof(path));
         if (r < 0)
                 return r;
         r = vc_read_file(path, 1024 * 1024, &iomem, NULL);
         if (r < 0)
                 return r;
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/resource", ctx->sysfs, dev->addr);
+        r = vc_sysfs_dev_path(ctx, dev->addr, "resource", path, sizeof(path));
         if (r < 0)
                 return r;
         r = vc_read_file(path, 64 * 1024, &resource, NULL);

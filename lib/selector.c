@@ -4,8 +4,14 @@
  * meaning, so that an admin can try a selector with lspci before trusting it
  * with a boot. That includes the corners: empty fields and "*" mean any, a
  * leading "0x" is taken on numeric fields, and class digits may be "x".
+ *
+ * Parse and match live together, as in pciutils' filter.c: the address, id
+ * and subsystem filters, the identity selectors (serial, slot name, path)
+ * and a rule's match on what a device holds. Reading what a device does not
+ * hold yet is identity.c's (vc_rule_select); nothing here reads sysfs.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -220,4 +226,219 @@ bool vc_id_match(const struct vc_id_filter *f, const struct vc_dev *dev)
 bool vc_subsys_match(const struct vc_subsys_filter *f, const struct vc_dev *dev)
 {
         return (f->vendor < 0 || f->vendor == dev->subvendor) && (f->device < 0 || f->device == dev->subdevice);
+}
+
+/* DDDD:BB:DD.F exactly as the kernel names a PCI device (domain may be longer). */
+bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func)
+{
+        const char *c1 = strchr(s, ':'), *c2, *dot;
+        uint32_t d, b, sl, fn;
+        size_t dl;
+
+        if (!c1)
+                return false;
+        c2 = strchr(c1 + 1, ':');
+        if (!c2)
+                return false;
+        dot = strchr(c2 + 1, '.');
+        if (!dot)
+                return false;
+        dl = (size_t)(c1 - s);
+        if (dl < 4 || !vc_parse_hex_u32(s, dl, 0xffffffff, &d) || c2 - c1 != 3 ||
+            !vc_parse_hex_u32(c1 + 1, 2, 0xff, &b) || dot - c2 != 3 || !vc_parse_hex_u32(c2 + 1, 2, 0x1f, &sl) ||
+            strlen(dot + 1) != 1 || !vc_parse_hex_u32(dot + 1, 1, 7, &fn))
+                return false;
+        if (domain)
+                *domain = d;
+        if (bus)
+                *bus = (uint8_t)b;
+        if (slot)
+                *slot = (uint8_t)sl;
+        if (func)
+                *func = (uint8_t)fn;
+        return true;
+}
+
+int vc_serial_parse(const char *s, uint64_t *ret, const char **reason)
+{
+        uint64_t v = 0;
+
+        /* "52-54-00-ff-ff-12-34-56": eight bytes, most significant first. */
+        if (strlen(s) != 23) {
+                *reason = "expected eight hex bytes joined by '-', as lspci -vv prints them";
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < 8; i++) {
+                int hi = vc_hexval(s[i * 3]), lo = vc_hexval(s[i * 3 + 1]);
+
+                if (hi < 0 || lo < 0 || (i < 7 && s[i * 3 + 2] != '-')) {
+                        *reason = "expected eight hex bytes joined by '-', as lspci -vv prints them";
+                        return -EINVAL;
+                }
+                v = v << 8 | (uint64_t)(hi << 4 | lo);
+        }
+        *ret = v;
+        return 0;
+}
+
+void vc_serial_format(uint64_t serial, char buf[VC_SERIAL_STR_MAX])
+{
+        char *p = buf;
+
+        for (int i = 7; i >= 0; i--)
+                p += sprintf(p, i ? "%02x-" : "%02x", (unsigned)(serial >> (i * 8)) & 0xff);
+}
+
+/* 1..maxdigits hex digits, value at most max. */
+bool vc_hex_exact(const char *s, size_t len, size_t maxdigits, uint32_t max, uint32_t *ret)
+{
+        return len >= 1 && len <= maxdigits && vc_parse_hex_u32(s, len, max, ret);
+}
+
+/* "DD.F" or, for the last hop only, "DD". */
+static bool parse_hop(const char *s, size_t len, bool last, uint8_t *slot, int8_t *func)
+{
+        const char *dot = memchr(s, '.', len);
+        uint32_t sl, fn;
+
+        if (!dot) {
+                if (!last || !vc_hex_exact(s, len, 2, 0x1f, &sl))
+                        return false;
+                *slot = (uint8_t)sl;
+                *func = -1;
+                return true;
+        }
+        if (!vc_hex_exact(s, (size_t)(dot - s), 2, 0x1f, &sl) ||
+            !vc_hex_exact(dot + 1, len - (size_t)(dot - s) - 1, 1, 7, &fn))
+                return false;
+        *slot = (uint8_t)sl;
+        *func = (int8_t)fn;
+        return true;
+}
+
+int vc_path_parse(const char *s, struct vc_pci_path *ret, const char **reason)
+{
+        struct vc_pci_path p = {.domain = -1};
+        const char *comp = s, *c1, *c2, *end;
+        uint32_t v;
+        size_t len;
+
+        *reason = "expected [DDDD:]BB:DD.F/DD.F..., as lspci -P prints it";
+        if (strlen(s) >= VC_PATH_STR_MAX)
+                return -EINVAL;
+        /* The root-bus device: [domain:]bus:slot[.func] */
+        end = strchrnul(comp, '/');
+        c1 = memchr(comp, ':', (size_t)(end - comp));
+        if (!c1)
+                return -EINVAL;
+        c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1));
+        if (c2) {
+                if (!vc_hex_exact(comp, (size_t)(c1 - comp), 8, 0xffffffff, &v))
+                        return -EINVAL;
+                p.domain = v;
+                comp = c1 + 1;
+                c1 = c2;
+        }
+        if (!vc_hex_exact(comp, (size_t)(c1 - comp), 2, 0xff, &v))
+                return -EINVAL;
+        p.bus = (uint8_t)v;
+        comp = c1 + 1;
+        for (;;) {
+                end = strchrnul(comp, '/');
+                len = (size_t)(end - comp);
+                if (p.n >= VC_PATH_DEPTH) {
+                        *reason = "more than 16 hops";
+                        return -EINVAL;
+                }
+                if (!parse_hop(comp, len, *end == 0, &p.slot[p.n], &p.func[p.n]))
+                        return -EINVAL;
+                p.n++;
+                if (!*end)
+                        break;
+                comp = end + 1;
+        }
+        *ret = p;
+        return 0;
+}
+
+int vc_path_format(const struct vc_pci_path *p, char *buf, size_t size)
+{
+        size_t o;
+        int k;
+
+        if (p->n == 0 || p->n > VC_PATH_DEPTH)
+                return -EINVAL;
+        k = p->domain >= 0 ? snprintf(buf, size, "%04x:%02x:", (uint32_t)p->domain, p->bus)
+                           : snprintf(buf, size, "%02x:", p->bus);
+        for (size_t i = 0; i < p->n && k >= 0 && (size_t)k < size; i++) {
+                o = (size_t)k;
+                k = p->func[i] >= 0 ? snprintf(buf + o, size - o, "%s%02x.%d", i ? "/" : "", p->slot[i], p->func[i])
+                                    : snprintf(buf + o, size - o, "%s%02x", i ? "/" : "", p->slot[i]);
+                if (k >= 0)
+                        k += (int)o;
+        }
+        return k < 0 || (size_t)k >= size ? -ENAMETOOLONG : 0;
+}
+
+int vc_slot_name_parse(const char *s, char ret[VC_SLOT_NAME_MAX], const char **reason)
+{
+        size_t n = strlen(s);
+
+        if (n == 0 || n >= VC_SLOT_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) {
+                *reason = "not a slot name (see /sys/bus/pci/slots)";
+                return -EINVAL;
+        }
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '/') {
+                        *reason = "not a slot name (see /sys/bus/pci/slots)";
+                        return -EINVAL;
+                }
+        memcpy(ret, s, n + 1);
+        return 0;
+}
+
+bool vc_rule_has_identity(const struct vc_rule *r)
+{
+        return r->has_serial || r->has_physslot || r->has_path;
+}
+
+static bool path_match(const struct vc_pci_path *f, const struct vc_pci_path *p)
+{
+        if ((f->domain >= 0 && f->domain != p->domain) || f->bus != p->bus || f->n != p->n)
+                return false;
+        for (size_t i = 0; i < f->n; i++)
+                if (f->slot[i] != p->slot[i] || (f->func[i] >= 0 && f->func[i] != p->func[i]))
+                        return false;
+        return true;
+}
+
+bool vc_identity_slot_ok(const struct vc_rule *r, const struct vc_dev *d)
+{
+        return !r->has_physslot || ((d->ident_read & VC_IDENT_SLOT) && strcmp(d->slot_name, r->physslot) == 0);
+}
+
+bool vc_identity_path_ok(const struct vc_rule *r, const struct vc_dev *d)
+{
+        return !r->has_path || (d->has_path && path_match(&r->path, &d->path));
+}
+
+static bool serial_ok(const struct vc_rule *r, const struct vc_dev *d)
+{
+        return !r->has_serial || (d->has_serial && d->serial == r->serial);
+}
+
+bool vc_identity_match(const struct vc_rule *r, const struct vc_dev *dev)
+{
+        return vc_identity_slot_ok(r, dev) && vc_identity_path_ok(r, dev) && serial_ok(r, dev);
+}
+
+bool vc_rule_matches_lspci(const struct vc_rule *r, const struct vc_dev *dev)
+{
+        return (!r->has_slot || vc_slot_match(&r->slot, dev)) && (!r->has_id || vc_id_match(&r->id, dev)) &&
+               (!r->has_subsys || vc_subsys_match(&r->subsys, dev));
+}
+
+bool vc_rule_matches(const struct vc_rule *r, const struct vc_dev *dev)
+{
+        return vc_rule_matches_lspci(r, dev) && vc_identity_match(r, dev);
 }

@@ -19,39 +19,13 @@
 #include "macro.h"
 #include "internal.h"
 
-int vc_vfs_parse(const char *s, unsigned *ret, const char **reason)
-{
-        unsigned long v;
-
-        if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 5 || (v = strtoul(s, NULL, 10)) < 1 ||
-            v > VC_VFS_MAX) {
-                *reason = "expected the number of VFs to create, 1 to 65535";
-                return -EINVAL;
-        }
-        *ret = (unsigned)v;
-        return 0;
-}
-
-const char *vc_vfs_rule_error(const struct vc_rule *r)
-{
-        if (!r->has_slot)
-                return "vfs needs the PF's address (address 01:00.0 vfs 4; an id on the line guards it): an id alone would select the PF's twins and the VFs too";
-        if (r->slot.bus < 0 || r->slot.slot < 0 || r->slot.func < 0)
-                return "vfs needs an address naming one function, the PF (address 01:00.0 vfs 4)";
-        if (r->group)
-                return "vfs and group do not go together: the VFs are selected, the PF keeps its host driver";
-        return NULL;
-}
-
 static int read_uint(struct vc_ctx *ctx, const char *addr, const char *attr, unsigned max, unsigned *ret)
 {
-        char path[4096], buf[32];
+        char buf[32];
         uint32_t v;
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/%s", ctx->sysfs, addr, attr);
-        if (r >= 0)
-                r = vc_read_attr(path, buf, sizeof(buf));
+        r = vc_sysfs_dev_read(ctx, addr, attr, buf, sizeof(buf));
         if (r < 0)
                 return r;
         /* Decimal, as the kernel prints it ("%u\n"). */
@@ -109,11 +83,11 @@ int vc_sriov_vfs(struct vc_ctx *ctx, const char *pf_addr, char ***ret, size_t *r
         int r = 0;
 
         for (unsigned k = 0; k < VC_VFS_MAX; k++) {
-                char path[4096], name[VC_ADDR_MAX], *dup;
+                char link[32], name[VC_ADDR_MAX], *dup;
 
-                r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/virtfn%u", ctx->sysfs, pf_addr, k);
+                r = vc_path(link, sizeof(link), "virtfn%u", k);
                 if (r >= 0)
-                        r = vc_readlink_basename(path, name, sizeof(name));
+                        r = vc_sysfs_dev_link(ctx, pf_addr, link, name, sizeof(name));
                 if (r == -ENOENT) {
                         r = 0;
                         break;
@@ -139,12 +113,10 @@ int vc_sriov_vfs(struct vc_ctx *ctx, const char *pf_addr, char ***ret, size_t *r
 
 int vc_dev_physfn(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size)
 {
-        char path[4096], name[VC_ADDR_MAX];
+        char name[VC_ADDR_MAX];
         int r;
 
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/physfn", ctx->sysfs, dev->addr);
-        if (r >= 0)
-                r = vc_readlink_basename(path, name, sizeof(name));
+        r = vc_sysfs_dev_link(ctx, dev->addr, "physfn", name, sizeof(name));
         if (r >= 0 && !vc_addr_parse(name, NULL, NULL, NULL, NULL))
                 r = -EINVAL;
         if (r >= 0 && strlen(name) >= size)
@@ -186,7 +158,7 @@ static int bind_host_driver(struct vc_ctx *ctx, struct vc_dev *pf)
          * before, the driver may have passed the PF by: ask the bus. */
         r = vc_dev_read_driver(ctx, pf);
         if (r >= 0 && !pf->driver[0]) {
-                r = vc_sysfs_write(ctx, pf->addr, VC_ATTR_COMMAND, "bus/pci/drivers_probe");
+                r = vc_sysfs_probe(ctx, pf->addr);
                 if (r >= 0 || r == -ENODEV)
                         r = vc_dev_read_driver(ctx, pf);
         }
@@ -203,7 +175,7 @@ static int write_uint(struct vc_ctx *ctx, const char *addr, const char *attr, un
         char value[16];
 
         snprintf(value, sizeof(value), "%u", v);
-        return vc_sysfs_write(ctx, value, VC_ATTR_VALUE, "bus/pci/devices/%s/%s", addr, attr);
+        return vc_sysfs_dev_write(ctx, addr, attr, value);
 }
 
 static void log_created(struct vc_ctx *ctx, struct vc_dev *pf, const struct vc_rule *rule)

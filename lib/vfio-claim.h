@@ -44,7 +44,7 @@ struct vc_ctx;
 
 typedef void (*vc_log_fn)(void *userdata, int priority, const char *fmt, va_list ap);
 
-/* sysfs: the root of the tree to work on, NULL: "/sys". Only the real /sys
+/* sysfs: the root of the tree to work on, NULL: "/sys". Only a real sysfs
  * ever loads a module; any other tree is a capture or a test fixture. */
 int vc_ctx_new(const char *sysfs, struct vc_ctx **ret);
 struct vc_ctx *vc_ctx_free(struct vc_ctx *ctx);
@@ -54,13 +54,32 @@ void vc_ctx_set_log_fn(struct vc_ctx *ctx, vc_log_fn fn, void *userdata);
 int vc_ctx_set_kernel(struct vc_ctx *ctx, const char *release);
 /* Dry run: vc_apply() logs every write it would do and writes nothing. */
 void vc_ctx_set_dry_run(struct vc_ctx *ctx, bool dry_run);
-bool vc_ctx_get_dry_run(const struct vc_ctx *ctx);
+/* Whether the sysfs root is a real sysfs, the running kernel's (decided once,
+ * by vc_ctx_new(), from the root's filesystem, however its path is spelled):
+ * only then are modules loaded, and the caller logs to the kernel log. */
+bool vc_ctx_is_live(const struct vc_ctx *ctx);
 
-static inline void vc_ctx_freep(struct vc_ctx **ctx)
-{
-        if (*ctx)
-                vc_ctx_free(*ctx);
-}
+/* The other roots, "/proc", "/run" and "/dev" unless set. */
+enum vc_root {
+        VC_ROOT_SYS,  /* fixed by vc_ctx_new() */
+        VC_ROOT_PROC, /* self/mountinfo, swaps, iomem, cmdline */
+        VC_ROOT_RUN,  /* udev/data/bMAJ:MIN names the members of ZFS, btrfs, bcachefs; NULL: none */
+        VC_ROOT_DEV,  /* vfio/N, vfio/devices/vfioN */
+};
+int vc_ctx_set_root(struct vc_ctx *ctx, enum vc_root which, const char *path);
+/* ROOT/REL (rel NULL: the root itself), for the caller's own reads and messages. */
+int vc_root_path(const struct vc_ctx *ctx, enum vc_root which, const char *rel, char *buf, size_t size);
+
+/* Directories of the sysfs root, for the caller's messages (lib/sysfs.c builds them). */
+enum vc_sysfs_dir {
+        VC_SYSFS_PCI_DEVICES,  /* bus/pci/devices */
+        VC_SYSFS_PCI_SLOTS,    /* bus/pci/slots */
+        VC_SYSFS_IOMMU_GROUPS, /* kernel/iommu_groups */
+        VC_SYSFS_CLASS_VFIO,   /* class/vfio */
+        VC_SYSFS_DEV_BLOCK,    /* dev/block */
+        VC_SYSFS_FS_BTRFS,     /* fs/btrfs */
+};
+int vc_sysfs_dir(const struct vc_ctx *ctx, enum vc_sysfs_dir which, char *buf, size_t size);
 
 /* ---- selectors: the syntax of lspci -s, lspci -d ---- */
 
@@ -99,22 +118,8 @@ struct vc_pci_path {
 
 /* On failure *reason names what is wrong, worded like lspci's messages. */
 int vc_slot_filter_parse(const char *s, struct vc_slot_filter *ret, const char **reason);
-int vc_id_filter_parse(const char *s, struct vc_id_filter *ret, const char **reason);
-int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const char **reason);
-/* "52-54-00-ff-ff-12-34-56" as lspci -vv prints a Device Serial Number, any case. */
-int vc_serial_parse(const char *s, uint64_t *ret, const char **reason);
 void vc_serial_format(uint64_t serial, char buf[VC_SERIAL_STR_MAX]);
-/* "[DDDD:]BB:DD.F/DD.F..." as lspci -P prints it; the last ".F" may be left out. */
-int vc_path_parse(const char *s, struct vc_pci_path *ret, const char **reason);
 int vc_path_format(const struct vc_pci_path *p, char *buf, size_t size);
-/* A name in /sys/bus/pci/slots: printable, no '/', not "." or "..". */
-int vc_slot_name_parse(const char *s, char ret[VC_SLOT_NAME_MAX], const char **reason);
-
-/* Reads the config-space dword at offset; -ENODATA past the end. */
-typedef int (*vc_config_read_fn)(void *userdata, unsigned offset, uint32_t *ret);
-/* Walks the PCIe extended capability chain from 0x100 for the Device Serial
- * Number (ID 0x0003). -ENODATA: none (or the chain ends, loops or is cut off). */
-int vc_config_find_dsn(vc_config_read_fn read, void *userdata, uint64_t *ret);
 
 /* ---- devices ---- */
 
@@ -146,7 +151,7 @@ struct vc_dev {
         bool unread;
         bool unreadable; /* ... and reading it later failed: treated as absent */
 
-        /* Stable identity, read on demand by vc_dev_read_identity(). */
+        /* Stable identity, read on demand by vc_dev_read_serial_slot_path(). */
         unsigned ident_read; /* VC_IDENT_* bits tried (whatever the outcome) */
         bool has_serial, has_path;
         uint64_t serial;
@@ -167,7 +172,6 @@ struct vc_devlist {
         size_t n_ignored; /* devices left out because their uevent could not be used */
 };
 
-bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot, uint8_t *func);
 /*
  * Every PCI device under SYSFS/bus/pci/devices, sorted by address, each with
  * the IDs, class and driver of its uevent (a device whose uevent cannot be
@@ -179,15 +183,14 @@ bool vc_addr_parse(const char *s, uint32_t *domain, uint8_t *bus, uint8_t *slot,
 int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *ret);
 void vc_devlist_clear(struct vc_devlist *l);
 struct vc_dev *vc_devlist_find(const struct vc_devlist *l, const char *addr);
-int vc_dev_read_driver(struct vc_ctx *ctx, struct vc_dev *dev);
 int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev);
+/* The whole value (read exactly: -EFBIG when it does not fit in size; give it
+ * VC_ATTR_MAX); messages show at most VC_OVERRIDE_SHOWN bytes of it. */
 int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
+#define VC_OVERRIDE_SHOWN (VC_DRIVER_MAX + 15)
 /* 1: the firmware's boot VGA device (the host console), 0: not, or not VGA. */
 int vc_dev_boot_vga(struct vc_ctx *ctx, const struct vc_dev *dev);
 bool vc_dev_is_bridge(const struct vc_dev *dev);
-bool vc_dev_is_chipset_bridge(const struct vc_dev *dev);
-bool vc_dev_exists(struct vc_ctx *ctx, const struct vc_dev *dev);
-int vc_iommu_enabled(struct vc_ctx *ctx);
 bool vc_driver_loaded(struct vc_ctx *ctx, const char *driver);
 /* vfio-pci and its variants (mlx5_vfio_pci, ...): they bind only with an IOMMU. */
 bool vc_driver_needs_iommu(const char *driver);
@@ -198,11 +201,9 @@ bool vc_driver_needs_iommu(const char *driver);
 #define VC_IDENT_ALL    (VC_IDENT_SERIAL | VC_IDENT_SLOT | VC_IDENT_PATH)
 /* Fills what of dev's identity is asked and not yet read. A device without a
  * serial, slot or readable path is not an error: the field stays empty. */
-int vc_dev_read_identity(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what);
+int vc_dev_read_serial_slot_path(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what);
 
 bool vc_slot_match(const struct vc_slot_filter *f, const struct vc_dev *dev);
-bool vc_id_match(const struct vc_id_filter *f, const struct vc_dev *dev);
-bool vc_subsys_match(const struct vc_subsys_filter *f, const struct vc_dev *dev);
 
 /* ---- rules and configuration ---- */
 
@@ -261,22 +262,12 @@ struct vc_config {
 #define VC_DEADLINE_DEFAULT_MS 10000
 #define VC_DEADLINE_MAX_MS     (3600 * 1000)
 
-int vc_parse_duration_ms(const char *s, int64_t *ret);
-
 void vc_config_clear(struct vc_config *cfg);
-int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error);
-void vc_rule_clear(struct vc_rule *r);
 int vc_config_add_line(struct vc_ctx *ctx, struct vc_config *cfg, const char *origin, const char *line);
-int vc_config_load_file(struct vc_ctx *ctx, struct vc_config *cfg, const char *path);
 int vc_config_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *main_file, const char *dropin_dir);
-int vc_cmdline_parse(struct vc_ctx *ctx, struct vc_config *cfg, const char *cmdline, const char *origin);
 int vc_cmdline_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *path);
 /* On what is known of dev: an identity selector fails on identity not read. */
 bool vc_rule_matches(const struct vc_rule *r, const struct vc_dev *dev);
-/* The same, reading the identity a rule needs, and only for a device that its
- * other selectors already match (the serial last: it costs a config read). */
-bool vc_rule_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *dev);
-bool vc_rule_has_identity(const struct vc_rule *r);
 
 /* Reads a whole small file: regular files only, never blocks, at most max bytes. */
 int vc_read_file(const char *path, size_t max, char **ret, size_t *ret_size);
@@ -297,11 +288,13 @@ struct vc_apply_stats {
 
 #define VC_APPLY_NEW_ID (1u << 0) /* register id rules with the driver's new_id */
 
-/* Claims every selected device (after vc_resolve): driver_override on all of
- * them first, then the target modules, then unbind and bind. Fills
- * dev->outcome; the counts go to *ret. */
-int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, unsigned flags,
-             struct vc_apply_stats *ret);
+/* Claims the devices to work on (after vc_resolve): the selected ones among
+ * work[0..n_work) (pointers into devs), or with work NULL every selected
+ * device of devs. driver_override on all of them first, then the target
+ * modules, then unbind and bind. Fills dev->outcome; the counts go to *ret.
+ * Every device of devs stays as vc_resolve() left it for the group checks. */
+int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, struct vc_dev *const *work,
+             size_t n_work, unsigned flags, struct vc_apply_stats *ret);
 
 /*
  * Whether release has anything to give back on dev: 1 when a driver_override
@@ -315,11 +308,6 @@ int vc_release_wanted(struct vc_ctx *ctx, struct vc_dev *dev, const struct vc_sl
 /* Clears the override, takes back the dynamic ids of cfg's id rules that
  * match dev, unbinds it and asks the kernel to probe it again. */
 int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *dev);
-
-/* Why a group is not viable: the first endpoint that keeps a host driver.
- * predict: count each selected member as on its target driver already. */
-int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *dev, bool predict,
-                   const struct vc_dev **ret_blocker);
 
 /* ---- what check warns about and status shows ---- */
 
@@ -364,8 +352,7 @@ int vc_find_problems(struct vc_ctx *ctx, struct vc_devlist *devs, vc_problem_fn 
 /* A firmware framebuffer (BOOTFB, efifb, simplefb, simple-framebuffer, vesafb in
  * PROC/iomem) inside one of dev's BARs (its sysfs resource file): 1 and its name
  * in buf, its BAR in *ret_bar; 0: none (or iomem shows no addresses: not root). */
-int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const char *proc, const struct vc_dev *dev, char *buf, size_t size,
-                            int *ret_bar);
+int vc_dev_boot_framebuffer(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size, int *ret_bar);
 /* No other display-class device is left to the host. */
 bool vc_dev_only_display(const struct vc_devlist *devs, const struct vc_dev *dev);
 
@@ -389,6 +376,8 @@ struct vc_vfio_nodes {
         char cdev[32]; /* "vfio0": /dev/vfio/devices/vfio0; "": none */
 };
 int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nodes *ret);
+/* Under the dev root: vfio/GROUP, or (cdev) vfio/devices/CDEV. */
+int vc_vfio_node_path(const struct vc_ctx *ctx, const struct vc_vfio_nodes *n, bool cdev, char *buf, size_t size);
 
 /* Where a selected device is now (reads its driver and group again). */
 int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_status *ret);
@@ -431,16 +420,10 @@ enum vc_module_state {
         VC_MODULE_BLACKLISTED,
 };
 
-int vc_module_load(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret);
 int vc_module_lookup(struct vc_ctx *ctx, const char *driver, enum vc_module_state *ret);
-/* Look modules up in DIR (a /lib/modules/REL made by depmod) instead. */
-int vc_ctx_set_modules_dir(struct vc_ctx *ctx, const char *dir);
 
 /* The driver a selected device goes to: its "driver auto" pick or its rule's driver. */
 const char *vc_dev_target(const struct vc_dev *dev);
-/* The vfio-pci variant driver for dev: 1 and its module name in buf, 0: none
- * (vfio-pci's own wildcard alias never counts). */
-int vc_variant_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
 /* The host driver module for dev's modalias (what udev would load; built-in
  * ones too, through modules.builtin): 1 and its name in buf, 0: none. */
 int vc_host_module_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
@@ -453,17 +436,23 @@ typedef void (*vc_busy_fn)(void *userdata, const struct vc_dev *dev, const char 
 /* A mounted filesystem whose devices cannot (all) be determined: never "not busy" in silence. */
 typedef void (*vc_busy_unknown_fn)(void *userdata, const char *mountpoint, const char *fstype, const char *source);
 
+/* The output of `zpool list -vPH`, NULL: not available. Called (with
+ * zpool_data) at most once,
+ * and only when mountinfo shows a ZFS dataset; the caller frees what it gave
+ * after vc_find_busy() returns. */
+typedef const char *(*vc_zpool_fn)(void *userdata);
+
+/* The procfs and run roots are the context's (vc_ctx_set_root()). */
 struct vc_busy_query {
-        const char *proc;  /* procfs root: self/mountinfo and swaps */
-        const char *run;   /* /run: udev/data/bMAJ:MIN names the members of ZFS, btrfs, bcachefs; NULL: none */
-        const char *zpool; /* the output of `zpool list -vPH`, NULL: not available */
+        vc_zpool_fn zpool; /* may be NULL */
+        void *zpool_data;  /* zpool's argument */
         vc_busy_fn busy;
         vc_busy_unknown_fn unknown; /* may be NULL */
         void *userdata;
 };
 
 /*
- * The mounts of PROC/self/mountinfo, the root directory's own device when
+ * The mounts of PROC/self/mountinfo (read once), the root directory's own device when
  * mountinfo has no line for "/" (a chroot on a plain directory), the
  * members of ZFS pools with a mounted dataset and of btrfs and bcachefs over
  * several devices, and PROC/swaps.
@@ -495,6 +484,3 @@ void vc_import_unraid(const char *text, const char *file, const struct vc_devlis
                       void *userdata);
 int vc_import_driverctl(const char *dir, const struct vc_devlist *devs, vc_import_fn fn, void *userdata);
 int vc_import_overrides(struct vc_ctx *ctx, const struct vc_devlist *devs, vc_import_fn fn, void *userdata);
-/* An address rule with an id guard from the device there now (vendor, device >= 0: what the source says it is). */
-void vc_import_address(const struct vc_devlist *devs, const struct vc_import_source *src, const char *word,
-                       const char *addr, int vendor, int device, const char *driver, vc_import_fn fn, void *userdata);

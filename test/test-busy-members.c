@@ -222,6 +222,30 @@ TEST(zfs_zpool)
         tenv_free(e);
 }
 
+/* zpool is the only program vfio-claim runs, and only when the library's one
+ * read of mountinfo shows a ZFS dataset: never on a machine without one. */
+TEST(zpool_only_with_zfs)
+{
+        struct tenv *e = machine();
+        struct result r = {0};
+        struct zpool_env z;
+        char *script = xasprintf("#!/bin/sh\n: >'%s/zpool-ran'\n", e->dir), *marker = xasprintf("%s/zpool-ran", e->dir);
+
+        zpool_env(e, script, &z);
+        tenv_config(e, "address 02:00.0\n");
+        mountinfo(e, "25 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n");
+        run_check_env(e, &r, z.env);
+        CHECK_RUN(&r, access(marker, F_OK) < 0, "no ZFS dataset mounted: zpool is not run");
+        mountinfo(e, zfs_mounts);
+        run_check_env(e, &r, z.env);
+        CHECK_RUN(&r, access(marker, F_OK) == 0, "a ZFS dataset mounted: zpool is run");
+        zpool_env_free(&z);
+        free(script);
+        free(marker);
+        result_clear(&r);
+        tenv_free(e);
+}
+
 /* A zpool that never answers (waiting on a suspended pool): check goes on without it, and says so. */
 TEST(zfs_zpool_hangs)
 {

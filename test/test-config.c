@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 static char last_msg[1024];
 static unsigned n_errors;

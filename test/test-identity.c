@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

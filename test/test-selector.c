@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 #if HAVE_LIBPCI
 #include <pci/pci.h>

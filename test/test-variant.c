@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "vfio-claim.h"
+#include "internal.h"
 
 #define RELEASE "9.9.9-fake"
 
@@ -141,7 +141,7 @@ TEST(with_variant)
         CHECK_STR(vc_dev_target(&x.devs.devs[0]), "fake_vfio_pci");
         CHECK_STR(vc_dev_target(&x.devs.devs[1]), "vfio-pci");
         CHECK_STR(x.cfg.rules[0].driver, "vfio-pci");
-        SETUP(vc_apply(x.ctx, &x.cfg, &x.devs, VC_APPLY_NEW_ID, NULL));
+        SETUP(vc_apply(x.ctx, &x.cfg, &x.devs, NULL, 0, VC_APPLY_NEW_ID, NULL));
         CHECK(file_is(fs, "bus/pci/devices/0000:00:02.0/driver_override", "fake_vfio_pci\n"),
               "apply: the e1000e's override names the variant");
         CHECK(file_is(fs, "bus/pci/devices/0000:00:03.0/driver_override", "vfio-pci\n"),

@@ -69,11 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         put(mountinfo, data, first);
         put(swaps, nul ? nul + 1 : data + size, nul ? size - first - 1 : 0);
-        if (vc_ctx_new("/nonexistent", &ctx) < 0)
+        if (vc_ctx_new("/nonexistent", &ctx) < 0 || vc_ctx_set_root(ctx, VC_ROOT_PROC, proc) < 0 ||
+            vc_ctx_set_root(ctx, VC_ROOT_RUN, NULL) < 0)
                 abort();
         vc_ctx_set_log_fn(ctx, quiet, NULL);
         {
-                struct vc_busy_query q = {.proc = proc, .busy = on_busy};
+                struct vc_busy_query q = {.busy = on_busy};
 
                 (void)vc_find_busy(ctx, &q, &devs);
         }
