@@ -116,15 +116,15 @@ TEST(named_in_the_issue)
         tenv_free(e);
 }
 
-/* Every verb against every option of another verb, long and short, after
- * and before the verb: refused, and nothing runs (claim and release would
- * write). */
+/* Every verb against every option of another verb, long and short after
+ * the verb, and the first of them before it too (the same parse: fewer runs
+ * under ASan): refused, and nothing runs (claim and release would write). */
 TEST(other_verbs_options)
 {
         struct tenv *e = machine();
         struct fakesys_snapshot before, after;
         struct result r = {0};
-        unsigned refused = 0, wrong = 0;
+        unsigned refused = 0, wrong = 0, before_done[ELEMENTS(verbs)] = {0};
 
         tsnap(e, &before);
         for (size_t v = 0; v < ELEMENTS(verbs); v++)
@@ -139,7 +139,7 @@ TEST(other_verbs_options)
                                                       o->value ? verbs[v].arg : NULL, NULL};
                                 char what[96];
 
-                                if (!spelt)
+                                if (!spelt || (form == 1 && before_done[v]++))
                                         continue;
                                 if (form == 1)
                                         tenv_run(e, &r, spelt, o->value ? o->value : verbs[v].name,
@@ -158,7 +158,7 @@ TEST(other_verbs_options)
                                         CHECK_RUN(&r, false, "%s refuses %s", verbs[v].name, spelt);
                         }
                 }
-        CHECK(wrong == 0 && refused > 60,
+        CHECK(wrong == 0 && refused > 50,
               "every verb refuses every other verb's option, in every place (%u refused, %u not)", refused, wrong);
         tsnap(e, &after);
         CHECK_CHANGES(e, &before, &after, "none of them ran", NULL);
