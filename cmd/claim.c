@@ -245,10 +245,8 @@ static const struct option_spec claim_options[] = {
 const struct verb verb_claim = {
         .name = "claim",
         .run = run_claim,
-        .args = "SELECTOR...",
-        .min_args = 1,
-        .max_args = VERB_ARGS_MANY,
-        .needs_args = "claim needs a selector: an address, or a rule such as 'id 10de:1b80'",
+        VERB_ARGS("SELECTOR...", 1, VERB_ARGS_MANY,
+                  "claim needs a selector: an address, or a rule such as 'id 10de:1b80'"),
         VERB_OPTIONS(claim_options),
         .help = "claim devices now (addresses, or one rule: claim id 10de:1b80)",
 };
@@ -260,10 +258,7 @@ static const struct option_spec release_options[] = {
 const struct verb verb_release = {
         .name = "release",
         .run = run_release,
-        .args = "ADDRESS...",
-        .min_args = 1,
-        .max_args = VERB_ARGS_MANY,
-        .needs_args = "release needs one or more addresses",
+        VERB_ARGS("ADDRESS...", 1, VERB_ARGS_MANY, "release needs one or more addresses"),
         VERB_OPTIONS(release_options),
         .help = "give devices back to their host driver",
 };

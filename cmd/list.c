@@ -146,9 +146,6 @@ static int run(int argc, char *argv[])
         return result;
 }
 
+/* No options of its own, no arguments. */
 const struct verb verb_list = {
-        .name = "list",
-        .run = run,
-        .json = true,
-        .help = "list every PCI device and the rule that selects it",
-};
+        .name = "list", .run = run, .json = true, .help = "list every PCI device and the rule that selects it"};

@@ -56,6 +56,9 @@ struct verb {
 };
 
 #define VERB_OPTIONS(table) .options = (table), .n_options = ELEMENTSOF(table)
+/* names: for --help; missing: said when fewer than min are given. */
+#define VERB_ARGS(names, min, max, missing)                                                                            \
+        .args = (names), .min_args = (min), .max_args = (max), .needs_args = (missing)
 
 /* The whole command line: what vfio-claim.c's main() describes. */
 struct cli {

@@ -125,9 +125,8 @@ static int run(int argc, char *argv[])
         return result;
 }
 
-const struct verb verb_status = {
-        .name = "status",
-        .run = run,
-        .json = true,
-        .help = "show whether every selected device is where the config wants it",
-};
+/* No options of its own, no arguments. */
+const struct verb verb_status = {.name = "status",
+                                 .run = run,
+                                 .json = true,
+                                 .help = "show whether every selected device is where the config wants it"};

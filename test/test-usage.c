@@ -49,13 +49,32 @@ static bool takes(const struct opt *o, const char *verb)
         return strstr(o->verbs, word) != NULL;
 }
 
-static struct tenv *machine(void)
-{
-        struct tenv *e = tenv_new();
+/* A machine with one rule, its tree taken before the runs; finish() checks
+ * that none of them wrote anything and frees it all. */
+struct fixture {
+        struct tenv *e;
+        struct fakesys_snapshot before;
+        struct result r;
+};
 
-        tenv_machine(e);
-        tenv_config(e, "address 00:03.0\n");
-        return e;
+static void start(struct fixture *f)
+{
+        *f = (struct fixture){.e = tenv_new()};
+        tenv_machine(f->e);
+        tenv_config(f->e, "address 00:03.0\n");
+        tsnap(f->e, &f->before);
+}
+
+static void finish(struct fixture *f, const char *what)
+{
+        struct fakesys_snapshot after;
+
+        tsnap(f->e, &after);
+        CHECK_CHANGES(f->e, &f->before, &after, what, NULL);
+        fakesys_snapshot_clear(&f->before);
+        fakesys_snapshot_clear(&after);
+        result_clear(&f->r);
+        tenv_free(f->e);
 }
 
 /* vfio-claim with the verb first and then e's options (--sysfs ...), then the rest. */
@@ -88,32 +107,28 @@ static bool usage_error(const struct result *r, const char *verb, const char *wh
         return ok;
 }
 
-/* The Done-when lines of the issue, word for word. */
+/* The Done-when lines of the issue, word for word: verb, option, what is said. */
+static const struct {
+        const char *verb, *option, *said, *why;
+} named[] = {
+        {"list", "--write", "unknown option '--write' (an option of import)",
+         "names the verb, the option, whose it is and the help"},
+        {"status", "--fail-busy", "unknown option '--fail-busy' (an option of check)", "another verb's option"},
+        {"check", "--no-such-option", "unknown option '--no-such-option';", "no verb claims it"},
+        {"check", "--no-such-option=1", "unknown option '--no-such-option';", "named without its value"},
+};
+
 TEST(named_in_the_issue)
 {
-        struct tenv *e = machine();
-        struct fakesys_snapshot before, after;
-        struct result r = {0};
+        struct fixture f;
 
-        tsnap(e, &before);
-        tenv_run(e, &r, "list", "--write", NULL);
-        CHECK_RUN(&r, usage_error(&r, "list", "unknown option '--write' (an option of import)"),
-                  "list --write: usage error 64, names the verb, the option, whose it is and the help");
-        tenv_run(e, &r, "status", "--fail-busy", NULL);
-        CHECK_RUN(&r, usage_error(&r, "status", "unknown option '--fail-busy' (an option of check)"),
-                  "status --fail-busy: usage error 64");
-        tenv_run(e, &r, "check", "--no-such-option", NULL);
-        CHECK_RUN(&r, usage_error(&r, "check", "unknown option '--no-such-option';"),
-                  "check --no-such-option: usage error 64, no verb claims it");
-        tenv_run(e, &r, "check", "--no-such-option=1", NULL);
-        CHECK_RUN(&r, usage_error(&r, "check", "unknown option '--no-such-option';"),
-                  "check --no-such-option=1: the option is named without its value");
-        tsnap(e, &after);
-        CHECK_CHANGES(e, &before, &after, "a usage error runs nothing", NULL);
-        fakesys_snapshot_clear(&before);
-        fakesys_snapshot_clear(&after);
-        result_clear(&r);
-        tenv_free(e);
+        start(&f);
+        for (size_t i = 0; i < ELEMENTS(named); i++) {
+                tenv_run(f.e, &f.r, named[i].verb, named[i].option, NULL);
+                CHECK_RUN(&f.r, usage_error(&f.r, named[i].verb, named[i].said), "%s %s: usage error 64, %s",
+                          named[i].verb, named[i].option, named[i].why);
+        }
+        finish(&f, "a usage error runs nothing");
 }
 
 /* Every verb against every option of another verb, long and short after
@@ -121,12 +136,10 @@ TEST(named_in_the_issue)
  * under ASan): refused, and nothing runs (claim and release would write). */
 TEST(other_verbs_options)
 {
-        struct tenv *e = machine();
-        struct fakesys_snapshot before, after;
-        struct result r = {0};
+        struct fixture f;
         unsigned refused = 0, wrong = 0, before_done[ELEMENTS(verbs)] = {0};
 
-        tsnap(e, &before);
+        start(&f);
         for (size_t v = 0; v < ELEMENTS(verbs); v++)
                 for (size_t i = 0; i < ELEMENTS(opts); i++) {
                         const struct opt *o = &opts[i];
@@ -142,74 +155,64 @@ TEST(other_verbs_options)
                                 if (!spelt || (form == 1 && before_done[v]++))
                                         continue;
                                 if (form == 1)
-                                        tenv_run(e, &r, spelt, o->value ? o->value : verbs[v].name,
+                                        tenv_run(f.e, &f.r, spelt, o->value ? o->value : verbs[v].name,
                                                  o->value ? verbs[v].name : verbs[v].arg,
                                                  o->value ? verbs[v].arg : NULL, NULL);
                                 else
-                                        tenv_run(e, &r, verbs[v].name, rest[0], rest[1], rest[2], NULL);
+                                        tenv_run(f.e, &f.r, verbs[v].name, rest[0], rest[1], rest[2], NULL);
                                 if (strcmp(o->name, "--json") == 0)
                                         snprintf(what, sizeof(what),
                                                  "no JSON output (--json is for check, list, status)");
                                 else
                                         snprintf(what, sizeof(what), "unknown option '%s' (an option of", spelt);
-                                if (usage_error(&r, verbs[v].name, what))
+                                if (usage_error(&f.r, verbs[v].name, what))
                                         refused++;
                                 else if (wrong++ < 3)
-                                        CHECK_RUN(&r, false, "%s refuses %s", verbs[v].name, spelt);
+                                        CHECK_RUN(&f.r, false, "%s refuses %s", verbs[v].name, spelt);
                         }
                 }
         CHECK(wrong == 0 && refused > 50,
               "every verb refuses every other verb's option, in every place (%u refused, %u not)", refused, wrong);
-        tsnap(e, &after);
-        CHECK_CHANGES(e, &before, &after, "none of them ran", NULL);
-        fakesys_snapshot_clear(&before);
-        fakesys_snapshot_clear(&after);
-        result_clear(&r);
-        tenv_free(e);
+        finish(&f, "none of them ran");
 }
 
 TEST(argument_count)
 {
-        struct tenv *e = machine();
-        struct fakesys_snapshot before, after;
-        struct result r = {0};
+        struct fixture f;
 
-        tsnap(e, &before);
+        start(&f);
         for (size_t v = 0; v < ELEMENTS(verbs); v++) {
                 char *want;
 
                 if (verbs[v].arg) {
-                        tenv_run(e, &r, verbs[v].name, NULL);
+                        tenv_run(f.e, &f.r, verbs[v].name, NULL);
                         SETUP(asprintf(&want, "vfio-claim: %s needs ", verbs[v].name));
                 } else {
-                        tenv_run(e, &r, verbs[v].name, "extra", NULL);
+                        tenv_run(f.e, &f.r, verbs[v].name, "extra", NULL);
                         SETUP(asprintf(&want, "vfio-claim: %s takes no arguments; see 'vfio-claim %s --help'",
                                        verbs[v].name, verbs[v].name));
                 }
-                CHECK_RUN(&r, r.code == T_EXIT_USAGE && contains(r.err, want) && r.out[0] == 0, "%s: %s", verbs[v].name,
+                CHECK_RUN(&f.r, f.r.code == T_EXIT_USAGE && contains(f.r.err, want) && f.r.out[0] == 0, "%s: %s",
+                          verbs[v].name,
                           verbs[v].arg ? "a missing argument is a usage error" : "an extra argument is a usage error");
                 free(want);
         }
-        tenv_run(e, &r, "check", "--kernel", NULL);
-        CHECK_RUN(&r, usage_error(&r, "check", "option --kernel needs a value"), "an option without its value");
-        tenv_run(e, &r, "status", "--json=yes", NULL);
-        CHECK_RUN(&r, usage_error(&r, "status", "option --json takes no value"),
+        tenv_run(f.e, &f.r, "check", "--kernel", NULL);
+        CHECK_RUN(&f.r, usage_error(&f.r, "check", "option --kernel needs a value"), "an option without its value");
+        tenv_run(f.e, &f.r, "status", "--json=yes", NULL);
+        CHECK_RUN(&f.r, usage_error(&f.r, "status", "option --json takes no value"),
                   "a value for an option that takes none");
-        tenv_run(e, &r, NULL);
-        CHECK_RUN(&r, r.code == T_EXIT_USAGE && contains(r.err, "no verb given"), "no verb: usage error");
-        tenv_run(e, &r, "lsit", NULL);
-        CHECK_RUN(&r, r.code == T_EXIT_USAGE && contains(r.err, "unknown verb 'lsit'"), "an unknown verb: usage error");
-        tenv_run(e, &r, "--no-such-option", NULL);
-        CHECK_RUN(&r,
-                  r.code == T_EXIT_USAGE &&
-                          contains(r.err, "vfio-claim: unknown option '--no-such-option'; see 'vfio-claim --help'"),
+        tenv_run(f.e, &f.r, NULL);
+        CHECK_RUN(&f.r, f.r.code == T_EXIT_USAGE && contains(f.r.err, "no verb given"), "no verb: usage error");
+        tenv_run(f.e, &f.r, "lsit", NULL);
+        CHECK_RUN(&f.r, f.r.code == T_EXIT_USAGE && contains(f.r.err, "unknown verb 'lsit'"),
+                  "an unknown verb: usage error");
+        tenv_run(f.e, &f.r, "--no-such-option", NULL);
+        CHECK_RUN(&f.r,
+                  f.r.code == T_EXIT_USAGE &&
+                          contains(f.r.err, "vfio-claim: unknown option '--no-such-option'; see 'vfio-claim --help'"),
                   "an unknown option without a verb: usage error");
-        tsnap(e, &after);
-        CHECK_CHANGES(e, &before, &after, "none of them ran", NULL);
-        fakesys_snapshot_clear(&before);
-        fakesys_snapshot_clear(&after);
-        result_clear(&r);
-        tenv_free(e);
+        finish(&f, "none of them ran");
 }
 
 /* stderr with every number as N: apply says how many ms it took. */
@@ -266,13 +269,14 @@ static void same_run(struct tenv *e, const char *what, const char *const *a, con
 
 TEST(valid_forms)
 {
-        struct tenv *e = machine();
-        struct fakesys_snapshot before, after;
-        struct result r = {0};
-        char *root = tenv_file(e, "root/etc/modprobe.d/vfio.conf", "options vfio-pci ids=8086:2922\n");
+        struct fixture f;
+        struct tenv *e;
+        char *root;
 
+        start(&f);
+        e = f.e;
+        root = tenv_file(e, "root/etc/modprobe.d/vfio.conf", "options vfio-pci ids=8086:2922\n");
         *strstr(root, "/etc/") = 0;
-        tsnap(e, &before);
         /* The global options after the verb too (tenv's --sysfs ... stand after it in b). */
         same_run(e, "status --json", ARGS("status", "--json"), ARGS("status", "--json"), true);
         same_run(e, "--json status", ARGS("--json", "status"), ARGS("status", "--json"), false);
@@ -296,23 +300,17 @@ TEST(valid_forms)
         same_run(e, "release --force ADDR (not held: left alone)", ARGS("release", "--force", "00:04.0"),
                  ARGS("release", "00:04.0", "-f"), true);
         same_run(e, "import --root DIR", ARGS("import", "--root", root), ARGS("--root", root, "import"), false);
-        tsnap(e, &after);
-        CHECK_CHANGES(e, &before, &after, "dry runs and reports wrote nothing", NULL);
-        fakesys_snapshot_clear(&before);
-        fakesys_snapshot_clear(&after);
-
-        tenv_run(e, &r, "status", "--json", NULL);
+        tenv_run(f.e, &f.r, "status", "--json", NULL);
         {
                 const char *err = NULL;
-                struct json *j = json_parse(r.out, &err);
+                struct json *j = json_parse(f.r.out, &err);
 
-                CHECK_RUN(&r, j && json_path(j, "devices") && r.code == 1,
+                CHECK_RUN(&f.r, j && json_path(j, "devices") && f.r.code == 1,
                           "status --json: a JSON document, exit 1 (%s)", err ? err : "parsed");
                 json_free(j);
         }
         free(root);
-        result_clear(&r);
-        tenv_free(e);
+        finish(&f, "dry runs and reports wrote nothing");
 }
 
 /* The text between "\n  NAME" (a verb's line in --help) and the next verb's line. */
@@ -333,15 +331,17 @@ static char *verb_block(const char *help, const char *name)
 
 TEST(help_lists_each_verbs_options)
 {
-        struct tenv *e = machine();
-        struct result r = {0};
+        struct fixture f;
 
-        tenv_run(e, &r, "--help", NULL);
-        CHECK_RUN(&r, r.code == 0 && contains(r.out, "Usage: vfio-claim [OPTIONS] VERB"), "--help: exit 0");
-        CHECK_RUN(&r, contains(r.out, "--config=FILE") && contains(r.out, "--sysfs=DIR") && contains(r.out, "--json"),
+        start(&f);
+
+        tenv_run(f.e, &f.r, "--help", NULL);
+        CHECK_RUN(&f.r, f.r.code == 0 && contains(f.r.out, "Usage: vfio-claim [OPTIONS] VERB"), "--help: exit 0");
+        CHECK_RUN(&f.r,
+                  contains(f.r.out, "--config=FILE") && contains(f.r.out, "--sysfs=DIR") && contains(f.r.out, "--json"),
                   "--help: the global options");
         for (size_t v = 0; v < ELEMENTS(verbs); v++) {
-                char *block = verb_block(r.out, verbs[v].name);
+                char *block = verb_block(f.r.out, verbs[v].name);
 
                 for (size_t i = 0; i < ELEMENTS(opts); i++) {
                         bool own = takes(&opts[i], verbs[v].name) && strcmp(opts[i].name, "--json") != 0;
@@ -355,7 +355,7 @@ TEST(help_lists_each_verbs_options)
                 struct result h = {0};
                 bool ok = true;
 
-                tenv_run(e, &h, verbs[v].name, "--help", NULL);
+                tenv_run(f.e, &h, verbs[v].name, "--help", NULL);
                 for (size_t i = 0; i < ELEMENTS(opts); i++)
                         ok = ok && contains(h.out, opts[i].name) ==
                                            (takes(&opts[i], verbs[v].name) || strcmp(opts[i].name, "--json") == 0);
@@ -363,6 +363,5 @@ TEST(help_lists_each_verbs_options)
                           "%s --help: its own options and the global ones, no other verb's", verbs[v].name);
                 result_clear(&h);
         }
-        result_clear(&r);
-        tenv_free(e);
+        finish(&f, "--help writes nothing");
 }
