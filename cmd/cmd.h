@@ -2,8 +2,8 @@
 /*
  * What the verbs of vfio-claim share: the exit codes, the global options
  * main() parsed, the verbs (each with its options; the list is in
- * vfio-claim.c), the start-up every
- * verb goes through (session.c) and apply's watchdog (watchdog.c).
+ * vfio-claim.c), the start-up every verb goes through (session.c) and
+ * apply's watchdog (watchdog.c).
  */
 #pragma once
 
@@ -22,12 +22,12 @@
 #define BOOT_LOG    "/run/vfio-claim/boot.log"
 
 /*
- * The exit codes, every verb's (vfio-claim(8) has the table): 0 fine;
+ * The exit codes, every verb's (vfio-claim(8), EXIT STATUS): 0 fine;
  * EXIT_PROBLEMS check's errors, status's device off its target, claim's and
  * release's failure; EXIT_NO_CONFIG check's and status's "no configuration";
  * EXIT_BUSY check --fail-busy's refusal. The build hooks read these four and
  * fail the image build on any other. A usage error has a code of its own,
- * EX_USAGE of sysexits(3), so that a hook calling a binary of another
+ * EX_USAGE of sysexits.h, so that a hook calling a binary of another
  * version with an option it lacks never reads it as one of check's results.
  */
 #define EXIT_PROBLEMS  1
