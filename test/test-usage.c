@@ -300,6 +300,10 @@ TEST(valid_forms)
         same_run(e, "release --force ADDR (not held: left alone)", ARGS("release", "--force", "00:04.0"),
                  ARGS("release", "00:04.0", "-f"), true);
         same_run(e, "import --root DIR", ARGS("import", "--root", root), ARGS("--root", root, "import"), false);
+        /* check's own option reaches the library: it refuses a release that is no file name. */
+        tenv_run(f.e, &f.r, "check", "--kernel", "6.1/x", NULL);
+        CHECK_RUN(&f.r, f.r.code == 1 && contains(f.r.err, "--kernel=6.1/x: not a kernel release"),
+                  "check --kernel goes to the library context (exit 1 for a release with a '/')");
         tenv_run(f.e, &f.r, "status", "--json", NULL);
         {
                 const char *err = NULL;
