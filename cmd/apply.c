@@ -13,6 +13,11 @@
 #include "macro.h"
 #include "output.h"
 
+static struct {
+        bool dry_run;
+        const char *device; /* --device ADDR: only that device (the udev rule) */
+} opt;
+
 static void apply_devices(struct session *s, const struct timespec *t0)
 {
         struct vc_apply_stats st;
@@ -58,9 +63,9 @@ static int apply_device(struct session *s, struct log_config *lc)
         (void)log_open(&quiet);
         if (session_open(s, NEED_APPLY) < 0 || s->cfg.off || s->cfg.n_rules == 0 || session_resolve(s, -1, true) < 0)
                 return 0;
-        dev = vc_devlist_find(&s->devs, arg.device);
+        dev = vc_devlist_find(&s->devs, opt.device);
         if (!dev || !dev->rule) {
-                log_msg(LOG_DEBUG, "%s: no rule selects it", arg.device);
+                log_msg(LOG_DEBUG, "%s: no rule selects it", opt.device);
                 return 0;
         }
         log_close();
@@ -69,14 +74,14 @@ static int apply_device(struct session *s, struct log_config *lc)
                 log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", lc->boot_log);
         log_msg(LOG_INFO, "vfio-claim " VERSION " apply --device %s (a device that appeared; rule %s)", dev->addr,
                 dev->rule->origin);
-        vc_ctx_set_dry_run(s->ctx, arg.dry_run || s->cfg.dry_run);
+        vc_ctx_set_dry_run(s->ctx, opt.dry_run || s->cfg.dry_run);
         (void)vc_apply(s->ctx, &s->cfg, &s->devs, &dev, 1, 0, &st);
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE, "%s: done in %lld ms: %s", dev->addr,
                 (long long)elapsed_ms(&t0), vc_outcome_to_string(dev->outcome));
         return 0;
 }
 
-int verb_apply(int argc, char *argv[])
+static int run(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
         struct timespec t0;
@@ -98,7 +103,7 @@ int verb_apply(int argc, char *argv[])
                 .to_stderr = !live || isatty(STDERR_FILENO),
                 .stderr_max = stderr_threshold(),
         };
-        if (arg.device)
+        if (opt.device)
                 return apply_device(&s, &lc);
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if (log_open(&lc) < 0)
@@ -111,7 +116,7 @@ int verb_apply(int argc, char *argv[])
                 log_msg(LOG_NOTICE, "vfio_claim=off on the kernel command line: claiming nothing");
                 return 0;
         }
-        dry_run = arg.dry_run || s.cfg.dry_run;
+        dry_run = opt.dry_run || s.cfg.dry_run;
         vc_ctx_set_dry_run(s.ctx, dry_run);
         if (dry_run)
                 log_msg(LOG_NOTICE, "dry run%s: nothing will be written",
@@ -126,3 +131,16 @@ int verb_apply(int argc, char *argv[])
         apply_devices(&s, &t0);
         return 0;
 }
+
+static const struct option_spec options[] = {
+        {"dry-run", 'n', NULL, OPT_BOOL, &opt.dry_run, "log what would be written, write nothing"},
+        {"device", 0, "ADDR", OPT_STRING, &opt.device,
+         "only this device, silent unless a rule selects it\n(the udev rule's call for a device that appeared)"},
+};
+
+const struct verb verb_apply = {
+        .name = "apply",
+        .run = run,
+        VERB_OPTIONS(options),
+        .help = "claim the devices the configuration selects (the boot action)",
+};

@@ -16,6 +16,11 @@
 #include "macro.h"
 #include "output.h"
 
+static struct {
+        const char *kernel; /* --kernel REL: the modules of that release */
+        bool fail_busy;
+} opt;
+
 struct check_state {
         struct session *s;
         bool *busy_seen;       /* per device: reported as busy already */
@@ -42,7 +47,7 @@ static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
                         dev->device, dev->rule->origin, what);
                 return;
         }
-        log_msg(arg.fail_busy ? LOG_ERR : LOG_WARNING,
+        log_msg(opt.fail_busy ? LOG_ERR : LOG_WARNING,
                 "%s [%04x:%04x] (%s%s%s) carries %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
                 dev->addr, dev->vendor, dev->device, dev->rule->origin, dev->via ? ", taken by 'group' with " : "",
                 dev->via ? dev->via->addr : "", what);
@@ -58,7 +63,7 @@ static void check_modules(struct session *s)
 
                 for (size_t j = 0; j < i && !seen; j++)
                         seen = strcmp(s->cfg.rules[j].driver, driver) == 0;
-                if (seen || (!arg.kernel && vc_driver_loaded(s->ctx, driver)))
+                if (seen || (!opt.kernel && vc_driver_loaded(s->ctx, driver)))
                         continue;
                 k = vc_module_lookup(s->ctx, driver, &st);
                 if (k < 0) {
@@ -66,7 +71,7 @@ static void check_modules(struct session *s)
 
                         uname(&u);
                         log_msg(LOG_WARNING, "no module for driver %s found for kernel %s%s%s", driver,
-                                arg.kernel ? arg.kernel : u.release, k == -ENOENT ? "" : ": ",
+                                opt.kernel ? opt.kernel : u.release, k == -ENOENT ? "" : ": ",
                                 k == -ENOENT ? "" : strerror(-k));
                 }
         }
@@ -76,7 +81,7 @@ static void check_modules(struct session *s)
 static const char *framebuffer_fix(void)
 {
         struct utsname u;
-        const char *rel = arg.kernel;
+        const char *rel = opt.kernel;
         unsigned major = 0, minor = 0;
 
         if (!rel && uname(&u) == 0)
@@ -283,12 +288,12 @@ static int check_devices(struct session *s, struct check_state *cs)
                 log_msg(LOG_WARNING, "%s: cannot read: %s; mounted filesystems not checked", mountinfo_path(s),
                         strerror(-k));
         check_modules(s);
-        return arg.fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
+        return opt.fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
 }
 
-int verb_check(int argc, char *argv[])
+static int run(int argc, char *argv[])
 {
-        _cleanup_(session_close) struct session s = {0};
+        _cleanup_(session_close) struct session s = {.kernel = opt.kernel};
         struct check_state cs = {.s = &s};
         int result;
 
@@ -308,3 +313,18 @@ int verb_check(int argc, char *argv[])
         log_close();
         return result;
 }
+
+static const struct option_spec options[] = {
+        {"kernel", 'k', "REL", OPT_STRING, &opt.kernel,
+         "check modules of kernel release REL (default: running kernel)"},
+        {"fail-busy", 0, NULL, OPT_BOOL, &opt.fail_busy,
+         "exit 3 when a rule without allow-busy selects a device\nthat carries a mounted filesystem or swap (initramfs build hooks)"},
+};
+
+const struct verb verb_check = {
+        .name = "check",
+        .run = run,
+        .json = true,
+        VERB_OPTIONS(options),
+        .help = "validate the configuration and predict what apply would do",
+};

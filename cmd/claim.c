@@ -14,6 +14,12 @@
 #include "macro.h"
 #include "output.h"
 
+/* The options of both: release takes --force only. */
+static struct {
+        bool dry_run;
+        bool force; /* even a device that carries a mounted filesystem */
+} opt;
+
 /* Both write to sysfs: the kernel log hears of it, and only root may. */
 static int open_runtime(struct session *s, const char *verb, enum session_need need)
 {
@@ -26,23 +32,23 @@ static int open_runtime(struct session *s, const char *verb, enum session_need n
         if (session_ctx(s) < 0)
                 return -ENOMEM;
         live = vc_ctx_is_live(s->ctx);
-        lc.kmsg = live && !arg.dry_run;
+        lc.kmsg = live && !opt.dry_run;
         (void)log_open(&lc);
-        if (live && geteuid() != 0 && !arg.dry_run) {
+        if (live && geteuid() != 0 && !opt.dry_run) {
                 log_msg(LOG_ERR, "%s writes to /sys: run it as root", verb);
                 return -EPERM;
         }
         if (session_open(s, need) < 0)
                 return -ENOMEM;
-        vc_ctx_set_dry_run(s->ctx, arg.dry_run);
+        vc_ctx_set_dry_run(s->ctx, opt.dry_run);
         return 0;
 }
 
 /* A device that carries a mounted filesystem or swap: refused, or (--force) done anyway. */
 static void log_busy(const struct vc_dev *dev, const char *what, const char *doing)
 {
-        log_msg(arg.force ? LOG_WARNING : LOG_ERR,
-                arg.force ? "%s [%04x:%04x] carries %s; %s it anyway (--force)"
+        log_msg(opt.force ? LOG_WARNING : LOG_ERR,
+                opt.force ? "%s [%04x:%04x] carries %s; %s it anyway (--force)"
                           : "%s [%04x:%04x] carries %s; not %s it (use --force)",
                 dev->addr, dev->vendor, dev->device, what, doing);
 }
@@ -99,7 +105,7 @@ static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char 
         log_busy(dev, what, "claiming");
 }
 
-int verb_claim(int argc, char *argv[])
+static int run_claim(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
         struct vc_apply_stats st;
@@ -116,7 +122,7 @@ int verb_claim(int argc, char *argv[])
                 return EXIT_PROBLEMS;
         if (session_find_busy(&s, on_busy_refuse, log_busy_unknown, &busy) < 0)
                 log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
-        if (busy > 0 && !arg.force)
+        if (busy > 0 && !opt.force)
                 return EXIT_PROBLEMS;
         (void)vc_apply(s.ctx, &s.cfg, &s.devs, NULL, 0, 0, &st);
         for (size_t i = 0; i < s.cfg.n_rules; i++)
@@ -183,7 +189,7 @@ static int release_one(struct session *s, const struct busy_marks *busy, const c
                 n_held++;
                 if (busy->what[j]) {
                         log_busy(d, busy->what[j], "releasing");
-                        if (!arg.force) {
+                        if (!opt.force) {
                                 result = EXIT_PROBLEMS;
                                 continue;
                         }
@@ -205,7 +211,7 @@ static int release_one(struct session *s, const struct busy_marks *busy, const c
         return result;
 }
 
-int verb_release(int argc, char *argv[])
+static int run_release(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
         _cleanup_(busy_marks_done) struct busy_marks busy = {&s.devs, NULL};
@@ -230,3 +236,29 @@ int verb_release(int argc, char *argv[])
         }
         return result;
 }
+
+static const struct option_spec claim_options[] = {
+        {"dry-run", 'n', NULL, OPT_BOOL, &opt.dry_run, "log what would be written, write nothing"},
+        {"force", 'f', NULL, OPT_BOOL, &opt.force, "even a device that carries a mounted filesystem or swap"},
+};
+
+const struct verb verb_claim = {
+        .name = "claim",
+        .run = run_claim,
+        VERB_ARGS("SELECTOR...", 1, VERB_ARGS_MANY,
+                  "claim needs a selector: an address, or a rule such as 'id 10de:1b80'"),
+        VERB_OPTIONS(claim_options),
+        .help = "claim devices now (addresses, or one rule: claim id 10de:1b80)",
+};
+
+static const struct option_spec release_options[] = {
+        {"force", 'f', NULL, OPT_BOOL, &opt.force, "even a device that carries a mounted filesystem or swap"},
+};
+
+const struct verb verb_release = {
+        .name = "release",
+        .run = run_release,
+        VERB_ARGS("ADDRESS...", 1, VERB_ARGS_MANY, "release needs one or more addresses"),
+        VERB_OPTIONS(release_options),
+        .help = "give devices back to their host driver",
+};

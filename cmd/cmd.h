@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the verbs of vfio-claim share: the global options main() parsed, the
- * verbs' entry points (the table is in vfio-claim.c), the start-up every
- * verb goes through (session.c) and apply's watchdog (watchdog.c).
+ * What the verbs of vfio-claim share: the exit codes, the global options
+ * main() parsed, the verbs (each with its options; the list is in
+ * vfio-claim.c), the start-up every verb goes through (session.c) and
+ * apply's watchdog (watchdog.c).
  */
 #pragma once
 
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "options.h"
 #include "vfio-claim.h"
 
 /* SYSCONFDIR: meson's sysconfdir (/etc unless -Dsysconfdir moves it), as the hooks use it. */
@@ -19,13 +21,22 @@
 #define CONFIG_DIR  SYSCONFDIR "/vfio-claim.d"
 #define BOOT_LOG    "/run/vfio-claim/boot.log"
 
-/* check's and status's exit codes */
+/*
+ * The exit codes, every verb's (vfio-claim(8), EXIT STATUS): 0 fine;
+ * EXIT_PROBLEMS check's errors, status's device off its target, claim's and
+ * release's failure; EXIT_NO_CONFIG check's and status's "no configuration";
+ * EXIT_BUSY check --fail-busy's refusal. The build hooks read these four and
+ * fail the image build on any other. A usage error has a code of its own,
+ * EX_USAGE of sysexits.h, so that a hook calling a binary of another
+ * version with an option it lacks never reads it as one of check's results.
+ */
 #define EXIT_PROBLEMS  1
 #define EXIT_NO_CONFIG 2
-#define EXIT_USAGE     2
 #define EXIT_BUSY      3 /* check --fail-busy: the build hooks refuse the image */
+#define EXIT_USAGE     64
 
-/* The global options, set by main() only. */
+/* The global options, set by main() (vfio-claim.c) for every verb; a verb's
+ * own options are in its file. */
 struct args {
         const char *config;
         const char *sysfs;
@@ -34,27 +45,20 @@ struct args {
         const char *run;
         const char *dev;
         const char *boot_log;
-        const char *kernel;
-        const char *root;   /* import: /etc and /boot under it */
-        const char *device; /* apply --device ADDR: only that device (the udev rule) */
         bool json;
-        bool dry_run;
-        bool force;
-        bool fail_busy;
-        bool write; /* import --write */
         int verbosity;
 };
 
 extern struct args arg;
 
-/* The verbs, one file each; argv[0] is the verb's name, the result the exit code. */
-int verb_apply(int argc, char *argv[]);
-int verb_check(int argc, char *argv[]);
-int verb_list(int argc, char *argv[]);
-int verb_status(int argc, char *argv[]);
-int verb_claim(int argc, char *argv[]);
-int verb_release(int argc, char *argv[]);
-int verb_import(int argc, char *argv[]);
+/* The verbs, one file each, with their options (options.h); vfio-claim.c lists them. */
+extern const struct verb verb_apply;
+extern const struct verb verb_check;
+extern const struct verb verb_list;
+extern const struct verb verb_status;
+extern const struct verb verb_claim;
+extern const struct verb verb_release;
+extern const struct verb verb_import;
 
 /* check: what "vfs N" rules would do (check-vfs.c). */
 struct session;
@@ -69,9 +73,10 @@ struct session {
         struct vc_ctx *ctx;
         struct vc_config cfg;
         struct vc_devlist devs;
-        int config_error; /* <0: no configuration file could be read */
-        bool no_config;   /* the verb has nothing to work on: exit EXIT_NO_CONFIG */
-        bool now_only;    /* claim: an id rule is not registered for later devices */
+        int config_error;   /* <0: no configuration file could be read */
+        bool no_config;     /* the verb has nothing to work on: exit EXIT_NO_CONFIG */
+        const char *kernel; /* check --kernel: the release whose modules count, set before session_open() */
+        bool now_only;      /* claim: an id rule is not registered for later devices */
 };
 
 /* What a verb needs from the configuration; session_open() explains the rule. */
@@ -83,7 +88,8 @@ enum session_need {
         NEED_FILES, /* check: the files themselves */
 };
 
-/* The library context alone, with the roots of the command line (session_open() makes it when not made). */
+/* The library context alone, with the roots of the command line (session_open() makes it when not made);
+ * the session is zeroed before, but for kernel. */
 int session_ctx(struct session *s);
 int session_open(struct session *s, enum session_need need);
 /* list, check, status: the log on stderr (or collected for --json), then

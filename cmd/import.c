@@ -22,6 +22,11 @@
 #define IMPORT_FILE CONFIG_DIR "/50-imported.conf"
 #define UNRAID_CFG  "/boot/config/vfio-pci.cfg"
 
+static struct {
+        const char *root; /* --root DIR: /etc and /boot under it */
+        bool write;
+} opt;
+
 struct import_out {
         FILE *f;
         unsigned rules, skipped;
@@ -48,7 +53,7 @@ static char *rooted(const char *path)
 {
         char *p;
 
-        if (asprintf(&p, "%s%s", arg.root && strcmp(arg.root, "/") != 0 ? arg.root : "", path) < 0)
+        if (asprintf(&p, "%s%s", opt.root && strcmp(opt.root, "/") != 0 ? opt.root : "", path) < 0)
                 return NULL;
         return p;
 }
@@ -144,7 +149,7 @@ static int write_config(const char *text)
         return 0;
 }
 
-int verb_import(int argc, char *argv[])
+static int run(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
         struct log_config lc = {.to_stderr = true, .stderr_max = stderr_threshold()};
@@ -166,9 +171,21 @@ int verb_import(int argc, char *argv[])
                         "# nothing found: no vfio-pci.ids=, modprobe.d options, driverctl override, vfio-pci.cfg or driver_override\n");
         if (fclose(o.f) != 0 || !text)
                 return EXIT_PROBLEMS;
-        if (!arg.write) {
+        if (!opt.write) {
                 fputs(text, stdout);
                 return 0;
         }
         return write_config(text) < 0 ? EXIT_PROBLEMS : 0;
 }
+
+static const struct option_spec options[] = {
+        {"write", 0, NULL, OPT_BOOL, &opt.write, "into " CONFIG_DIR "/50-imported.conf (never over it)"},
+        {"root", 0, "DIR", OPT_STRING, &opt.root, "read /etc and /boot under DIR"},
+};
+
+const struct verb verb_import = {
+        .name = "import",
+        .run = run,
+        VERB_OPTIONS(options),
+        .help = "print rules for what vfio-pci.ids=, modprobe.d, driverctl, Unraid set up here",
+};

@@ -129,7 +129,7 @@ static void print_json(struct session *s)
         json_end();
 }
 
-int verb_list(int argc, char *argv[])
+static int run(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
         int result;
@@ -145,3 +145,7 @@ int verb_list(int argc, char *argv[])
         log_close();
         return result;
 }
+
+/* No options of its own, no arguments. */
+const struct verb verb_list = {
+        .name = "list", .run = run, .json = true, .help = "list every PCI device and the rule that selects it"};

@@ -100,7 +100,8 @@ int session_ctx(struct session *s)
 
         if (s->ctx)
                 return 0;
-        *s = (struct session){0};
+        /* What the verb set before: check's --kernel. */
+        *s = (struct session){.kernel = s->kernel};
         k = vc_ctx_new(arg.sysfs, &s->ctx);
         if (k >= 0)
                 k = vc_ctx_set_root(s->ctx, VC_ROOT_PROC, arg.proc);
@@ -123,10 +124,10 @@ int session_open(struct session *s, enum session_need need)
         k = session_ctx(s);
         if (k < 0)
                 return k;
-        if (arg.kernel) {
-                k = vc_ctx_set_kernel(s->ctx, arg.kernel);
+        if (s->kernel) {
+                k = vc_ctx_set_kernel(s->ctx, s->kernel);
                 if (k < 0) {
-                        log_msg(LOG_ERR, "--kernel=%s: not a kernel release", arg.kernel);
+                        log_msg(LOG_ERR, "--kernel=%s: not a kernel release", s->kernel);
                         return k;
                 }
         }

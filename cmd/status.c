@@ -83,7 +83,7 @@ static void print_boot_log(const char *path, const char *text, int err, int resu
                 printf("\nNo boot log (%s: %s): vfio-claim apply did not run this boot?\n", path, strerror(-err));
 }
 
-int verb_status(int argc, char *argv[])
+static int run(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
         _cleanup_free_ char *boot_log_text = NULL;
@@ -124,3 +124,9 @@ int verb_status(int argc, char *argv[])
         log_close();
         return result;
 }
+
+/* No options of its own, no arguments. */
+const struct verb verb_status = {.name = "status",
+                                 .run = run,
+                                 .json = true,
+                                 .help = "show whether every selected device is where the config wants it"};

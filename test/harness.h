@@ -113,6 +113,9 @@ char **t_environ(const char *const *vars);
 extern const char *t_binary;    /* the vfio-claim under test */
 extern const char *t_mkfakesys; /* NULL when not given */
 
+/* vfio-claim's exit code for a usage error (cmd/cmd.h): EX_USAGE of sysexits.h. */
+#define T_EXIT_USAGE 64
+
 /* ---- the environment of one run ---- */
 
 struct tenv {

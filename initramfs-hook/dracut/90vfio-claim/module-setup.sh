@@ -12,7 +12,8 @@
 # Build-time safety: installkernel() runs "vfio-claim check --fail-busy" for
 # the kernel being built; when a rule without allow-busy selects a device that
 # holds a mounted filesystem or active swap it fails, dracut stops, and the
-# old image stays in place.
+# old image stays in place; so it does when check exits with a code this
+# module does not know (a binary of another version, a usage error: 64).
 #
 # The paths in this file are filled in by meson (configure_file) at install time.
 
@@ -73,6 +74,10 @@ installkernel() {
             # no configuration: a normal state, the image claims nothing
             dinfo "vfio-claim: $out"
             ;;
+        1)
+            dwarn "$out"
+            dwarn "vfio-claim: check reported problems (exit $rc); building the image anyway"
+            ;;
         3)
             derror "$out"
             derror "vfio-claim: a rule selects a device that holds a mounted filesystem or active swap."
@@ -82,8 +87,13 @@ installkernel() {
             return 1
             ;;
         *)
-            dwarn "$out"
-            dwarn "vfio-claim: check reported problems (exit $rc); building the image anyway"
+            # Not one of check's results: the refusal above may not have
+            # been checked at all (a binary of another version, a usage error).
+            derror "$out"
+            derror "vfio-claim: check exited with $rc, which this module does not know (0 to 3);"
+            derror "vfio-claim: is $vfio_claim of another version than this module? Not building the image,"
+            derror "vfio-claim: the current initramfs stays in place."
+            return 1
             ;;
     esac
 
