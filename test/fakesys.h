@@ -44,8 +44,9 @@ struct fake_dev {
         const char *driver_override; /* NULL: "(null)", as the kernel shows an unset override */
         uint64_t serial;             /* with has_serial: a Device Serial Number capability at 0x140 */
         bool has_serial;
-        const char *slot;     /* physical slot name: bus/pci/slots/NAME/address, NULL: none */
-        unsigned config_size; /* bytes of config a reader gets (64 for non-root), 0: 4096 */
+        const char *slot;         /* physical slot name: bus/pci/slots/NAME/address, NULL: none */
+        const char *reset_method; /* content of reset_method ("flr", "pm"), NULL: no such file (ich9-ahci) */
+        unsigned config_size;     /* bytes of config a reader gets (64 for non-root), 0: 4096 */
         /* > 0: an SR-IOV PF: sriov_totalvfs (this), sriov_numvfs 0, sriov_offset,
          * sriov_stride (0: 1), sriov_vf_device (its own device ID),
          * sriov_drivers_autoprobe 1. A write to sriov_numvfs does what the
@@ -141,7 +142,7 @@ void fakesys_strv_free(char **v);
  *   driver NAME
  *   dev ADDR VVVV:DDDD [SVVV:SDDD] CCCCCC [driver=NAME] [group=N] [boot_vga=0|1]
  *       [parent=ADDR] [override=NAME] [serial=XX-XX-XX-XX-XX-XX-XX-XX] [slot=NAME]
- *       [config=BYTES] [sriov=TOTAL[,OFFSET,STRIDE]]
+ *       [config=BYTES] [sriov=TOTAL[,OFFSET,STRIDE]] [reset=METHODS]
  *   block ADDR|- NAME MAJ:MIN [slave=NAME]...
  *   noiommu
  *   write RELPATH TEXT...            (the rest of the line, plus a newline)

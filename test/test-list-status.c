@@ -295,7 +295,7 @@ TEST(status_json)
         CHECK(json_path_str(j, "devices.0.group_blocker") &&
                       strcmp(json_path_str(j, "devices.0.group_blocker"), "0000:01:00.1") == 0,
               "the blocker is named");
-        v = j ? json_path(j, "devices.0.vfio_device_node") : NULL;
+        v = j ? json_path(j, "devices.0.vfio_group_node_present") : NULL;
         CHECK(v && v->type == JSON_BOOL && v->b, "/dev/vfio/1 present");
         v = j ? json_path(j, "devices.0.iommu_group") : NULL;
         CHECK(v && v->type == JSON_NUMBER && v->num == 1, "iommu_group");
