@@ -619,6 +619,7 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev)
                 ATTR("sriov_stride", 0444, "%u\n", dev->sriov_stride ? dev->sriov_stride : 1);
                 ATTR("sriov_vf_device", 0444, "%x\n", dev->device);
                 ATTR("sriov_drivers_autoprobe", 0644, "%u\n", 1);
+                ATTR("sriov_vf_total_msix", 0444, "%u\n", 0);
         }
 #undef ATTR
         r = put_config(fs, rec.dir, dev);
@@ -837,9 +838,44 @@ static int update_vfio_nodes(struct fakesys *fs, struct devrec *rec, bool bound)
         return r;
 }
 
-int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
+static char *link_base(struct fakesys *fs, const char *dir, const char *name);
+static int adopt(struct fakesys *fs, const char *addr, const char *dir);
+static int read_hex_attr(struct fakesys *fs, const char *dir, const char *attr, uint32_t max, uint32_t *ret);
+
+/* A device the tree has but fs did not add (a VF that fakesys_kernel_write() made):
+ * learnt from the tree, with its IDs, driver and group. */
+static struct devrec *find_or_adopt(struct fakesys *fs, const char *addr)
 {
         struct devrec *rec = find_dev(fs, addr);
+        char *link = rec || !valid_addr(addr) ? NULL : xasprintf("bus/pci/devices/%s", addr);
+        char *dir = link && fakesys_exists(fs, link) ? fakesys_canon(fs, link) : NULL;
+        uint32_t v;
+
+        free(link);
+        if (!dir || adopt(fs, addr, dir) < 0) {
+                free(dir);
+                return rec;
+        }
+        free(dir);
+        rec = &fs->devs[fs->n_devs - 1];
+        rec->driver = link_base(fs, rec->dir, "driver");
+        rec->group = link_base(fs, rec->dir, "iommu_group");
+        if (read_hex_attr(fs, rec->dir, "vendor", 0xffff, &v) >= 0)
+                rec->d.vendor = (uint16_t)v;
+        if (read_hex_attr(fs, rec->dir, "device", 0xffff, &v) >= 0)
+                rec->d.device = (uint16_t)v;
+        if (read_hex_attr(fs, rec->dir, "subsystem_vendor", 0xffff, &v) >= 0)
+                rec->d.subvendor = (uint16_t)v;
+        if (read_hex_attr(fs, rec->dir, "subsystem_device", 0xffff, &v) >= 0)
+                rec->d.subdevice = (uint16_t)v;
+        if (read_hex_attr(fs, rec->dir, "class", 0xffffff, &v) >= 0)
+                rec->d.class = v;
+        return rec;
+}
+
+int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
+{
+        struct devrec *rec = find_or_adopt(fs, addr);
         char *rel, *u, *dup = NULL;
         int r;
 
@@ -1658,7 +1694,7 @@ static int create_vfs(struct fakesys *fs, const char *pfdir, const char *pfaddr,
         uint32_t domain, bus, slot, func, vendor, device, vf_device, sv, sd, class;
         unsigned offset, stride, autoprobe = 0;
         char *driver = link_base(fs, pfdir, "driver"), *grp = link_base(fs, pfdir, "iommu_group");
-        char *parent = NULL, *slash;
+        char *parent = NULL, *slash, *reset = NULL;
         int group = grp ? next_group(fs) : -1, r = 0;
 
         if (sscanf(pfaddr, "%x:%x:%x.%x", &domain, &bus, &slot, &func) != 4 ||
@@ -1673,6 +1709,15 @@ static int create_vfs(struct fakesys *fs, const char *pfdir, const char *pfaddr,
         if (r >= 0 && read_hex_attr(fs, pfdir, "sriov_vf_device", 0xffff, &vf_device) < 0)
                 vf_device = device;
         (void)read_dec_attr(fs, pfdir, "sriov_drivers_autoprobe", &autoprobe);
+        /* The VFs reset as the PF does (QEMU's NVMe: flr on both). */
+        {
+                char *rel = xasprintf("%s/reset_method", pfdir);
+
+                reset = rel ? fakesys_read(fs, rel) : NULL;
+                if (reset)
+                        reset[strcspn(reset, "\n")] = 0;
+                free(rel);
+        }
         /* The VFs sit beside the PF: behind its bridge, or on its root bus. */
         slash = strrchr(pfdir, '/');
         if (r >= 0 && slash) {
@@ -1704,19 +1749,26 @@ static int create_vfs(struct fakesys *fs, const char *pfdir, const char *pfaddr,
                                                               .class = class,
                                                               .driver = autoprobe == 1 ? driver : NULL,
                                                               .group = group >= 0 ? gname : NULL,
-                                                              .parent = parent});
+                                                              .parent = parent,
+                                                              .reset_method = reset});
                 link = xasprintf("%s/virtfn%u", pfdir, k);
                 back = xasprintf("%s/physfn", fakesys_dev_dir(fs, addr) ? fakesys_dev_dir(fs, addr) : "");
                 if (r >= 0)
                         r = link && back ? put_link(fs, link, fakesys_dev_dir(fs, addr)) : -ENOMEM;
                 if (r >= 0)
                         r = put_link(fs, back, pfdir);
+                /* Beside physfn, as 6.1 shows it on QEMU's NVMe VFs. */
+                free(link);
+                link = r >= 0 ? xasprintf("%s/sriov_vf_msix_count", fakesys_dev_dir(fs, addr)) : NULL;
+                if (r >= 0)
+                        r = link ? put_file(fs, link, "0\n", 0644) : -ENOMEM;
                 free(link);
                 free(back);
         }
         free(driver);
         free(grp);
         free(parent);
+        free(reset);
         return r;
 }
 
