@@ -918,6 +918,46 @@ int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
         return r;
 }
 
+int fakesys_remove_device(struct fakesys *fs, const char *addr)
+{
+        struct devrec *rec = find_or_adopt(fs, addr);
+        char *p;
+        int r = 0;
+
+        if (!rec)
+                return -ENOENT;
+        if (rec->driver && is_vfio_driver(rec->driver))
+                r = fakesys_set_driver(fs, addr, NULL);
+        if (r >= 0 && rec->driver)
+                r = unlink_rel(fs, "bus/pci/drivers/%s/%s", rec->driver, rec->addr);
+        if (r >= 0 && rec->group) {
+                char *g = xasprintf("%s/kernel/iommu_groups/%s", fs->root, rec->group);
+                char *gd = g ? xasprintf("%s/devices", g) : NULL;
+
+                /* The group goes with its last member. */
+                r = gd ? unlink_rel(fs, "kernel/iommu_groups/%s/devices/%s", rec->group, rec->addr) : -ENOMEM;
+                if (r >= 0 && rmdir(gd) == 0)
+                        r = rm_rf(g);
+                free(g);
+                free(gd);
+        }
+        if (r >= 0)
+                r = unlink_rel(fs, "bus/pci/devices/%s", rec->addr);
+        p = r >= 0 ? abs_path(fs, rec->dir) : NULL;
+        if (r >= 0)
+                r = p ? rm_rf(p) : -ENOMEM;
+        free(p);
+        if (r < 0)
+                return r;
+        free(rec->addr);
+        free(rec->dir);
+        free(rec->driver);
+        free(rec->group);
+        memmove(rec, rec + 1, (size_t)(fs->devs + fs->n_devs - (rec + 1)) * sizeof(*rec));
+        fs->n_devs--;
+        return 0;
+}
+
 /* ---- block devices ---- */
 
 static const struct blockrec *find_block(const struct fakesys *fs, const char *name)

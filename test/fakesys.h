@@ -71,6 +71,9 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev);
 /* Moves the device to driver (NULL: unbound) the way the kernel would after a bind:
  * the driver link, DRIVER= in uevent, and the driver's link back to the device. */
 int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver);
+/* The device goes away as on a hot-unplug: its directory, bus/pci/devices/ADDR, its
+ * driver's link and its IOMMU group membership (the group with its last member). */
+int fakesys_remove_device(struct fakesys *fs, const char *addr);
 /* Which VFIO interfaces the imitated kernel offers: group nodes (CONFIG_VFIO_GROUP:
  * class/vfio/N) and device cdevs (CONFIG_VFIO_DEVICE_CDEV, iommufd: DEVICE/vfio-dev/vfioN).
  * From then on fakesys_set_driver() to and from vfio-pci or a *_vfio_pci variant adds and
