@@ -470,6 +470,15 @@ TEST(cmdline_off)
         CHECK_CHANGES(e, &before, &after, "vfio_claim=off: nothing written", NULL);
         CHECK_RUN(&r, contains(r.err, "vfio_claim=off on the kernel command line: claiming nothing"),
                   "says why nothing happens");
+        /* The udev rule's call for a device that appeared honours it too. */
+        fakesys_snapshot_clear(&before);
+        fakesys_snapshot_clear(&after);
+        tsnap(e, &before);
+        tenv_run(e, &r, "apply", "--device", "0000:00:03.0", NULL);
+        tsnap(e, &after);
+        CHECK_RUN(&r, r.code == 0, "apply --device exits 0");
+        CHECK_CHANGES(e, &before, &after, "vfio_claim=off: apply --device of a selected device writes nothing", NULL);
+        CHECK_STR(tread(e, OVR("0000:00:03.0")), "(null)\n");
         done(e, &r, &before, &after);
 }
 
