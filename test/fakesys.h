@@ -74,10 +74,14 @@ int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
 /* The device goes away as on a hot-unplug: its directory, bus/pci/devices/ADDR, its
  * driver's link and its IOMMU group membership (the group with its last member). */
 int fakesys_remove_device(struct fakesys *fs, const char *addr);
-/* Which VFIO interfaces the imitated kernel offers: group nodes (CONFIG_VFIO_GROUP:
- * class/vfio/N) and device cdevs (CONFIG_VFIO_DEVICE_CDEV, iommufd: DEVICE/vfio-dev/vfioN).
+/* Which VFIO interfaces the imitated kernel (6.1 or later) offers: group nodes
+ * (CONFIG_VFIO_GROUP: class/vfio/N -> devices/virtual/vfio/N) and device cdevs
+ * (CONFIG_VFIO_DEVICE_CDEV, iommufd: DEVICE/vfio-dev/vfioN/dev). With either, every
+ * device bound to a VFIO driver has DEVICE/vfio-dev/vfioN/{device,power/,subsystem,uevent}
+ * (and class/vfio-dev/vfioN), as Debian's 6.1 shows it; only the cdev kernel adds dev.
  * From then on fakesys_set_driver() to and from vfio-pci or a *_vfio_pci variant adds and
- * removes them as the kernel does. Default: neither, and no class/vfio directory. */
+ * removes them as the kernel does. Default: neither (a kernel before 6.1 without
+ * vfio loaded), and no class/vfio directory. */
 int fakesys_set_vfio_kernel(struct fakesys *fs, bool groups, bool cdev);
 
 /* A block device under the PCI device at addr (a disk behind a storage controller),

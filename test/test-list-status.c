@@ -374,7 +374,8 @@ TEST(mkfakesys_tree)
 
 /*
  * iommufd kernels: with CONFIG_VFIO_DEVICE_CDEV a bound device also gets its
- * own node, /dev/vfio/devices/vfioN (sysfs: DEVICE/vfio-dev/vfioN); with
+ * own node, /dev/vfio/devices/vfioN (sysfs: DEVICE/vfio-dev/vfioN/dev; the
+ * directory without dev is on every kernel since 6.1, cdev or not); with
  * CONFIG_VFIO_GROUP=n it gets only that one. No Debian kernel can show it in a
  * boot (CONFIG_IOMMUFD is unset in 6.1, 6.12 and 7.2): these trees are shaped
  * like the kernel's instead. status checks whichever nodes the kernel offers.
