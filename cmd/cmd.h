@@ -109,8 +109,8 @@ struct vfio_paths {
         bool group_present, cdev_present;
 };
 void vfio_paths_find(struct vc_ctx *ctx, struct vc_dev *d, const char *driver, struct vfio_paths *ret);
-/* "vfio_group_node", "vfio_device_node" (the group node is there: the name
- * from before cdevs), "vfio_cdev", "vfio_cdev_present"; null when none. */
+/* "vfio_group_node", "vfio_group_node_present", "vfio_cdev",
+ * "vfio_cdev_present"; null when none. */
 void json_vfio_paths(const struct vfio_paths *p);
 
 /* ---- the busy check (cmd/busy.c) ---- */

@@ -250,6 +250,6 @@ static void json_node(const char *path_key, const char *present_key, const char 
 
 void json_vfio_paths(const struct vfio_paths *p)
 {
-        json_node("vfio_group_node", "vfio_device_node", p->group, p->group_present);
+        json_node("vfio_group_node", "vfio_group_node_present", p->group, p->group_present);
         json_node("vfio_cdev", "vfio_cdev_present", p->cdev, p->cdev_present);
 }

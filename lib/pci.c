@@ -272,14 +272,25 @@ int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nod
         r = vc_sysfs_opendir(path, &d);
         if (r < 0 && r != -ENOENT)
                 return r;
+        /* Since 6.1 every VFIO device has DEVICE/vfio-dev/vfioN (a struct
+         * device of class vfio-dev); only with CONFIG_VFIO_DEVICE_CDEV does it
+         * hold dev (MAJ:MIN), and only then is there /dev/vfio/devices/vfioN. */
         while (d && (name = vc_sysfs_next(d))) {
                 const char *num = name + 4;
+                char cdev_dir[4096], dev_attr[4096];
 
-                if (strncmp(name, "vfio", 4) == 0 && *num && strspn(num, "0123456789") == strlen(num) &&
-                    strlen(name) < sizeof(n.cdev)) {
-                        strcpy(n.cdev, name);
-                        break;
-                }
+                if (strncmp(name, "vfio", 4) != 0 || !*num || strspn(num, "0123456789") != strlen(num) ||
+                    strlen(name) >= sizeof(n.cdev))
+                        continue;
+                r = vc_sysfs_join(cdev_dir, sizeof(cdev_dir), path, name);
+                if (r >= 0)
+                        r = vc_sysfs_join(dev_attr, sizeof(dev_attr), cdev_dir, "dev");
+                if (r < 0)
+                        return r;
+                if (!vc_sysfs_exists(dev_attr, false))
+                        continue;
+                strcpy(n.cdev, name);
+                break;
         }
         r = vc_dev_read_group(ctx, dev);
         if (r < 0)

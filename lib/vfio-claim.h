@@ -368,8 +368,10 @@ struct vc_dev_status {
  * shows them. A kernel with VFIO group support (every Debian kernel so far)
  * has SYSFS/class/vfio and a node per group, /dev/vfio/N; one with
  * CONFIG_VFIO_DEVICE_CDEV (iommufd) also gives each bound device its own
- * character device, DEVICE/vfio-dev/vfioN and /dev/vfio/devices/vfioN; one
- * with CONFIG_VFIO_GROUP=n only the latter.
+ * character device, /dev/vfio/devices/vfioN, whose MAJ:MIN is in
+ * DEVICE/vfio-dev/vfioN/dev; one with CONFIG_VFIO_GROUP=n only the latter.
+ * DEVICE/vfio-dev/vfioN itself exists for every VFIO device since 6.1,
+ * cdev or not: only its dev file tells.
  */
 struct vc_vfio_nodes {
         int group;     /* /dev/vfio/GROUP is the kernel's to make; -1: no group, or a cdev-only kernel */

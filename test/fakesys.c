@@ -167,28 +167,46 @@ static int put_file_new(const struct fakesys *fs, const char *rel, const char *c
         return exists ? 0 : put_file(fs, rel, content, mode);
 }
 
-/* "../" once per component of from_dir, so that a link there reaches the root. */
-static char *up_to_root(const char *from_dir)
+/*
+ * The target of a link in directory dir to target, both relative to the
+ * root, as sysfs writes it (fs/kernfs/symlink.c kernfs_get_target_path()):
+ * "../" up from dir to the nearest directory that holds target below it,
+ * then down. So a VF's physfn reads "../0000:01:00.0" and a driver link
+ * "../../../bus/pci/drivers/ahci".
+ */
+static char *link_target(const char *dir, const char *target)
 {
-        size_t n = 1;
+        const char *d = dir, *t = target, *rest = target;
+        size_t ups = 0;
         char *s, *p;
 
-        for (const char *c = from_dir; *c; c++)
-                if (*c == '/')
-                        n++;
-        s = malloc(n * 3 + 1);
+        /* Skip the components dir shares with target's directory. */
+        for (;;) {
+                size_t dl = strcspn(d, "/"), tl = strcspn(t, "/");
+
+                if (!*d || t[tl] != '/' || dl != tl || strncmp(d, t, dl) != 0)
+                        break;
+                d += dl + (d[dl] == '/');
+                t += tl + 1;
+                rest = t;
+        }
+        /* One "../" per component of dir left. */
+        for (const char *c = d; *c; c += strcspn(c, "/"), c += *c == '/')
+                ups++;
+        s = malloc(ups * 3 + strlen(rest) + 1);
         if (!s)
                 return NULL;
         p = s;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < ups; i++)
                 p = stpcpy(p, "../");
+        strcpy(p, rest);
         return s;
 }
 
 /* A symlink at link_rel (relative to the root) that points at target_rel, written relative. */
 static int put_link(const struct fakesys *fs, const char *link_rel, const char *target_rel)
 {
-        char *dir = strdup(link_rel), *slash, *up = NULL, *target = NULL, *p = NULL;
+        char *dir = strdup(link_rel), *slash, *target = NULL, *p = NULL;
         int r = -ENOMEM;
 
         if (!dir)
@@ -199,10 +217,7 @@ static int put_link(const struct fakesys *fs, const char *link_rel, const char *
                 goto out;
         }
         *slash = 0;
-        up = up_to_root(dir);
-        if (!up)
-                goto out;
-        target = xasprintf("%s%s", up, target_rel);
+        target = link_target(dir, target_rel);
         p = abs_path(fs, link_rel);
         if (!target || !p)
                 goto out;
@@ -210,7 +225,6 @@ static int put_link(const struct fakesys *fs, const char *link_rel, const char *
         r = symlink(target, p) < 0 ? neg_errno() : 0;
 out:
         free(dir);
-        free(up);
         free(target);
         free(p);
         return r;
@@ -542,6 +556,7 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev)
         rec.d.parent = NULL;
         rec.d.boot_vga = NULL;
         rec.d.driver_override = NULL;
+        rec.d.reset_method = NULL;
         if (dev->group) {
                 rec.group = strdup(dev->group);
                 if (!rec.group)
@@ -570,6 +585,31 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev)
         ATTR("modalias", 0444, "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", dev->vendor, dev->device,
              dev->subvendor, dev->subdevice, (dev->class >> 16) & 0xff, (dev->class >> 8) & 0xff, dev->class & 0xff);
         ATTR("remove", 0600, "%s", ""); /* 0200 in the kernel */
+        /* Six BARs, the ROM and the bridge windows: start, end, flags (pci-sysfs.c resource_show()). */
+        ATTR("resource", 0444, "%s",
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
+             "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+        /* On every device (measured on 6.1); reset_method only where the device offers one. */
+        ATTR("d3cold_allowed", 0644, "%s\n", "1");
+        if (dev->reset_method)
+                ATTR("reset_method", 0644, "%s\n", dev->reset_method);
+        free(rel);
+        rel = xasprintf("%s/power", rec.dir);
+        r = rel ? mkdir_p(fs, rel) : -ENOMEM;
+        if (r < 0)
+                goto fail;
+        ATTR("power/control", 0644, "%s\n", "on");
         if (dev->boot_vga)
                 ATTR("boot_vga", 0444, "%s\n", dev->boot_vga);
         if (dev->sriov_total > 0) {
@@ -579,6 +619,7 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev)
                 ATTR("sriov_stride", 0444, "%u\n", dev->sriov_stride ? dev->sriov_stride : 1);
                 ATTR("sriov_vf_device", 0444, "%x\n", dev->device);
                 ATTR("sriov_drivers_autoprobe", 0644, "%u\n", 1);
+                ATTR("sriov_vf_total_msix", 0444, "%u\n", 0);
         }
 #undef ATTR
         r = put_config(fs, rec.dir, dev);
@@ -689,29 +730,81 @@ static bool is_vfio_driver(const char *driver)
         return n && (strcmp(driver, "vfio-pci") == 0 || (n > 9 && strcmp(driver + n - 9, "_vfio_pci") == 0));
 }
 
+/*
+ * The struct device every VFIO device has since 6.1 (class vfio-dev,
+ * drivers/vfio/vfio_main.c): DEVICE/vfio-dev/vfioN holding device (a link
+ * back), power/, subsystem and uevent, as measured on Debian's 6.1; and
+ * class/vfio-dev/vfioN. Only with CONFIG_VFIO_DEVICE_CDEV does it get a
+ * devt: then dev holds MAJ:MIN and the uevent names the node.
+ */
+static int add_vfio_dev(struct fakesys *fs, struct devrec *rec)
+{
+        unsigned n = fs->next_cdev++;
+        char *dir = xasprintf("%s/vfio-dev/vfio%u", rec->dir, n), *rel = NULL,
+             *cls = xasprintf("class/vfio-dev/vfio%u", n);
+        int r = dir && cls ? mkdir_p(fs, "class/vfio-dev") : -ENOMEM;
+
+        if (r >= 0)
+                r = (rel = xasprintf("%s/power", dir)) ? mkdir_p(fs, rel) : -ENOMEM;
+        free(rel);
+        if (r >= 0)
+                r = (rel = xasprintf("%s/power/control", dir)) ? put_file(fs, rel, "auto\n", 0644) : -ENOMEM;
+        free(rel);
+        if (r >= 0)
+                r = (rel = xasprintf("%s/device", dir)) ? put_link(fs, rel, rec->dir) : -ENOMEM;
+        free(rel);
+        if (r >= 0)
+                r = (rel = xasprintf("%s/subsystem", dir)) ? put_link(fs, rel, "class/vfio-dev") : -ENOMEM;
+        free(rel);
+        if (r >= 0 && fs->vfio_cdev)
+                r = (rel = xasprintf("%s/dev", dir)) ? put_filef(fs, rel, 0444, "%u:%u\n", 511u, n) : -ENOMEM;
+        else
+                rel = NULL;
+        free(rel);
+        if (r >= 0)
+                r = (rel = xasprintf("%s/uevent", dir))
+                            ? (fs->vfio_cdev ? put_filef(fs, rel, 0644,
+                                                         "MAJOR=511\nMINOR=%u\nDEVNAME=vfio/devices/vfio%u\n", n, n)
+                                             : put_file(fs, rel, "", 0644))
+                            : -ENOMEM;
+        free(rel);
+        if (r >= 0)
+                r = put_link(fs, cls, dir);
+        free(dir);
+        free(cls);
+        return r;
+}
+
+static int remove_vfio_dev(struct fakesys *fs, struct devrec *rec)
+{
+        char *p = xasprintf("%s/%s/vfio-dev", fs->root, rec->dir);
+        DIR *d = p ? opendir(p) : NULL;
+        struct dirent *de;
+        int r = p ? 0 : -ENOMEM;
+
+        while (d && r >= 0 && (de = readdir(d)))
+                if (strncmp(de->d_name, "vfio", 4) == 0)
+                        r = unlink_rel(fs, "class/vfio-dev/%s", de->d_name);
+        if (d)
+                closedir(d);
+        if (r >= 0 && p)
+                r = rm_rf(p);
+        free(p);
+        return r;
+}
+
 /* What the kernel adds when a VFIO driver binds a device and removes when it
- * lets go: the device's cdev (DEVICE/vfio-dev/vfioN, class/vfio-dev/vfioN) and
- * its group's node (class/vfio/N, while some device of the group is bound). */
+ * lets go: the device's vfio-dev (see add_vfio_dev()) and its group's node
+ * (class/vfio/N -> devices/virtual/vfio/N, while some device of the group is
+ * bound). */
 static int update_vfio_nodes(struct fakesys *fs, struct devrec *rec, bool bound)
 {
         char *rel;
         int r = 0;
 
-        if (fs->vfio_cdev && bound) {
-                unsigned n = fs->next_cdev++;
-
-                rel = xasprintf("%s/vfio-dev/vfio%u", rec->dir, n);
-                r = rel ? mkdir_p(fs, rel) : -ENOMEM;
-                free(rel);
-                rel = r >= 0 ? xasprintf("%s/vfio-dev/vfio%u/dev", rec->dir, n) : NULL;
-                if (r >= 0)
-                        r = rel ? put_filef(fs, rel, 0644, "%u:%u\n", 511u, n) : -ENOMEM;
-                free(rel);
-        } else if (fs->vfio_cdev) {
-                rel = xasprintf("%s/%s/vfio-dev", fs->root, rec->dir);
-                r = rel ? rm_rf(rel) : -ENOMEM;
-                free(rel);
-        }
+        if (!fs->vfio_groups && !fs->vfio_cdev)
+                return 0;
+        r = bound ? add_vfio_dev(fs, rec) : remove_vfio_dev(fs, rec);
         if (r < 0 || !fs->vfio_groups || !rec->group)
                 return r;
         if (!bound)
@@ -719,20 +812,70 @@ static int update_vfio_nodes(struct fakesys *fs, struct devrec *rec, bool bound)
                         if (&fs->devs[i] != rec && fs->devs[i].group && strcmp(fs->devs[i].group, rec->group) == 0 &&
                             is_vfio_driver(fs->devs[i].driver))
                                 return 0; /* the group's node stays while a member is bound */
-        rel = xasprintf("%s/class/vfio/%s", fs->root, rec->group);
-        if (!rel)
-                return -ENOMEM;
-        if (bound)
-                r = mkdir(rel, 0755) < 0 && errno != EEXIST ? neg_errno() : 0;
-        else
-                r = rm_rf(rel);
+        if (bound) {
+                char *vdir = xasprintf("devices/virtual/vfio/%s", rec->group),
+                     *link = xasprintf("class/vfio/%s", rec->group);
+                char *f = vdir ? xasprintf("%s/dev", vdir) : NULL, *u = vdir ? xasprintf("%s/uevent", vdir) : NULL;
+
+                r = vdir && link && f && u ? mkdir_p(fs, vdir) : -ENOMEM;
+                if (r >= 0)
+                        r = put_filef(fs, f, 0444, "%u:%s\n", 243u, rec->group);
+                if (r >= 0)
+                        r = put_filef(fs, u, 0644, "MAJOR=243\nMINOR=%s\nDEVNAME=vfio/%s\n", rec->group, rec->group);
+                if (r >= 0)
+                        r = put_link(fs, link, vdir);
+                free(vdir);
+                free(link);
+                free(f);
+                free(u);
+                return r;
+        }
+        r = unlink_rel(fs, "class/vfio/%s", rec->group);
+        rel = r >= 0 ? xasprintf("%s/devices/virtual/vfio/%s", fs->root, rec->group) : NULL;
+        if (r >= 0)
+                r = rel ? rm_rf(rel) : -ENOMEM;
         free(rel);
         return r;
 }
 
-int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
+static char *link_base(struct fakesys *fs, const char *dir, const char *name);
+static int adopt(struct fakesys *fs, const char *addr, const char *dir);
+static int read_hex_attr(struct fakesys *fs, const char *dir, const char *attr, uint32_t max, uint32_t *ret);
+
+/* A device the tree has but fs did not add (a VF that fakesys_kernel_write() made):
+ * learnt from the tree, with its IDs, driver and group. */
+static struct devrec *find_or_adopt(struct fakesys *fs, const char *addr)
 {
         struct devrec *rec = find_dev(fs, addr);
+        char *link = rec || !valid_addr(addr) ? NULL : xasprintf("bus/pci/devices/%s", addr);
+        char *dir = link && fakesys_exists(fs, link) ? fakesys_canon(fs, link) : NULL;
+        uint32_t v;
+
+        free(link);
+        if (!dir || adopt(fs, addr, dir) < 0) {
+                free(dir);
+                return rec;
+        }
+        free(dir);
+        rec = &fs->devs[fs->n_devs - 1];
+        rec->driver = link_base(fs, rec->dir, "driver");
+        rec->group = link_base(fs, rec->dir, "iommu_group");
+        if (read_hex_attr(fs, rec->dir, "vendor", 0xffff, &v) >= 0)
+                rec->d.vendor = (uint16_t)v;
+        if (read_hex_attr(fs, rec->dir, "device", 0xffff, &v) >= 0)
+                rec->d.device = (uint16_t)v;
+        if (read_hex_attr(fs, rec->dir, "subsystem_vendor", 0xffff, &v) >= 0)
+                rec->d.subvendor = (uint16_t)v;
+        if (read_hex_attr(fs, rec->dir, "subsystem_device", 0xffff, &v) >= 0)
+                rec->d.subdevice = (uint16_t)v;
+        if (read_hex_attr(fs, rec->dir, "class", 0xffffff, &v) >= 0)
+                rec->d.class = v;
+        return rec;
+}
+
+int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
+{
+        struct devrec *rec = find_or_adopt(fs, addr);
         char *rel, *u, *dup = NULL;
         int r;
 
@@ -773,6 +916,46 @@ int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
         free(rel);
         free(u);
         return r;
+}
+
+int fakesys_remove_device(struct fakesys *fs, const char *addr)
+{
+        struct devrec *rec = find_or_adopt(fs, addr);
+        char *p;
+        int r = 0;
+
+        if (!rec)
+                return -ENOENT;
+        if (rec->driver && is_vfio_driver(rec->driver))
+                r = fakesys_set_driver(fs, addr, NULL);
+        if (r >= 0 && rec->driver)
+                r = unlink_rel(fs, "bus/pci/drivers/%s/%s", rec->driver, rec->addr);
+        if (r >= 0 && rec->group) {
+                char *g = xasprintf("%s/kernel/iommu_groups/%s", fs->root, rec->group);
+                char *gd = g ? xasprintf("%s/devices", g) : NULL;
+
+                /* The group goes with its last member. */
+                r = gd ? unlink_rel(fs, "kernel/iommu_groups/%s/devices/%s", rec->group, rec->addr) : -ENOMEM;
+                if (r >= 0 && rmdir(gd) == 0)
+                        r = rm_rf(g);
+                free(g);
+                free(gd);
+        }
+        if (r >= 0)
+                r = unlink_rel(fs, "bus/pci/devices/%s", rec->addr);
+        p = r >= 0 ? abs_path(fs, rec->dir) : NULL;
+        if (r >= 0)
+                r = p ? rm_rf(p) : -ENOMEM;
+        free(p);
+        if (r < 0)
+                return r;
+        free(rec->addr);
+        free(rec->dir);
+        free(rec->driver);
+        free(rec->group);
+        memmove(rec, rec + 1, (size_t)(fs->devs + fs->n_devs - (rec + 1)) * sizeof(*rec));
+        fs->n_devs--;
+        return 0;
 }
 
 /* ---- block devices ---- */
@@ -1282,6 +1465,8 @@ static int spec_dev(struct fakesys *fs, char **tok, size_t n)
                         d.driver_override = eq + 1;
                 else if (strcmp(tok[i], "slot") == 0)
                         d.slot = eq + 1;
+                else if (strcmp(tok[i], "reset") == 0)
+                        d.reset_method = eq + 1;
                 else if (strcmp(tok[i], "serial") == 0) {
                         uint32_t b;
 
@@ -1549,7 +1734,7 @@ static int create_vfs(struct fakesys *fs, const char *pfdir, const char *pfaddr,
         uint32_t domain, bus, slot, func, vendor, device, vf_device, sv, sd, class;
         unsigned offset, stride, autoprobe = 0;
         char *driver = link_base(fs, pfdir, "driver"), *grp = link_base(fs, pfdir, "iommu_group");
-        char *parent = NULL, *slash;
+        char *parent = NULL, *slash, *reset = NULL;
         int group = grp ? next_group(fs) : -1, r = 0;
 
         if (sscanf(pfaddr, "%x:%x:%x.%x", &domain, &bus, &slot, &func) != 4 ||
@@ -1564,6 +1749,15 @@ static int create_vfs(struct fakesys *fs, const char *pfdir, const char *pfaddr,
         if (r >= 0 && read_hex_attr(fs, pfdir, "sriov_vf_device", 0xffff, &vf_device) < 0)
                 vf_device = device;
         (void)read_dec_attr(fs, pfdir, "sriov_drivers_autoprobe", &autoprobe);
+        /* The VFs reset as the PF does (QEMU's NVMe: flr on both). */
+        {
+                char *rel = xasprintf("%s/reset_method", pfdir);
+
+                reset = rel ? fakesys_read(fs, rel) : NULL;
+                if (reset)
+                        reset[strcspn(reset, "\n")] = 0;
+                free(rel);
+        }
         /* The VFs sit beside the PF: behind its bridge, or on its root bus. */
         slash = strrchr(pfdir, '/');
         if (r >= 0 && slash) {
@@ -1595,19 +1789,26 @@ static int create_vfs(struct fakesys *fs, const char *pfdir, const char *pfaddr,
                                                               .class = class,
                                                               .driver = autoprobe == 1 ? driver : NULL,
                                                               .group = group >= 0 ? gname : NULL,
-                                                              .parent = parent});
+                                                              .parent = parent,
+                                                              .reset_method = reset});
                 link = xasprintf("%s/virtfn%u", pfdir, k);
                 back = xasprintf("%s/physfn", fakesys_dev_dir(fs, addr) ? fakesys_dev_dir(fs, addr) : "");
                 if (r >= 0)
                         r = link && back ? put_link(fs, link, fakesys_dev_dir(fs, addr)) : -ENOMEM;
                 if (r >= 0)
                         r = put_link(fs, back, pfdir);
+                /* Beside physfn, as 6.1 shows it on QEMU's NVMe VFs. */
+                free(link);
+                link = r >= 0 ? xasprintf("%s/sriov_vf_msix_count", fakesys_dev_dir(fs, addr)) : NULL;
+                if (r >= 0)
+                        r = link ? put_file(fs, link, "0\n", 0644) : -ENOMEM;
                 free(link);
                 free(back);
         }
         free(driver);
         free(grp);
         free(parent);
+        free(reset);
         return r;
 }
 

@@ -44,8 +44,9 @@ struct fake_dev {
         const char *driver_override; /* NULL: "(null)", as the kernel shows an unset override */
         uint64_t serial;             /* with has_serial: a Device Serial Number capability at 0x140 */
         bool has_serial;
-        const char *slot;     /* physical slot name: bus/pci/slots/NAME/address, NULL: none */
-        unsigned config_size; /* bytes of config a reader gets (64 for non-root), 0: 4096 */
+        const char *slot;         /* physical slot name: bus/pci/slots/NAME/address, NULL: none */
+        const char *reset_method; /* content of reset_method ("flr", "pm"), NULL: no such file (ich9-ahci) */
+        unsigned config_size;     /* bytes of config a reader gets (64 for non-root), 0: 4096 */
         /* > 0: an SR-IOV PF: sriov_totalvfs (this), sriov_numvfs 0, sriov_offset,
          * sriov_stride (0: 1), sriov_vf_device (its own device ID),
          * sriov_drivers_autoprobe 1. A write to sriov_numvfs does what the
@@ -70,10 +71,17 @@ int fakesys_add_device(struct fakesys *fs, const struct fake_dev *dev);
 /* Moves the device to driver (NULL: unbound) the way the kernel would after a bind:
  * the driver link, DRIVER= in uevent, and the driver's link back to the device. */
 int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver);
-/* Which VFIO interfaces the imitated kernel offers: group nodes (CONFIG_VFIO_GROUP:
- * class/vfio/N) and device cdevs (CONFIG_VFIO_DEVICE_CDEV, iommufd: DEVICE/vfio-dev/vfioN).
+/* The device goes away as on a hot-unplug: its directory, bus/pci/devices/ADDR, its
+ * driver's link and its IOMMU group membership (the group with its last member). */
+int fakesys_remove_device(struct fakesys *fs, const char *addr);
+/* Which VFIO interfaces the imitated kernel (6.1 or later) offers: group nodes
+ * (CONFIG_VFIO_GROUP: class/vfio/N -> devices/virtual/vfio/N) and device cdevs
+ * (CONFIG_VFIO_DEVICE_CDEV, iommufd: DEVICE/vfio-dev/vfioN/dev). With either, every
+ * device bound to a VFIO driver has DEVICE/vfio-dev/vfioN/{device,power/,subsystem,uevent}
+ * (and class/vfio-dev/vfioN), as Debian's 6.1 shows it; only the cdev kernel adds dev.
  * From then on fakesys_set_driver() to and from vfio-pci or a *_vfio_pci variant adds and
- * removes them as the kernel does. Default: neither, and no class/vfio directory. */
+ * removes them as the kernel does. Default: neither (a kernel before 6.1 without
+ * vfio loaded), and no class/vfio directory. */
 int fakesys_set_vfio_kernel(struct fakesys *fs, bool groups, bool cdev);
 
 /* A block device under the PCI device at addr (a disk behind a storage controller),
@@ -141,7 +149,7 @@ void fakesys_strv_free(char **v);
  *   driver NAME
  *   dev ADDR VVVV:DDDD [SVVV:SDDD] CCCCCC [driver=NAME] [group=N] [boot_vga=0|1]
  *       [parent=ADDR] [override=NAME] [serial=XX-XX-XX-XX-XX-XX-XX-XX] [slot=NAME]
- *       [config=BYTES] [sriov=TOTAL[,OFFSET,STRIDE]]
+ *       [config=BYTES] [sriov=TOTAL[,OFFSET,STRIDE]] [reset=METHODS]
  *   block ADDR|- NAME MAJ:MIN [slave=NAME]...
  *   noiommu
  *   write RELPATH TEXT...            (the rest of the line, plus a newline)

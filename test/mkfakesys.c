@@ -29,7 +29,7 @@ static void help(void)
                "  driver NAME\n"
                "  dev ADDR VVVV:DDDD [SVVV:SDDD] CCCCCC [driver=NAME] [group=N] [boot_vga=0|1]\n"
                "      [parent=BRIDGE-ADDR] [override=NAME] [serial=XX-XX-XX-XX-XX-XX-XX-XX]\n"
-               "      [slot=NAME] [config=BYTES] [sriov=TOTAL[,OFFSET,STRIDE]]\n"
+               "      [slot=NAME] [config=BYTES] [sriov=TOTAL[,OFFSET,STRIDE]] [reset=METHODS]\n"
                "  block ADDR|- NAME|DISK/PART MAJ:MIN [slave=NAME]...\n"
                "  noiommu                         (no kernel/iommu_groups at all)\n"
                "  write RELPATH TEXT...           (TEXT and a newline into RELPATH)\n"

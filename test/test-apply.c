@@ -470,6 +470,15 @@ TEST(cmdline_off)
         CHECK_CHANGES(e, &before, &after, "vfio_claim=off: nothing written", NULL);
         CHECK_RUN(&r, contains(r.err, "vfio_claim=off on the kernel command line: claiming nothing"),
                   "says why nothing happens");
+        /* The udev rule's call for a device that appeared honours it too. */
+        fakesys_snapshot_clear(&before);
+        fakesys_snapshot_clear(&after);
+        tsnap(e, &before);
+        tenv_run(e, &r, "apply", "--device", "0000:00:03.0", NULL);
+        tsnap(e, &after);
+        CHECK_RUN(&r, r.code == 0, "apply --device exits 0");
+        CHECK_CHANGES(e, &before, &after, "vfio_claim=off: apply --device of a selected device writes nothing", NULL);
+        CHECK_STR(tread(e, OVR("0000:00:03.0")), "(null)\n");
         done(e, &r, &before, &after);
 }
 
@@ -767,4 +776,49 @@ TEST(never_fails)
         CHECK_RUN(&r, r.code == 0 && contains(r.err, "no rules: nothing to claim"), "apply exits 0 on garbage");
         result_clear(&r);
         tenv_free(e);
+}
+
+/*
+ * A device that goes away between the override and the bind (a card pulled,
+ * a PF that dropped its VFs): the fake kernel (test/fake-kernel.c) unplugs
+ * 00:03.0 right after its driver_override is written. Its driver link is
+ * gone with it, which must not read as "no driver": no unbind, no bind, the
+ * device named as gone, and apply still exits 0.
+ */
+TEST(device_gone_after_override)
+{
+        const char *shim = getenv("FAKE_KERNEL_SHIM"), *asan = getenv("ASAN_OPTIONS");
+        struct fakesys_snapshot before = {0}, after = {0};
+        struct result r = {0};
+        struct tenv *e;
+        char *preload, *asan_options, **env;
+        const char *argv[32];
+        size_t n;
+
+        if (!shim || !*shim) {
+                t_skip("no $FAKE_KERNEL_SHIM (meson sets it to the built fake-kernel shim)");
+                return;
+        }
+        e = setup("address 00:03.0\n", &before);
+        preload = xasprintf("LD_PRELOAD=%s", shim);
+        /* ASan must accept a library loaded before its runtime. */
+        asan_options =
+                xasprintf("ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
+        env = t_environ(
+                (const char *const[]){preload, asan_options, "FAKE_KERNEL_UNPLUG=0000:00:03.0:driver_override", NULL});
+        n = tenv_argv(e, argv);
+        argv[n++] = "apply";
+        argv[n] = NULL;
+        t_spawn(&r, argv, &(struct t_spawn){.dir = e->dir, .env = env, .timeout = 60});
+        tsnap(e, &after);
+        CHECK(!fakesys_exists(e->fs, "bus/pci/devices/0000:00:03.0"), "the fake kernel unplugged 00:03.0");
+        CHECK_RUN(&r, r.code == 0, "apply exits 0");
+        CHECK_STR(tread(e, AHCI_UNBIND), "");
+        CHECK_STR(tread(e, VFIO_BIND), "");
+        CHECK_RUN(&r, contains(r.err, "0000:00:03.0 [8086:2922]: device is gone"), "says the device is gone");
+        CHECK_RUN(&r, !contains(r.err, "unbinding from ahci"), "does not claim to unbind it");
+        done(e, &r, &before, &after);
+        free(preload);
+        free(asan_options);
+        free(env);
 }

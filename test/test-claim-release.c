@@ -345,3 +345,57 @@ TEST(release_busy_host_device)
               tread(x.e, AHCI_UNBIND));
         finish(&x);
 }
+
+/* release of a card (no function): the held function is released, a
+ * driverless sibling that nothing holds is left alone, not re-probed. Only a
+ * function named exactly gets that re-probe (release_unheld). */
+TEST(release_slot_leaves_unheld_sibling)
+{
+        struct run x;
+
+        start(&x);
+        claimed(&x, "0000:01:00.0");
+        SETUP(fakesys_set_driver(x.e->fs, "0000:01:00.1", NULL));
+        RUN(&x, "-v", "release", "01:00");
+        CHECK_RUN(&x.r, x.r.code == 0, "release 01:00 exits 0");
+        CHECK_STR(tread(x.e, PROBE), "0000:01:00.0\n");
+        CHECK_CHANGES(x.e, &x.before, &x.after, "01:00.0 released; the driverless 01:00.1 untouched",
+                      OVR("0000:01:00.0"), VFIO_UNBIND, PROBE, NULL);
+        CHECK_RUN(
+                &x.r,
+                contains(x.r.err, "0000:01:00.1 [10de:10f0]: not held (no driver_override, on no driver); left alone"),
+                "says it left the sibling alone");
+        finish(&x);
+}
+
+/*
+ * A held device (its override is vfio-pci, but ahci still has it: the claim
+ * has not happened yet) that carries the mounted root filesystem: release
+ * would unbind the root disk's controller. Without --force it refuses, exit
+ * 1, nothing written; with --force it goes ahead and says so.
+ */
+TEST(release_busy_held_device)
+{
+        struct run x;
+        char *mi;
+
+        start(&x);
+        SETUP(fakesys_write(x.e->fs, OVR("0000:00:03.0"), "vfio-pci\n"));
+        SETUP(fakesys_add_block(x.e->fs, "0000:00:03.0", "sda", 8, 0, NULL));
+        SETUP(fakesys_add_block(x.e->fs, NULL, "sda/sda1", 8, 1, NULL));
+        mi = tenv_file(x.e, "proc/self/mountinfo", "25 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n");
+        free(mi);
+        RUN(&x, "release", "00:03.0");
+        CHECK_RUN(&x.r, x.r.code == 1, "refused: exit 1");
+        CHECK_CHANGES(x.e, &x.before, &x.after, "refused: nothing written", NULL);
+        CHECK_RUN(&x.r,
+                  contains(x.r.err, "0000:00:03.0 [8086:2922] carries ") &&
+                          contains(x.r.err, "not releasing it (use --force)"),
+                  "names what the device carries and the way out");
+        RUN(&x, "release", "--force", "00:03.0");
+        CHECK_RUN(&x.r, x.r.code == 0, "--force: exit 0");
+        CHECK_CHANGES(x.e, &x.before, &x.after, "--force: override cleared, ahci unbound, re-probed",
+                      OVR("0000:00:03.0"), AHCI_UNBIND, PROBE, NULL);
+        CHECK_RUN(&x.r, contains(x.r.err, "releasing it anyway (--force)"), "--force: warns");
+        finish(&x);
+}

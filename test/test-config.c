@@ -373,6 +373,41 @@ TEST(cmdline)
         reset(&cfg);
 }
 
+/* The deadline's cap is one hour, that hour included: in a config line and
+ * in vfio_claim.deadline= alike. */
+TEST(deadline_limit)
+{
+        static const struct {
+                const char *value;
+                int64_t ms; /* -1: refused */
+        } cases[] = {
+                {"3600s", 3600000}, {"3600", 3600000}, {"3600000ms", 3600000},
+                {"3601s", -1},      {"3601", -1},      {"3600001ms", -1},
+        };
+        struct vc_config cfg = {0};
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *line = xasprintf("deadline %s", cases[i].value),
+                     *cmd = xasprintf("quiet vfio_claim.deadline=%s", cases[i].value);
+                bool ok = cases[i].ms >= 0;
+
+                CHECK_INT(vc_config_add_line(ctx, &cfg, "t:1", line), 0);
+                CHECK(cfg.deadline_set == ok && (!ok || cfg.deadline_ms == cases[i].ms) && n_errors == (ok ? 0u : 1u),
+                      "config line \"%s\": %s (set %d, %lld ms, %u errors)", line, ok ? "accepted" : "refused",
+                      cfg.deadline_set, (long long)cfg.deadline_ms, n_errors);
+                CHECK(ok || (strstr(last_msg, "t:1") && strstr(last_msg, "at most 1 h")),
+                      "the refusal names the line and the cap: %s", last_msg);
+                reset(&cfg);
+                CHECK_INT(vc_cmdline_parse(ctx, &cfg, cmd, "c"), 0);
+                CHECK(cfg.deadline_set == ok && (!ok || cfg.deadline_ms == cases[i].ms) && n_errors == (ok ? 0u : 1u),
+                      "\"%s\": %s (set %d, %lld ms, %u errors)", cmd, ok ? "accepted" : "refused", cfg.deadline_set,
+                      (long long)cfg.deadline_ms, n_errors);
+                reset(&cfg);
+                free(line);
+                free(cmd);
+        }
+}
+
 /* Every case uses one context whose log lands in last_msg. */
 __attribute__((constructor)) static void setup(void)
 {

@@ -316,3 +316,86 @@ TEST(claim_by_identity)
         result_clear(&r);
         tenv_free(e);
 }
+
+/* The addresses check --json shows rule 0 selecting, space separated. */
+static char *selected(struct tenv *e, struct result *r, const char *config)
+{
+        const struct json *devs;
+        struct json *j;
+        const char *err;
+        char *out = xasprintf("%s", "");
+
+        tenv_config(e, config);
+        tenv_run(e, r, "--json", "check", NULL);
+        j = json_parse(r->out, &err);
+        devs = j ? json_path(j, "rules.0.devices") : NULL;
+        for (size_t i = 0; devs && devs->type == JSON_ARRAY && i < devs->n; i++) {
+                const char *a = json_path_str(&devs->items[i], "address");
+                char *n = xasprintf("%s%s%s", out, *out ? " " : "", a ? a : "?");
+
+                free(out);
+                out = n;
+        }
+        json_free(j);
+        return out;
+}
+
+/*
+ * A slot's address names a card (DDDD:BB:DD), so every function of it is in
+ * that slot, and the device number is the card's, not its function's: a
+ * two-function card (GPU and its HDMI audio, 05:00.0 and 05:00.1) in slot 7
+ * behind a root port, and a card at 00:06.0 in slot 6 on the root bus (the
+ * names ACPI gives root-bus slots).
+ */
+TEST(slot_of_each_function_and_device)
+{
+        struct tenv *e = tenv_new();
+        struct result r = {0};
+        char *s;
+
+        SETUP(fakesys_add_driver(e->fs, "vfio-pci"));
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:1d.0",
+                                       .vendor = 0x1b36,
+                                       .device = 0x000c,
+                                       .class = 0x060400,
+                                       .driver = "pcieport",
+                                       .group = "1"});
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:05:00.0",
+                                       .vendor = 0x10de,
+                                       .device = 0x1b80,
+                                       .class = 0x030000,
+                                       .driver = "nouveau",
+                                       .group = "2",
+                                       .parent = "0000:00:1d.0",
+                                       .slot = "7"});
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:05:00.1",
+                                       .vendor = 0x10de,
+                                       .device = 0x10f0,
+                                       .class = 0x040300,
+                                       .driver = "snd_hda_intel",
+                                       .group = "2",
+                                       .parent = "0000:00:1d.0",
+                                       .slot = "7"});
+        tenv_dev(e, &(struct fake_dev){.addr = "0000:00:06.0",
+                                       .vendor = 0x8086,
+                                       .device = 0x10d3,
+                                       .class = 0x020000,
+                                       .driver = "e1000e",
+                                       .group = "3",
+                                       .slot = "6"});
+        CHECK_STR(tread(e, "bus/pci/slots/7/address"), "0000:05:00\n");
+        CHECK_STR(tread(e, "bus/pci/slots/6/address"), "0000:00:06\n");
+        s = selected(e, &r, "slot 7\n");
+        CHECK_RUN(&r, strcmp(s, "0000:05:00.0 0000:05:00.1") == 0, "slot 7 selects both functions of its card: '%s'",
+                  s);
+        free(s);
+        s = selected(e, &r, "slot 6\n");
+        CHECK_RUN(&r, strcmp(s, "0000:00:06.0") == 0, "slot 6 selects the card at 00:06.0: '%s'", s);
+        free(s);
+        tenv_run(e, &r, "-v", "list", NULL);
+        CHECK_RUN(&r,
+                  contains(r.out, "0000:05:00.1") && count(r.out, "\tslot 7\n") == 2 && count(r.out, "\tslot 6\n") == 1,
+                  "list -v shows slot 7 on both functions and slot 6 on 00:06.0");
+        result_clear(&r);
+        tenv_free(e);
+}

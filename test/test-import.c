@@ -144,3 +144,27 @@ TEST(write)
         result_clear(&r);
         tenv_free(e);
 }
+
+/* An Unraid entry whose device ID alone differs from the device there now
+ * (same vendor: another Intel controller took the slot) is not imported;
+ * an exact one is. */
+TEST(unraid_device_id_mismatch)
+{
+        char *root;
+        struct tenv *e = setup(&root);
+        struct result r = {0};
+
+        free(tenv_file(e, "root/boot/config/vfio-pci.cfg", "BIND=0000:00:03.0|8086:2923 0000:00:1f.2|8086:2922\n"));
+        tenv_run(e, &r, "--root", root, "import", NULL);
+        CHECK_RUN(&r, r.code == 0, "exit 0");
+        CHECK_RUN(&r,
+                  contains(r.out, "vfio-pci.cfg: 0000:00:03.0|8086:2923\n#   not imported: the device there now is "
+                                  "[8086:2922], not [8086:2923]"),
+                  "a device ID mismatch under the same vendor: named with the reason");
+        CHECK_RUN(&r, !contains(r.out, "address 00:03.0"), "and no rule for it");
+        CHECK_RUN(&r, contains(r.out, "vfio-pci.cfg: 0000:00:1f.2|8086:2922\naddress 00:1f.2 id 8086:2922\n"),
+                  "the matching entry is imported");
+        free(root);
+        result_clear(&r);
+        tenv_free(e);
+}

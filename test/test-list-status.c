@@ -295,7 +295,7 @@ TEST(status_json)
         CHECK(json_path_str(j, "devices.0.group_blocker") &&
                       strcmp(json_path_str(j, "devices.0.group_blocker"), "0000:01:00.1") == 0,
               "the blocker is named");
-        v = j ? json_path(j, "devices.0.vfio_device_node") : NULL;
+        v = j ? json_path(j, "devices.0.vfio_group_node_present") : NULL;
         CHECK(v && v->type == JSON_BOOL && v->b, "/dev/vfio/1 present");
         v = j ? json_path(j, "devices.0.iommu_group") : NULL;
         CHECK(v && v->type == JSON_NUMBER && v->num == 1, "iommu_group");
@@ -374,7 +374,8 @@ TEST(mkfakesys_tree)
 
 /*
  * iommufd kernels: with CONFIG_VFIO_DEVICE_CDEV a bound device also gets its
- * own node, /dev/vfio/devices/vfioN (sysfs: DEVICE/vfio-dev/vfioN); with
+ * own node, /dev/vfio/devices/vfioN (sysfs: DEVICE/vfio-dev/vfioN/dev; the
+ * directory without dev is on every kernel since 6.1, cdev or not); with
  * CONFIG_VFIO_GROUP=n it gets only that one. No Debian kernel can show it in a
  * boot (CONFIG_IOMMUFD is unset in 6.1, 6.12 and 7.2): these trees are shaped
  * like the kernel's instead. status checks whichever nodes the kernel offers.

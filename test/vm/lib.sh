@@ -9,7 +9,8 @@
 #   vm_initramfs OUT STAGE BINARY CHECK [MODULE...]
 #                             pack a newc cpio: busybox, BINARY as
 #                             /usr/sbin/vfio-claim, CHECK as
-#                             /usr/bin/vfio-open-check, MODULE... with their
+#                             /usr/bin/vfio-open-check, test/vm/sysfs-shape
+#                             as /usr/bin/sysfs-shape, MODULE... with their
 #                             dependencies (default $VM_MODULES), test/vm/init
 #                             as /init, and everything already under STAGE
 #                             (configs, /vmtest.conf); OMIT lists modules to
@@ -93,6 +94,7 @@ vm_initramfs() {
         [ -z "$_vm_bin" ] || cp "$_vm_bin" "$_vm_stage/usr/sbin/vfio-claim"
         [ -z "$_vm_check" ] || cp "$_vm_check" "$_vm_stage/usr/bin/vfio-open-check"
         cp "$VM_DIR/init" "$_vm_stage/init"
+        cp "$VM_DIR/sysfs-shape" "$_vm_stage/usr/bin/sysfs-shape"
         chmod 755 "$_vm_stage/init"
 
         _vm_mods=$(vm_module_paths "$@") || return 1
