@@ -4,6 +4,8 @@
  * kernel command line select, under the deadline watchdog, and never fails
  * the boot: every problem is logged, the exit code is 0.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -13,10 +15,18 @@
 #include "macro.h"
 #include "output.h"
 
-static void apply_devices(struct session *s, const struct timespec *t0)
+static void apply_devices(struct session *s, const struct timespec *t0, int64_t lock_bound_ms, bool dry_run)
 {
+        _cleanup_close_ int lock = RUN_LOCK_NONE;
         struct vc_apply_stats st;
 
+        /* In the worker, which holds it to the end, past the deadline too; the
+         * wait for it ends with the deadline. A dry run writes nothing. */
+        if (!dry_run) {
+                lock = run_lock_take("apply", "the devices of this boot", t0, lock_bound_ms, LOG_ERR);
+                if (lock == -ETIMEDOUT)
+                        return;
+        }
         /* SR-IOV VFs of "vfs N" rules first: then they are devices to select. */
         (void)vc_sriov_create(s->ctx, &s->cfg);
         /* Only devices a rule can select need their uevent read. */
@@ -50,9 +60,12 @@ static void apply_devices(struct session *s, const struct timespec *t0)
 static int apply_device(struct session *s, struct log_config *lc)
 {
         struct log_config quiet = {.to_stderr = arg.verbosity > 0, .stderr_max = LOG_DEBUG};
+        _cleanup_close_ int lock = RUN_LOCK_NONE;
+        char verb[32 + VC_ADDR_MAX];
         struct vc_apply_stats st;
         struct timespec t0;
         struct vc_dev *dev;
+        bool dry_run;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         (void)log_open(&quiet);
@@ -69,7 +82,17 @@ static int apply_device(struct session *s, struct log_config *lc)
                 log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", lc->boot_log);
         log_msg(LOG_INFO, "vfio-claim " VERSION " apply --device %s (a device that appeared; rule %s)", dev->addr,
                 dev->rule->origin);
-        vc_ctx_set_dry_run(s->ctx, arg.dry_run || s->cfg.dry_run);
+        dry_run = arg.dry_run || s->cfg.dry_run;
+        vc_ctx_set_dry_run(s->ctx, dry_run);
+        /* Another run working on it (the boot's worker past its deadline, a
+         * sibling function's event, claim, release) finishes first; the engine
+         * reads the driver and the override again under the lock. */
+        if (!dry_run) {
+                snprintf(verb, sizeof(verb), "apply --device %s", dev->addr);
+                lock = run_lock_take(verb, dev->addr, &t0, LOCK_WAIT_EVENT_MS, LOG_WARNING);
+                if (lock == -ETIMEDOUT)
+                        return 0;
+        }
         (void)vc_apply(s->ctx, &s->cfg, &s->devs, &dev, 1, 0, &st);
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE, "%s: done in %lld ms: %s", dev->addr,
                 (long long)elapsed_ms(&t0), vc_outcome_to_string(dev->outcome));
@@ -123,6 +146,7 @@ int verb_apply(int argc, char *argv[])
         deadline = s.cfg.deadline_set ? s.cfg.deadline_ms : VC_DEADLINE_DEFAULT_MS;
         if (deadline > 0 && watchdog_fork(deadline, &t0) == 0)
                 return 0;
-        apply_devices(&s, &t0);
+        /* Without a deadline, the lock is waited for as long as the default one. */
+        apply_devices(&s, &t0, deadline > 0 ? deadline : VC_DEADLINE_DEFAULT_MS, dry_run);
         return 0;
 }
