@@ -66,11 +66,19 @@ static int apply_device(struct session *s, struct log_config *lc)
         struct timespec t0;
         struct vc_dev *dev;
         bool dry_run;
+        int k;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         (void)log_open(&quiet);
-        if (session_open(s, NEED_APPLY) < 0 || s->cfg.off || s->cfg.n_rules == 0 || session_resolve(s, -1, true) < 0)
+        if (session_open(s, NEED_APPLY) < 0 || s->cfg.off || s->cfg.n_rules == 0)
                 return 0;
+        /* That device, and what the rules make matter for it: never every device. */
+        k = vc_pci_enumerate_for(s->ctx, &s->cfg, arg.device, &s->devs);
+        if (k < 0) {
+                log_msg(LOG_DEBUG, "%s: %s", arg.device, k == -ENODEV ? "no such PCI device" : strerror(-k));
+                return 0;
+        }
+        (void)vc_resolve(s->ctx, &s->cfg, &s->devs);
         dev = vc_devlist_find(&s->devs, arg.device);
         if (!dev || !dev->rule) {
                 log_msg(LOG_DEBUG, "%s: no rule selects it", arg.device);
