@@ -20,8 +20,8 @@ static void apply_devices(struct session *s, const struct timespec *t0, int64_t 
         _cleanup_close_ int lock = RUN_LOCK_NONE;
         struct vc_apply_stats st;
 
-        /* In the worker, which holds it to the end, past the deadline too; the
-         * wait for it ends with the deadline. A dry run writes nothing. */
+        /* In the worker, which holds it to the end, past the deadline too.
+         * A dry run writes nothing. */
         if (!dry_run) {
                 lock = run_lock_take("apply", "the devices of this boot", t0, lock_bound_ms, LOG_ERR);
                 if (lock == -ETIMEDOUT)
@@ -154,7 +154,9 @@ int verb_apply(int argc, char *argv[])
         deadline = s.cfg.deadline_set ? s.cfg.deadline_ms : VC_DEADLINE_DEFAULT_MS;
         if (deadline > 0 && watchdog_fork(deadline, &t0) == 0)
                 return 0;
-        /* Without a deadline, the lock is waited for as long as the default one. */
-        apply_devices(&s, &t0, deadline > 0 ? deadline : VC_DEADLINE_DEFAULT_MS, dry_run);
+        /* The lock is waited for until nine tenths of the deadline (of the
+         * default one without a deadline): a worker that gives up then still
+         * tells the watchdog, which returns to the boot with its words. */
+        apply_devices(&s, &t0, (deadline > 0 ? deadline : VC_DEADLINE_DEFAULT_MS) * 9 / 10, dry_run);
         return 0;
 }

@@ -150,7 +150,6 @@ TEST(blocked_bind_holds_the_device)
         CHECK(count(log, "0000:00:03.0 [8086:2922]: unbinding from ahci") == 1,
               "only the holder unbound the device: '%s'", log);
         CHECK(strcmp(tread(e, "bus/pci/drivers/vfio-pci/bind"), "") == 0, "nobody wrote vfio-pci's bind meanwhile");
-        free(log);
         result_clear(&r);
 
         took = timed_run(e, &r, (const char *const[]){"claim", "0000:00:03.0", NULL});
@@ -167,6 +166,20 @@ TEST(blocked_bind_holds_the_device)
               "release did not clear the holder's override");
         result_clear(&r);
 
+        /* Boot apply waits no longer than its deadline, then leaves the devices. */
+        tenv_config(e, "deadline 1s\naddress 00:03.0\n");
+        took = timed_run(e, &r, (const char *const[]){"apply", NULL});
+        free(log);
+        log = t_slurp(e->boot_log);
+        CHECK_RUN(&r, r.code == 0 && took < EVENT_BOUND_S - 1, "boot apply returns at its deadline of 1 s (%.1f s)",
+                  took);
+        CHECK(contains(log, "<3>vfio-claim: apply: another vfio-claim holds") &&
+                      contains(log, "leaving the devices of this boot to it"),
+              "its worker names the holder and leaves the devices to it: '%s'", log);
+        CHECK(strcmp(tread(e, "bus/pci/drivers/vfio-pci/bind"), "") == 0, "and wrote no bind");
+        tenv_config(e, "address 00:03.0\n");
+        result_clear(&r);
+
         /* The holder dies: the kernel drops its flock with it. */
         kill_wait(pid);
         took = timed_run(e, &r, (const char *const[]){"apply", "--device", "0000:00:03.0", NULL});
@@ -175,6 +188,7 @@ TEST(blocked_bind_holds_the_device)
         CHECK(strcmp(tread(e, "bus/pci/drivers/vfio-pci/bind"), "0000:00:03.0\n") == 0,
               "and that run wrote vfio-pci's bind: '%s'", tread(e, "bus/pci/drivers/vfio-pci/bind"));
         result_clear(&r);
+        free(log);
         free(want);
         free(holder);
         free(lock_path);
