@@ -220,7 +220,7 @@ static bool whole_line(const char *line)
 TEST(concurrent_events)
 {
         struct tenv *e = tenv_new();
-        char addr[N_CONCURRENT][16], *log, *bind, *save = NULL;
+        char addr[N_CONCURRENT][16], group[N_CONCURRENT][8], *log, *bind, *save = NULL;
         const char *argv[64];
         pid_t pids[N_CONCURRENT];
         size_t n0, bad = 0, mixed = 0, lines = 0;
@@ -229,6 +229,7 @@ TEST(concurrent_events)
         tenv_machine(e);
         for (int i = 0; i < N_CONCURRENT; i++) {
                 snprintf(addr[i], sizeof(addr[i]), "0000:%02x:00.%d", 0x10 + i / 8, i % 8);
+                snprintf(group[i], sizeof(group[i]), "%d", 20 + i);
                 tenv_dev(e, &(struct fake_dev){.addr = addr[i],
                                                .vendor = 0x15b3,
                                                .device = 0x1018,
@@ -236,7 +237,7 @@ TEST(concurrent_events)
                                                .subdevice = 0x0020,
                                                .class = 0x020000,
                                                .driver = "mlx5_core",
-                                               .group = xasprintf("%d", 20 + i)});
+                                               .group = group[i]});
         }
         tenv_config(e, "id 15b3:1018\n");
         n0 = tenv_argv(e, argv);
