@@ -4,6 +4,8 @@
  * kernel command line select, under the deadline watchdog, and never fails
  * the boot: every problem is logged, the exit code is 0.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -18,10 +20,18 @@ static struct {
         const char *device; /* --device ADDR: only that device (the udev rule) */
 } opt;
 
-static void apply_devices(struct session *s, const struct timespec *t0)
+static void apply_devices(struct session *s, const struct timespec *t0, int64_t lock_bound_ms, bool dry_run)
 {
+        _cleanup_close_ int lock = RUN_LOCK_NONE;
         struct vc_apply_stats st;
 
+        /* In the worker, which holds it to the end, past the deadline too.
+         * A dry run writes nothing. */
+        if (!dry_run) {
+                lock = run_lock_take("apply", "the devices of this boot", t0, lock_bound_ms, LOG_ERR);
+                if (lock == -ETIMEDOUT)
+                        return;
+        }
         /* SR-IOV VFs of "vfs N" rules first: then they are devices to select. */
         (void)vc_sriov_create(s->ctx, &s->cfg);
         /* Only devices a rule can select need their uevent read. */
@@ -55,14 +65,25 @@ static void apply_devices(struct session *s, const struct timespec *t0)
 static int apply_device(struct session *s, struct log_config *lc)
 {
         struct log_config quiet = {.to_stderr = arg.verbosity > 0, .stderr_max = LOG_DEBUG};
+        _cleanup_close_ int lock = RUN_LOCK_NONE;
+        char verb[32 + VC_ADDR_MAX];
         struct vc_apply_stats st;
         struct timespec t0;
         struct vc_dev *dev;
+        bool dry_run;
+        int k;
 
         clock_gettime(CLOCK_MONOTONIC, &t0);
         (void)log_open(&quiet);
-        if (session_open(s, NEED_APPLY) < 0 || s->cfg.off || s->cfg.n_rules == 0 || session_resolve(s, -1, true) < 0)
+        if (session_open(s, NEED_APPLY) < 0 || s->cfg.off || s->cfg.n_rules == 0)
                 return 0;
+        /* That device, and what the rules make matter for it: never every device. */
+        k = vc_pci_enumerate_for(s->ctx, &s->cfg, opt.device, &s->devs);
+        if (k < 0) {
+                log_msg(LOG_DEBUG, "%s: %s", opt.device, k == -ENODEV ? "no such PCI device" : strerror(-k));
+                return 0;
+        }
+        (void)vc_resolve(s->ctx, &s->cfg, &s->devs);
         dev = vc_devlist_find(&s->devs, opt.device);
         if (!dev || !dev->rule) {
                 log_msg(LOG_DEBUG, "%s: no rule selects it", opt.device);
@@ -74,7 +95,17 @@ static int apply_device(struct session *s, struct log_config *lc)
                 log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", lc->boot_log);
         log_msg(LOG_INFO, "vfio-claim " VERSION " apply --device %s (a device that appeared; rule %s)", dev->addr,
                 dev->rule->origin);
-        vc_ctx_set_dry_run(s->ctx, opt.dry_run || s->cfg.dry_run);
+        dry_run = opt.dry_run || s->cfg.dry_run;
+        vc_ctx_set_dry_run(s->ctx, dry_run);
+        /* Another run working on it (the boot's worker past its deadline, a
+         * sibling function's event, claim, release) finishes first; the engine
+         * reads the driver and the override again under the lock. */
+        if (!dry_run) {
+                snprintf(verb, sizeof(verb), "apply --device %s", dev->addr);
+                lock = run_lock_take(verb, dev->addr, &t0, LOCK_WAIT_EVENT_MS, LOG_WARNING);
+                if (lock == -ETIMEDOUT)
+                        return 0;
+        }
         (void)vc_apply(s->ctx, &s->cfg, &s->devs, &dev, 1, 0, &st);
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE, "%s: done in %lld ms: %s", dev->addr,
                 (long long)elapsed_ms(&t0), vc_outcome_to_string(dev->outcome));
@@ -128,7 +159,10 @@ static int run(int argc, char *argv[])
         deadline = s.cfg.deadline_set ? s.cfg.deadline_ms : VC_DEADLINE_DEFAULT_MS;
         if (deadline > 0 && watchdog_fork(deadline, &t0) == 0)
                 return 0;
-        apply_devices(&s, &t0);
+        /* The lock is waited for until nine tenths of the deadline (of the
+         * default one without a deadline): a worker that gives up then still
+         * tells the watchdog, which returns to the boot with its words. */
+        apply_devices(&s, &t0, (deadline > 0 ? deadline : VC_DEADLINE_DEFAULT_MS) * 9 / 10, dry_run);
         return 0;
 }
 

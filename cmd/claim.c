@@ -44,6 +44,19 @@ static int open_runtime(struct session *s, const char *verb, enum session_need n
         return 0;
 }
 
+/* The lock against other runs (cmd/lock.c), a few seconds at most; a dry run
+ * writes nothing and needs none. -ETIMEDOUT: another run has them, logged. */
+static int take_lock(int *lock, const char *verb)
+{
+        struct timespec t0;
+
+        if (arg.dry_run)
+                return 0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        *lock = run_lock_take(verb, "the devices", &t0, LOCK_WAIT_ADMIN_MS, LOG_ERR);
+        return *lock == -ETIMEDOUT ? -ETIMEDOUT : 0;
+}
+
 /* A device that carries a mounted filesystem or swap: refused, or (--force) done anyway. */
 static void log_busy(const struct vc_dev *dev, const char *what, const char *doing)
 {
@@ -108,6 +121,7 @@ static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char 
 static int run_claim(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
+        _cleanup_close_ int lock = RUN_LOCK_NONE;
         struct vc_apply_stats st;
         unsigned busy = 0;
         int result = 0;
@@ -123,6 +137,8 @@ static int run_claim(int argc, char *argv[])
         if (session_find_busy(&s, on_busy_refuse, log_busy_unknown, &busy) < 0)
                 log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
         if (busy > 0 && !opt.force)
+                return EXIT_PROBLEMS;
+        if (take_lock(&lock, "claim") < 0)
                 return EXIT_PROBLEMS;
         (void)vc_apply(s.ctx, &s.cfg, &s.devs, NULL, 0, 0, &st);
         for (size_t i = 0; i < s.cfg.n_rules; i++)
@@ -214,6 +230,7 @@ static int release_one(struct session *s, const struct busy_marks *busy, const c
 static int run_release(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
+        _cleanup_close_ int lock = RUN_LOCK_NONE;
         _cleanup_(busy_marks_done) struct busy_marks busy = {&s.devs, NULL};
         int result = 0;
 
@@ -228,6 +245,8 @@ static int run_release(int argc, char *argv[])
                 return EXIT_PROBLEMS;
         if (session_find_busy(&s, on_busy_mark, log_busy_unknown, &busy) < 0)
                 log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
+        if (take_lock(&lock, "release") < 0)
+                return EXIT_PROBLEMS;
         for (int i = 1; i < argc; i++) {
                 int k = release_one(&s, &busy, argv[i]);
 

@@ -130,3 +130,23 @@ int64_t elapsed_ms(const struct timespec *t0);
 ssize_t read_by_deadline(int fd, void *buf, size_t size, const struct timespec *t0, int64_t deadline_ms);
 /* Returns 1 in the process that is to do the work, 0 in one that is to return to the boot. */
 int watchdog_fork(int64_t deadline_ms, const struct timespec *t0);
+
+/* ---- one vfio-claim at a time (cmd/lock.c) ---- */
+
+/* How long a run waits for the lock: apply --device well inside udev's event
+ * timeout (180 s) but past a burst of sibling functions' events, each of
+ * which holds it for its writes (24 at once under ASan on a loaded machine
+ * took more than 5 s); claim and release a few seconds; boot apply nine
+ * tenths of its deadline. */
+#define LOCK_WAIT_EVENT_MS 30000
+#define LOCK_WAIT_ADMIN_MS 5000
+#define RUN_LOCK_NONE      (-1) /* no lock to be had here (no RUN, read-only): go on without it */
+
+/*
+ * Takes RUN/vfio-claim/lock for verb (recorded in the file with the pid, for
+ * whoever waits), waiting until bound_ms after t0: its descriptor (held until
+ * closed or exit); RUN_LOCK_NONE, with a warning; or -ETIMEDOUT when another
+ * run held it all along: logged at priority with that run's pid and verb,
+ * and that subject is left to it.
+ */
+int run_lock_take(const char *verb, const char *subject, const struct timespec *t0, int64_t bound_ms, int priority);

@@ -16,12 +16,12 @@ static struct {
         struct log_config c;
         int kmsg_fd;
         int progress_fd;
-        FILE *boot_log;
+        int boot_log_fd;
         unsigned counts[8];
         char **msgs;
         int *prios;
         size_t n_msgs;
-} L = {.kmsg_fd = -1, .progress_fd = -1};
+} L = {.kmsg_fd = -1, .progress_fd = -1, .boot_log_fd = -1};
 
 static int mkdir_parents(const char *path)
 {
@@ -53,17 +53,17 @@ int log_open(const struct log_config *c)
                 int fd;
 
                 (void)mkdir_parents(c->boot_log);
+                /* Always O_APPEND: apply --device runs (udev's workers) and a boot
+                 * apply's background worker write the same file at once, and each
+                 * line is one write() at the end (log_msgv), never one at a stale
+                 * offset over another run's line. Boot apply starts it afresh. */
                 fd = open(c->boot_log,
-                          O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
-                                  (c->boot_log_append ? O_APPEND : O_TRUNC),
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY |
+                                  (c->boot_log_append ? 0 : O_TRUNC),
                           0644);
-                if (fd >= 0)
-                        L.boot_log = fdopen(fd, c->boot_log_append ? "a" : "w");
-                if (!L.boot_log) {
+                if (fd < 0)
                         r = negative_errno();
-                        if (fd >= 0)
-                                close(fd);
-                }
+                L.boot_log_fd = fd;
         }
         return r;
 }
@@ -73,9 +73,9 @@ void log_close(void)
         if (L.kmsg_fd >= 0)
                 close(L.kmsg_fd);
         L.kmsg_fd = -1;
-        if (L.boot_log)
-                fclose(L.boot_log);
-        L.boot_log = NULL;
+        if (L.boot_log_fd >= 0)
+                close(L.boot_log_fd);
+        L.boot_log_fd = -1;
         for (size_t i = 0; i < L.n_msgs; i++)
                 free(L.msgs[i]);
         free(L.msgs);
@@ -125,13 +125,17 @@ void log_msgv(int priority, const char *fmt, va_list ap)
                 if (n > 0)
                         (void)!write(L.kmsg_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
         }
-        if (L.boot_log) {
+        if (L.boot_log_fd >= 0) {
+                _cleanup_free_ char *line = NULL;
                 struct timespec ts;
+                int n;
 
                 clock_gettime(CLOCK_MONOTONIC, &ts);
-                fprintf(L.boot_log, "[%5lld.%06ld] <%d>vfio-claim: %s\n", (long long)ts.tv_sec, ts.tv_nsec / 1000,
-                        priority, msg);
-                fflush(L.boot_log);
+                n = asprintf(&line, "[%5lld.%06ld] <%d>vfio-claim: %s\n", (long long)ts.tv_sec, ts.tv_nsec / 1000,
+                             priority, msg);
+                /* One write() per line: with O_APPEND, lines of concurrent runs never mix. */
+                if (n > 0)
+                        (void)!write(L.boot_log_fd, line, (size_t)n);
         }
         if (L.progress_fd >= 0) {
                 char line[512];

@@ -181,6 +181,15 @@ struct vc_devlist {
  * read only if the library needs it (an IOMMU group a rule takes whole).
  */
 int vc_pci_enumerate(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *ret);
+/*
+ * What vc_resolve() needs to decide about the one device at addr, as the
+ * udev event for it asks (apply --device): that device (its uevent), and only
+ * where cfg's rules can make them matter, the members of its IOMMU group
+ * ('group'; with the VFs of each when it has several) and the PF of each VF
+ * among them ("vfs N"). vc_resolve() over this list selects addr as over
+ * every device (lib/event.c says why). -ENODEV: no usable device at addr.
+ */
+int vc_pci_enumerate_for(struct vc_ctx *ctx, const struct vc_config *cfg, const char *addr, struct vc_devlist *ret);
 void vc_devlist_clear(struct vc_devlist *l);
 struct vc_dev *vc_devlist_find(const struct vc_devlist *l, const char *addr);
 int vc_dev_read_group(struct vc_ctx *ctx, struct vc_dev *dev);
