@@ -55,6 +55,12 @@ int verb_status(int argc, char *argv[]);
 int verb_claim(int argc, char *argv[]);
 int verb_release(int argc, char *argv[]);
 int verb_import(int argc, char *argv[]);
+int verb_doctor(int argc, char *argv[]);
+
+/* The kernel parameter that keeps the firmware framebuffer off for this kernel (check.c). */
+const char *framebuffer_fix(void);
+/* The ids= of modprobe.d(5)'s directories under --root, in its order (import.c). */
+void import_modprobe(vc_import_fn fn, void *userdata);
 
 /* check: what "vfs N" rules would do (check-vfs.c). */
 struct session;

@@ -66,7 +66,7 @@ static bool name_seen(char **names, size_t n, const char *path)
 
 /* modprobe.d(5)'s directories, in its order: a file in an earlier one hides
  * the file of the same name in a later one (/etc overrides a package's). */
-static void import_modprobe(struct import_out *o)
+void import_modprobe(vc_import_fn fn, void *userdata)
 {
         static const char *const dirs[] = {"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
                                            "/usr/lib/modprobe.d", "/lib/modprobe.d"};
@@ -90,7 +90,7 @@ static void import_modprobe(struct import_out *o)
                                         n_names++;
                         }
                         if (vc_read_file(g.gl_pathv[i], VC_CONFIG_MAX, &text, NULL) >= 0)
-                                vc_import_modprobe(text, g.gl_pathv[i], on_found, o);
+                                vc_import_modprobe(text, g.gl_pathv[i], fn, userdata);
                 }
                 globfree(&g);
         }
@@ -109,7 +109,7 @@ static void import_all(struct session *s, struct import_out *o)
                 path[0] = 0;
         if (path[0] && vc_read_file(path, VC_CMDLINE_MAX, &cmdline, NULL) >= 0)
                 vc_import_cmdline(cmdline, "kernel command line", on_found, o);
-        import_modprobe(o);
+        import_modprobe(on_found, o);
         if (driverctl)
                 (void)vc_import_driverctl(driverctl, &s->devs, on_found, o);
         if (unraid) {

@@ -32,6 +32,7 @@ static const struct verb {
         const char *usage;      /* with the arguments, for --help; NULL: the name alone */
         const char *needs_args; /* what to say when none are given; NULL: takes none */
         bool dry_run;           /* takes --dry-run */
+        bool own_options;       /* parses its own options and arguments (getopt_long in its file) */
 } verbs[] = {
         {.name = "apply",
          .fn = verb_apply,
@@ -56,6 +57,11 @@ static const struct verb {
         {.name = "import",
          .fn = verb_import,
          .help = "print rules for what vfio-pci.ids=, modprobe.d, driverctl, Unraid set up here"},
+        {.name = "doctor",
+         .fn = verb_doctor,
+         .usage = "doctor [ADDR...] [--log FILE|-] [--json]",
+         .own_options = true,
+         .help = "why passthrough fails: the state, boot and kernel log, QEMU's or libvirt's text (doctor --help)"},
 };
 
 int stderr_threshold(void)
@@ -201,11 +207,85 @@ static int parse_argv(int argc, char *argv[])
         return 1;
 }
 
+static const struct option_spec *spec_by_long(const char *name, size_t len)
+{
+        for (size_t i = 0; i < ELEMENTSOF(option_specs); i++)
+                if (strlen(option_specs[i].name) == len && strncmp(option_specs[i].name, name, len) == 0)
+                        return &option_specs[i];
+        return NULL;
+}
+
+static const struct option_spec *spec_by_short(int c)
+{
+        for (size_t i = 0; i < ELEMENTSOF(option_specs); i++)
+                if (option_specs[i].short_name == c)
+                        return &option_specs[i];
+        return NULL;
+}
+
+/* Where the verb is in argv, skipping the global options and their values; argc: none. */
+static int find_verb(int argc, char *argv[])
+{
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+
+                if (strcmp(a, "--") == 0)
+                        return i + 1 < argc ? i + 1 : argc;
+                if (a[0] != '-' || a[1] == 0)
+                        return i;
+                if (a[1] == '-') {
+                        const struct option_spec *o = spec_by_long(a + 2, strcspn(a + 2, "="));
+
+                        if (o && o->value && !strchr(a, '='))
+                                i++;
+                        continue;
+                }
+                for (const char *c = a + 1; *c; c++) {
+                        const struct option_spec *o = spec_by_short(*c);
+
+                        if (o && o->value) {
+                                if (c[1] == 0)
+                                        i++;
+                                break;
+                        }
+                }
+        }
+        return argc;
+}
+
+static const struct verb *verb_by_name(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strcmp(name, verbs[i].name) == 0)
+                        return &verbs[i];
+        return NULL;
+}
+
 int main(int argc, char *argv[])
 {
         const struct verb *v = NULL;
-        int r;
+        int r, at = find_verb(argc, argv);
 
+        /* A verb that owns its options gets everything after its name; the
+         * global options before it are main's. */
+        if (at < argc && (v = verb_by_name(argv[at])) && v->own_options) {
+                r = parse_argv(at, argv);
+                if (r <= 0)
+                        return r < 0 ? EXIT_USAGE : 0;
+                if (optind < at) {
+                        fprintf(stderr, "vfio-claim: '%s' before the verb is not an option; try --help\n",
+                                argv[optind]);
+                        return EXIT_USAGE;
+                }
+                if (arg.dry_run || arg.device) {
+                        fprintf(stderr, "vfio-claim: --dry-run and --device are not for %s\n", v->name);
+                        return EXIT_USAGE;
+                }
+                r = v->fn(argc - at, argv + at);
+                log_close();
+                return r;
+        }
+        v = NULL;
         r = parse_argv(argc, argv);
         if (r <= 0)
                 return r < 0 ? EXIT_USAGE : 0;
