@@ -335,13 +335,23 @@ static void on_import(void *userdata, const struct vc_import_source *src, const 
                       const char *reason)
 {
         struct doctor *d = userdata;
+        struct finding *f;
+        char *more = NULL;
 
-        if (src->kind != VC_IMPORT_CMDLINE && src->kind != VC_IMPORT_MODPROBE)
+        /* vfio-pci.ids= words, "options vfio-pci ids=" IDs; a softdep claims nothing by itself. */
+        if (src->kind != VC_IMPORT_CMDLINE && (src->kind != VC_IMPORT_MODPROBE || strncmp(text, "softdep", 7) == 0))
                 return;
-        if (!strstr(text, "ids="))
+        f = find(d, "ids-conflict", "");
+        if (!f) {
+                add(d, "ids-conflict", NULL, NULL, "%s: %s%s (beside %zu rule(s) of vfio-claim)", src->origin,
+                    src->kind == VC_IMPORT_CMDLINE ? "vfio-pci.ids=" : "options vfio-pci ids=", text, d->s.cfg.n_rules);
                 return;
-        add(d, "ids-conflict", NULL, NULL, "%s: %s (beside %zu rule(s) of vfio-claim)", src->origin, text,
-            d->s.cfg.n_rules);
+        }
+        if (asprintf(&more, "%s; %s: %s%s", f->evidence, src->origin,
+                     src->kind == VC_IMPORT_CMDLINE ? "vfio-pci.ids=" : "options vfio-pci ids=", text) < 0)
+                return;
+        free(f->evidence);
+        f->evidence = more;
 }
 
 static void check_ids(struct doctor *d)
