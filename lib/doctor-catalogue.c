@@ -142,7 +142,8 @@ const struct vc_cause vc_causes[] = {
         {"reset-unavailable", VC_SEV_ERROR, "not ready %dms after %*; giving up", NULL,
          "the device did not come back from a reset", RESET_FIX},
         {"reset-unavailable", VC_SEV_WARNING, NULL, "no-reset-method",
-         "the kernel offers no reset for the device (its reset_method is empty)", RESET_FIX},
+         "the kernel offers no reset for the device (reset_method is empty, or hidden as it is when there is none)",
+         RESET_FIX},
         {"reset-unavailable", VC_SEV_WARNING, NULL, "bus-reset-shared",
          "the device's only reset is a bus reset, and the bus holds devices outside its IOMMU group", RESET_FIX},
 
