@@ -182,16 +182,28 @@ bool vc_log_find_addr(const char *s, size_t len, char buf[VC_ADDR_MAX])
 /* dmesg's "[    1.234567] " or dmesg -T's "[Wed Dec  2 06:54:44 2026] ". */
 static bool strip_bracket_time(const char **s, size_t *len)
 {
-        const char *close;
+        const char *close, *in;
+        size_t n, digits = 0, colons = 0, other = 0;
 
         if (*len < 3 || (*s)[0] != '[')
                 return false;
         close = memchr(*s, ']', *len < 40 ? *len : 40);
-        if (!close || close == *s + 1)
+        if (!close)
                 return false;
-        for (const char *c = *s + 1; c < close; c++)
-                if (!is_digit(*c) && *c != '.' && *c != ' ' && *c != ':' && !(*c >= 'A' && *c <= 'z'))
-                        return false;
+        in = *s + 1;
+        n = (size_t)(close - in);
+        for (size_t i = 0; i < n; i++) {
+                if (is_digit(in[i]))
+                        digits++;
+                else if (in[i] == ':')
+                        colons++;
+                else if (in[i] != '.' && in[i] != ' ')
+                        other++;
+        }
+        /* Seconds since boot, or a ctime: "Www Mmm dd hh:mm:ss yyyy". */
+        if (digits == 0 ||
+            (other > 0 && (colons != 2 || n < 20 || !is_digit(in[n - 1]) || !is_digit(in[n - 4]) || other != 6)))
+                return false;
         *len -= (size_t)(close + 1 - *s);
         *s = close + 1;
         while (*len > 0 && **s == ' ') {
