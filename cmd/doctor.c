@@ -101,13 +101,26 @@ static void add(struct doctor *d, const char *check, const char *device, const c
                 f->fix = strdup(fix);
 }
 
-static void add_hits(struct doctor *d, const struct vc_log_hits *h, const char *from)
+/* A device the kernel log may speak of: one the rules select or the
+ * arguments name, or one on a VFIO driver now. The kernel log is every
+ * driver's: a failed probe elsewhere is not passthrough's business. */
+static bool of_interest(const struct doctor *d, const char *addr)
+{
+        const struct vc_dev *dev = vc_devlist_find(&d->s.devs, addr);
+
+        if (d->n_only)
+                return wanted(d, addr);
+        return dev && (dev->rule || vc_driver_needs_iommu(dev->driver));
+}
+
+/* ambient: the kernel log (not text the user chose to show) */
+static void add_hits(struct doctor *d, const struct vc_log_hits *h, const char *from, bool ambient)
 {
         for (size_t i = 0; i < h->n; i++) {
                 const struct vc_log_hit *hit = &h->v[i];
                 struct finding *f;
 
-                if (!wanted(d, hit->device))
+                if (!wanted(d, hit->device) || (ambient && hit->device[0] && !of_interest(d, hit->device)))
                         continue;
                 f = find(d, hit->cause->id, hit->device);
                 if (f) {
@@ -129,13 +142,13 @@ static void add_hits(struct doctor *d, const struct vc_log_hits *h, const char *
         }
 }
 
-static void scan_text(struct doctor *d, const char *text, size_t size, const char *from)
+static void scan_text(struct doctor *d, const char *text, size_t size, const char *from, bool ambient)
 {
         struct vc_log_hits h = {0};
 
         if (vc_log_scan(text, size, &h) < 0)
                 log_msg(LOG_ERR, "%s: out of memory", from);
-        add_hits(d, &h, from);
+        add_hits(d, &h, from, ambient);
         vc_log_hits_clear(&h);
 }
 
@@ -192,7 +205,7 @@ static void read_log_option(struct doctor *d)
                 log_msg(LOG_ERR, "%s: cannot read: %s", in ? "standard input" : d->log_file, strerror(-k));
                 return;
         }
-        scan_text(d, text, size, in ? "log" : d->log_file);
+        scan_text(d, text, size, in ? "log" : d->log_file, false);
 }
 
 /* /dev/kmsg: one record per read(), EAGAIN at the end; never blocks. A record
@@ -236,7 +249,7 @@ static void read_kmsg(struct doctor *d)
                         text[size++] = '\n';
         }
         if (text)
-                scan_text(d, text, size, "kernel log");
+                scan_text(d, text, size, "kernel log", true);
 }
 
 static void read_boot_log(struct doctor *d)
@@ -255,7 +268,7 @@ static void read_boot_log(struct doctor *d)
         d->boot_log_read = true;
         if (vc_boot_log_scan(d->boot_log, size, &h) < 0)
                 log_msg(LOG_ERR, "%s: out of memory", p);
-        add_hits(d, &h, p);
+        add_hits(d, &h, p, false);
         vc_log_hits_clear(&h);
 }
 

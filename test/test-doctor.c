@@ -504,11 +504,13 @@ TEST(probe_failed)
         result_clear(&r);
         free(tenv_file(e, "dev/kmsg",
                        "4,300,1800000,-;vfio-pci: probe of 0000:00:03.0 failed with error -22\n"
-                       " SUBSYSTEM=pci\n DEVICE=+pci:0000:00:03.0\n"));
+                       " SUBSYSTEM=pci\n DEVICE=+pci:0000:00:03.0\n"
+                       "3,301,1800100,-;xhci_hcd: probe of 0000:00:04.0 failed with error -12\n"));
         doctor(e, &r, NULL, NULL);
         CHECK_RUN(&r,
                   r.code == 1 && contains(r.out, "kernel log: vfio-pci: probe of 0000:00:03.0 failed with error -22"),
                   "the kernel's line is the evidence");
+        CHECK_RUN(&r, !contains(r.out, "0000:00:04.0"), "the kernel log's word on a device no rule selects: left out");
         result_clear(&r);
         tenv_free(e);
 }
