@@ -541,14 +541,23 @@ TEST(host_driver_took_it)
         struct result r = {0};
         char *b;
 
-        /* The override is set, yet ahci has it: ahci was there first. */
+        /* The override is set, yet ahci has it: ahci was there first (no boot log to say more). */
         SETUP(fakesys_set_driver(e->fs, "0000:00:03.0", "ahci"));
+        SETUP(unlink(e->boot_log));
         doctor(e, &r, NULL, NULL);
         b = block(&r, "0000:00:03.0 [8086:2922]");
         CHECK_RUN(&r, r.code == 1 && contains(b, "  error host-driver-took-it: ") && contains(b, "is on ahci"),
                   "host-driver-took-it (%s)", b);
         CHECK_RUN(&r, !contains(r.out, "not-on-target"), "the specific finding, not the generic one");
         free(b);
+        result_clear(&r);
+        /* No override left (a reattach cleared it), but the boot log says it was claimed. */
+        SETUP(fakesys_write(e->fs, "bus/pci/devices/0000:00:03.0/driver_override", "(null)\n"));
+        free(tenv_file(e, "run/boot.log",
+                       "[    1.200000] <6>vfio-claim: 0000:00:03.0 [8086:2922]: bound to vfio-pci\n"));
+        doctor(e, &r, NULL, NULL);
+        CHECK_RUN(&r, r.code == 1 && has(&r, "error", "host-driver-took-it") && contains(r.out, "the boot log says"),
+                  "claimed at boot, on ahci now: host-driver-took-it from the boot log");
         result_clear(&r);
         tenv_free(e);
 }
