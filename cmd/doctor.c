@@ -197,7 +197,7 @@ static void read_log_option(struct doctor *d)
 
         fd = in ? dup(STDIN_FILENO) : open(d->log_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
-                log_msg(LOG_ERR, "%s: cannot open: %m", in ? "standard input" : d->log_file);
+                log_msg(LOG_ERR, "%s: cannot open: %s", in ? "standard input" : d->log_file, strerror(errno));
                 return;
         }
         k = read_all(fd, &text, &size);
@@ -220,8 +220,8 @@ static void read_kmsg(struct doctor *d)
         snprintf(path, sizeof(path), "%s/kmsg", arg.dev);
         fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
-                log_msg(errno == ENOENT ? LOG_DEBUG : LOG_NOTICE, "%s: cannot open: %m; the kernel log is not read",
-                        path);
+                log_msg(errno == ENOENT ? LOG_DEBUG : LOG_NOTICE, "%s: cannot open: %s; the kernel log is not read",
+                        path, strerror(errno));
                 return;
         }
         for (;;) {
