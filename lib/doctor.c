@@ -156,10 +156,13 @@ static bool addr_char(char c)
         return vc_hexval(c) >= 0 || c == ':' || c == '.';
 }
 
-bool vc_log_find_addr(const char *s, size_t len, char buf[VC_ADDR_MAX])
+bool vc_log_find_nth_addr(const char *s, size_t len, unsigned nth, char buf[VC_ADDR_MAX])
 {
+        char tmp[VC_ADDR_MAX];
+
         for (size_t i = 0; i < len; i++) {
                 size_t end = i;
+                bool found = false;
 
                 /* A candidate is a maximal run of hex digits, ':' and '.' ... */
                 if (!addr_char(s[i]) || (i > 0 && addr_char(s[i - 1])))
@@ -167,16 +170,25 @@ bool vc_log_find_addr(const char *s, size_t len, char buf[VC_ADDR_MAX])
                 while (end < len && addr_char(s[end]))
                         end++;
                 /* ... that may end a sentence with a '.' or ':' of its own. */
-                while (end > i && (s[end - 1] == '.' || s[end - 1] == ':')) {
-                        if (vc_addr_normalize(s + i, end - i, buf))
-                                return true;
-                        end--;
+                for (size_t e = end; e > i && !found; e--) {
+                        found = vc_addr_normalize(s + i, e - i, tmp);
+                        if (s[e - 1] != '.' && s[e - 1] != ':')
+                                break;
                 }
-                if (vc_addr_normalize(s + i, end - i, buf))
+                if (found && nth <= 1) {
+                        memcpy(buf, tmp, sizeof(tmp));
                         return true;
+                }
+                if (found)
+                        nth--;
                 i = end;
         }
         return false;
+}
+
+bool vc_log_find_addr(const char *s, size_t len, char buf[VC_ADDR_MAX])
+{
+        return vc_log_find_nth_addr(s, len, 1, buf);
 }
 
 /* dmesg's "[    1.234567] " or dmesg -T's "[Wed Dec  2 06:54:44 2026] ". */
@@ -494,7 +506,7 @@ static int scan_line(const char *line, size_t len, struct vc_log_hits *h)
                 if (!c->pattern || !vc_pattern_match(c->pattern, l.msg, l.len))
                         continue;
                 if (!device[0])
-                        device = vc_log_find_addr(l.msg, l.len, addr) ? addr : "";
+                        device = vc_log_find_nth_addr(l.msg, l.len, c->device_nth, addr) ? addr : "";
                 /* The first row that matches says what the line means. */
                 return add_hit(h, c, device, l.msg, l.len);
         }

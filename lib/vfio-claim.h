@@ -510,6 +510,7 @@ struct vc_cause {
         const char *check;   /* the check's name, NULL: a log pattern */
         const char *cause;   /* one sentence */
         const char *fix;     /* a concrete action */
+        unsigned device_nth; /* the line's device is its Nth PCI address (0 and 1: the first) */
 };
 
 extern const struct vc_cause vc_causes[];
@@ -536,6 +537,8 @@ void vc_log_strip(const char *line, size_t len, struct vc_log_line *ret);
 bool vc_addr_normalize(const char *s, size_t len, char buf[VC_ADDR_MAX]);
 /* The first PCI address in s[0..len) standing on its own, normalised; false: none. */
 bool vc_log_find_addr(const char *s, size_t len, char buf[VC_ADDR_MAX]);
+/* The same for the nth (1-based; 0 counts as 1). */
+bool vc_log_find_nth_addr(const char *s, size_t len, unsigned nth, char buf[VC_ADDR_MAX]);
 
 /* A cause the text shows, once per id and device, with its first line. */
 struct vc_log_hit {

@@ -129,6 +129,25 @@ TEST(dedupe)
         vc_log_hits_clear(&h);
 }
 
+TEST(second_address)
+{
+        static const char text[] = "error: Failed to start domain 'win10'\n"
+                                   "error: internal error: Active 0000:00:1f.3 devices on bus with 0000:00:1f.2, not "
+                                   "doing bus reset\n";
+        struct vc_log_hits h = {0};
+        char buf[VC_ADDR_MAX];
+
+        SETUP(vc_log_scan(text, sizeof(text) - 1, &h));
+        CHECK_INT(h.n, 1);
+        if (h.n == 1) {
+                CHECK_STR(h.v[0].cause->id, "reset-unavailable");
+                CHECK_STR(h.v[0].device, "0000:00:1f.2"); /* the device libvirt resets, not the active one */
+        }
+        vc_log_hits_clear(&h);
+        CHECK(vc_log_find_nth_addr("a 01:00.0 b 02:00.0.", 20, 2, buf) && strcmp(buf, "0000:02:00.0") == 0);
+        CHECK(!vc_log_find_nth_addr("a 01:00.0 b", 11, 2, buf), "no second");
+}
+
 TEST(boot_log)
 {
         static const char text[] = "[    1.1] <6>vfio-claim: 0000:00:03.0 [8086:2922]: bound to vfio-pci\n"
