@@ -298,13 +298,15 @@ static void cpu_vendor(char *buf, size_t size)
 static void check_iommu(struct doctor *d)
 {
         const char *c = d->cmdline ? d->cmdline : "";
-        unsigned fw = vc_iommu_firmware(d->s.ctx);
+        struct vc_iommu_state st;
+        unsigned fw;
         char vendor[64], fix[512];
         bool intel_on = cmdline_has(c, "intel_iommu=on"),
              off = cmdline_has(c, "iommu=off") || cmdline_has(c, "amd_iommu=off") || cmdline_has(c, "intel_iommu=off");
 
-        if (vc_iommu_enabled(d->s.ctx) != 0)
+        if (vc_iommu_state(d->s.ctx, &st) < 0 || st.groups)
                 return;
+        fw = st.firmware;
         cpu_vendor(vendor, sizeof(vendor));
         if (off)
                 snprintf(fix, sizeof(fix), "remove %s from the kernel command line%s",
@@ -386,33 +388,20 @@ static bool kernel_at_least(unsigned want_major, unsigned want_minor)
         return major > want_major || (major == want_major && minor >= want_minor);
 }
 
-static void check_reset(struct doctor *d, const struct vc_dev *dev)
+static void check_reset(struct doctor *d, const struct vc_dev *dev, const struct vc_dev_state *st)
 {
-        char methods[256];
-        int k = vc_dev_attr(d->s.ctx, dev, "reset_method", methods, sizeof(methods));
-
         /* reset_method (5.15+) is hidden when the device offers no reset at all. */
-        if ((k == -ENOENT && kernel_at_least(5, 15)) || (k == 0 && methods[0] == 0)) {
+        if ((!st->reset_method_present && kernel_at_least(5, 15)) ||
+            (st->reset_method_present && st->reset_methods[0] == 0)) {
                 add(d, "no-reset-method", dev->addr, NULL, "%s/bus/pci/devices/%s/reset_method: %s", arg.sysfs,
-                    dev->addr, k == 0 ? "empty" : "absent (the kernel offers no reset)");
+                    dev->addr, st->reset_method_present ? "empty" : "absent (the kernel offers no reset)");
                 return;
         }
-        if (k < 0 || strcmp(methods, "bus") != 0)
-                return;
-        /* Only a bus reset: every other device on the bus is reset with it. */
-        for (size_t i = 0; i < d->s.devs.n; i++) {
-                struct vc_dev *o = &d->s.devs.devs[i];
-
-                if (o == dev || o->domain != dev->domain || o->bus != dev->bus)
-                        continue;
-                (void)vc_dev_read_group(d->s.ctx, o);
-                if (o->group != dev->group) {
-                        add(d, "bus-reset-shared", dev->addr, NULL,
-                            "reset_method is 'bus' only, and %s (IOMMU group %d, on %s) is on the same bus", o->addr,
-                            o->group, o->driver[0] ? o->driver : "no driver");
-                        return;
-                }
-        }
+        if (st->bus_neighbour)
+                add(d, "bus-reset-shared", dev->addr, NULL,
+                    "reset_method is 'bus' only, and %s (IOMMU group %d, on %s) is on the same bus",
+                    st->bus_neighbour->addr, st->bus_neighbour->group,
+                    st->bus_neighbour->driver[0] ? st->bus_neighbour->driver : "no driver");
 }
 
 static void check_node(struct doctor *d, struct vc_dev *dev, const char *target)
@@ -458,16 +447,14 @@ static bool boot_log_claimed(const struct doctor *d, const char *addr, const cha
         return false;
 }
 
-static void check_binding(struct doctor *d, struct vc_dev *dev, const char *target)
+static void check_binding(struct doctor *d, struct vc_dev *dev, const char *target, const struct vc_dev_state *st)
 {
-        char override[VC_DRIVER_MAX] = "";
+        const char *override = st->override;
         const char *why, *fix = NULL;
         char fixbuf[256];
 
-        (void)vc_dev_read_driver(d->s.ctx, dev);
-        if (strcmp(dev->driver, target) == 0)
+        if (strcmp(st->driver, target) == 0)
                 return;
-        (void)vc_dev_read_override(d->s.ctx, dev, override, sizeof(override));
         if (!dev->driver[0] && strcmp(override, target) == 0) {
                 add(d, "held-unbound", dev->addr, NULL, "driver_override is %s, and no driver is bound", override);
                 return;
@@ -500,32 +487,31 @@ static void check_binding(struct doctor *d, struct vc_dev *dev, const char *targ
 static void check_device(struct doctor *d, struct vc_dev *dev)
 {
         const char *target = dev->rule ? vc_dev_target(dev) : VC_DEFAULT_DRIVER;
-        const struct vc_dev *blocker = NULL;
-        char fb[64], value[64];
-        int bar = 0;
+        struct vc_dev_state st;
 
-        check_binding(d, dev, target);
-        if (vc_dev_read_group(d->s.ctx, dev) >= 0 && dev->group >= 0) {
-                if (vc_group_check(d->s.ctx, &d->s.devs, dev, false, &blocker) >= 0 && blocker)
-                        add(d, "group-not-viable", dev->addr, NULL, "IOMMU group %d: %s [%04x:%04x] is on %s",
-                            dev->group, blocker->addr, blocker->vendor, blocker->device,
-                            blocker->driver[0] ? blocker->driver : "no driver");
+        if (vc_dev_state(d->s.ctx, &d->s.devs, dev, arg.proc, &st) < 0)
+                return;
+        check_binding(d, dev, target, &st);
+        if (st.group >= 0) {
+                if (st.blocker)
+                        add(d, "group-not-viable", dev->addr, NULL, "IOMMU group %d: %s [%04x:%04x] is on %s", st.group,
+                            st.blocker->addr, st.blocker->vendor, st.blocker->device,
+                            st.blocker->driver[0] ? st.blocker->driver : "no driver");
                 check_node(d, dev, target);
         }
-        check_reset(d, dev);
-        if (vc_dev_boot_framebuffer(d->s.ctx, arg.proc, dev, fb, sizeof(fb), &bar) > 0) {
+        check_reset(d, dev, &st);
+        if (st.framebuffer[0]) {
                 char fix[256];
 
                 snprintf(fix, sizeof(fix),
                          "add %s to the kernel command line and reboot (or pass a GPU that is not the boot display)",
                          framebuffer_fix());
                 add(d, "boot-framebuffer", dev->addr, fix, "%s/iomem: the firmware framebuffer %s lies in BAR %d",
-                    arg.proc, fb, bar);
+                    arg.proc, st.framebuffer, st.framebuffer_bar);
         }
-        if ((dev->class >> 16) == 0x03 && vc_driver_needs_iommu(dev->driver) &&
-            vc_dev_attr(d->s.ctx, dev, "d3cold_allowed", value, sizeof(value)) == 0 && strcmp(value, "1") == 0)
+        if ((dev->class >> 16) == 0x03 && vc_driver_needs_iommu(st.driver) && st.d3cold_allowed == 1)
                 add(d, "d3cold-allowed", dev->addr, NULL, "d3cold_allowed is 1 on the display device %s (on %s)",
-                    dev->addr, dev->driver);
+                    dev->addr, st.driver);
 }
 
 static bool named_in_findings(const struct doctor *d, const char *addr)

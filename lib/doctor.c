@@ -530,20 +530,31 @@ int vc_log_scan(const char *text, size_t size, struct vc_log_hits *hits)
         return 0;
 }
 
-unsigned vc_iommu_firmware(struct vc_ctx *ctx)
+int vc_iommu_state(struct vc_ctx *ctx, struct vc_iommu_state *ret)
 {
+        static const char *const tables[] = {"DMAR", "IVRS"};
+        struct vc_iommu_state st = {0};
         char path[4096];
-        struct stat st;
-        unsigned r = 0;
+        struct stat sb;
+        int r;
 
-        if (vc_path(path, sizeof(path), "%s/firmware/acpi/tables/DMAR", ctx->sysfs) == 0 && stat(path, &st) == 0)
-                r |= VC_IOMMU_FW_DMAR;
-        if (vc_path(path, sizeof(path), "%s/firmware/acpi/tables/IVRS", ctx->sysfs) == 0 && stat(path, &st) == 0)
-                r |= VC_IOMMU_FW_IVRS;
-        return r;
+        r = vc_iommu_enabled(ctx);
+        if (r < 0)
+                return r;
+        st.groups = r > 0;
+        for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
+                r = vc_path(path, sizeof(path), "%s/firmware/acpi/tables/%s", ctx->sysfs, tables[i]);
+                if (r < 0)
+                        return r;
+                if (stat(path, &sb) == 0)
+                        st.firmware |= 1u << i;
+        }
+        *ret = st;
+        return 0;
 }
 
-int vc_dev_attr(struct vc_ctx *ctx, const struct vc_dev *dev, const char *attr, char *buf, size_t size)
+/* A device attribute's first line; -ENOENT when the kernel shows none. */
+static int dev_attr(struct vc_ctx *ctx, const struct vc_dev *dev, const char *attr, char *buf, size_t size)
 {
         char path[4096], tmp[VC_ATTR_MAX];
         int r;
@@ -557,6 +568,47 @@ int vc_dev_attr(struct vc_ctx *ctx, const struct vc_dev *dev, const char *attr, 
         if (strlen(tmp) >= size)
                 return -ENAMETOOLONG;
         memcpy(buf, tmp, strlen(tmp) + 1);
+        return 0;
+}
+
+int vc_dev_state(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, const char *proc,
+                 struct vc_dev_state *ret)
+{
+        struct vc_dev_state st = {.group = -1, .d3cold_allowed = -1};
+        char value[16];
+        int r;
+
+        r = vc_dev_read_driver(ctx, dev);
+        if (r < 0)
+                return r;
+        snprintf(st.driver, sizeof(st.driver), "%s", dev->driver);
+        if (vc_dev_read_override(ctx, dev, st.override, sizeof(st.override)) < 0 || strcmp(st.override, "(null)") == 0)
+                st.override[0] = 0;
+        if (vc_dev_read_group(ctx, dev) >= 0 && dev->group >= 0) {
+                st.group = dev->group;
+                (void)vc_group_check(ctx, devs, dev, false, &st.blocker);
+        }
+        r = dev_attr(ctx, dev, "reset_method", st.reset_methods, sizeof(st.reset_methods));
+        st.reset_method_present = r == 0;
+        if (r < 0)
+                st.reset_methods[0] = 0;
+        /* Only a bus reset: every other device on the bus is reset with it. */
+        if (st.reset_method_present && strcmp(st.reset_methods, "bus") == 0)
+                for (size_t i = 0; i < devs->n && !st.bus_neighbour; i++) {
+                        struct vc_dev *o = &devs->devs[i];
+
+                        if (o == dev || o->domain != dev->domain || o->bus != dev->bus)
+                                continue;
+                        (void)vc_dev_read_group(ctx, o);
+                        if (o->group != dev->group)
+                                st.bus_neighbour = o;
+                }
+        if (dev_attr(ctx, dev, "d3cold_allowed", value, sizeof(value)) == 0 &&
+            (strcmp(value, "0") == 0 || strcmp(value, "1") == 0))
+                st.d3cold_allowed = value[0] - '0';
+        if (vc_dev_boot_framebuffer(ctx, proc, dev, st.framebuffer, sizeof(st.framebuffer), &st.framebuffer_bar) <= 0)
+                st.framebuffer[0] = 0;
+        *ret = st;
         return 0;
 }
 

@@ -562,9 +562,29 @@ void vc_log_hits_clear(struct vc_log_hits *h);
 /* vfio-claim's boot log: each error and warning line it wrote (claim-failed), once per device. */
 int vc_boot_log_scan(const char *text, size_t size, struct vc_log_hits *hits);
 
-/* What the firmware tells the kernel about an IOMMU: SYSFS/firmware/acpi/tables/DMAR, IVRS. */
+/* The IOMMU as doctor sees it: groups, and what the firmware tells the kernel
+ * (SYSFS/firmware/acpi/tables/DMAR, IVRS). */
 #define VC_IOMMU_FW_DMAR (1u << 0) /* Intel VT-d */
 #define VC_IOMMU_FW_IVRS (1u << 1) /* AMD-Vi */
-unsigned vc_iommu_firmware(struct vc_ctx *ctx);
-/* A device attribute's first line (reset_method, d3cold_allowed, power/control). */
-int vc_dev_attr(struct vc_ctx *ctx, const struct vc_dev *dev, const char *attr, char *buf, size_t size);
+struct vc_iommu_state {
+        bool groups;       /* SYSFS/kernel/iommu_groups has some */
+        unsigned firmware; /* VC_IOMMU_FW_* */
+};
+int vc_iommu_state(struct vc_ctx *ctx, struct vc_iommu_state *ret);
+
+/* What doctor's state checks need of one device, read now. */
+struct vc_dev_state {
+        char driver[VC_DRIVER_MAX];         /* "" when none */
+        char override[VC_DRIVER_MAX];       /* "" when unset */
+        int group;                          /* -1: none */
+        const struct vc_dev *blocker;       /* with a group: the first endpoint that keeps it from being viable */
+        bool reset_method_present;          /* reset_method (5.15+; hidden when the device offers no reset) */
+        char reset_methods[128];            /* its words, "flr pm bus" */
+        const struct vc_dev *bus_neighbour; /* a device on the same bus in another group, NULL: none */
+        int d3cold_allowed;                 /* 0, 1; -1: not readable */
+        char framebuffer[64];               /* a firmware framebuffer in one of its BARs, "": none */
+        int framebuffer_bar;
+};
+/* dev's state (its driver and group re-read), proc: the procfs root for iomem. */
+int vc_dev_state(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, const char *proc,
+                 struct vc_dev_state *ret);
