@@ -217,7 +217,8 @@ static void read_kmsg(struct doctor *d)
         size_t size = 0, alloc = 0;
         char path[4096];
 
-        snprintf(path, sizeof(path), "%s/kmsg", arg.dev);
+        if (vc_root_path(d->s.ctx, VC_ROOT_DEV, "kmsg", path, sizeof(path)) < 0)
+                return;
         fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
                 log_msg(errno == ENOENT ? LOG_DEBUG : LOG_NOTICE, "%s: cannot open: %s; the kernel log is not read",
@@ -260,7 +261,8 @@ static void read_boot_log(struct doctor *d)
         struct vc_log_hits h = {0};
 
         if (!p) {
-                snprintf(path, sizeof(path), "%s/vfio-claim/boot.log", arg.run);
+                if (vc_root_path(d->s.ctx, VC_ROOT_RUN, "vfio-claim/boot.log", path, sizeof(path)) < 0)
+                        return;
                 p = path;
         }
         if (vc_read_file(p, VC_CONFIG_MAX, &d->boot_log, &size) < 0)
@@ -282,13 +284,15 @@ static bool cmdline_has(const char *cmdline, const char *word)
         return false;
 }
 
-static void cpu_vendor(char *buf, size_t size)
+static void cpu_vendor(struct vc_ctx *ctx, char *buf, size_t size)
 {
-        _cleanup_free_ char *text = NULL, *path = NULL;
+        _cleanup_free_ char *text = NULL;
+        char path[4096];
         const char *v;
 
         buf[0] = 0;
-        if (asprintf(&path, "%s/cpuinfo", arg.proc) < 0 || vc_read_file(path, VC_CONFIG_MAX, &text, NULL) < 0)
+        if (vc_root_path(ctx, VC_ROOT_PROC, "cpuinfo", path, sizeof(path)) < 0 ||
+            vc_read_file(path, VC_CONFIG_MAX, &text, NULL) < 0)
                 return;
         v = strstr(text, "vendor_id");
         if (v && (v = strchr(v, ':')))
@@ -300,14 +304,14 @@ static void check_iommu(struct doctor *d)
         const char *c = d->cmdline ? d->cmdline : "";
         struct vc_iommu_state st;
         unsigned fw;
-        char vendor[64], fix[512];
+        char vendor[64], fix[512], groups[4096];
         bool intel_on = cmdline_has(c, "intel_iommu=on"),
              off = cmdline_has(c, "iommu=off") || cmdline_has(c, "amd_iommu=off") || cmdline_has(c, "intel_iommu=off");
 
         if (vc_iommu_state(d->s.ctx, &st) < 0 || st.groups)
                 return;
         fw = st.firmware;
-        cpu_vendor(vendor, sizeof(vendor));
+        cpu_vendor(d->s.ctx, vendor, sizeof(vendor));
         if (off)
                 snprintf(fix, sizeof(fix), "remove %s from the kernel command line%s",
                          cmdline_has(c, "intel_iommu=off") ? "intel_iommu=off"
@@ -338,7 +342,9 @@ static void check_iommu(struct doctor *d)
                 snprintf(fix, sizeof(fix),
                          "enable the IOMMU in the firmware setup (VT-d on Intel, AMD-Vi/IOMMU on AMD): the firmware "
                          "gives neither a DMAR nor an IVRS table; on Intel boot with intel_iommu=on too");
-        add(d, "iommu-off", NULL, fix, "%s/kernel/iommu_groups has no groups; ACPI tables: %s; CPU: %s; %s", arg.sysfs,
+        if (vc_sysfs_dir(d->s.ctx, VC_SYSFS_IOMMU_GROUPS, groups, sizeof(groups)) < 0)
+                snprintf(groups, sizeof(groups), "kernel/iommu_groups");
+        add(d, "iommu-off", NULL, fix, "%s has no groups; ACPI tables: %s; CPU: %s; %s", groups,
             fw & VC_IOMMU_FW_DMAR   ? "DMAR (VT-d)"
             : fw & VC_IOMMU_FW_IVRS ? "IVRS (AMD-Vi)"
                                     : "no DMAR, no IVRS",
@@ -393,8 +399,12 @@ static void check_reset(struct doctor *d, const struct vc_dev *dev, const struct
         /* reset_method (5.15+) is hidden when the device offers no reset at all. */
         if ((!st->reset_method_present && kernel_at_least(5, 15)) ||
             (st->reset_method_present && st->reset_methods[0] == 0)) {
-                add(d, "no-reset-method", dev->addr, NULL, "%s/bus/pci/devices/%s/reset_method: %s", arg.sysfs,
-                    dev->addr, st->reset_method_present ? "empty" : "absent (the kernel offers no reset)");
+                char path[4096];
+
+                if (vc_sysfs_dir(d->s.ctx, VC_SYSFS_PCI_DEVICES, path, sizeof(path)) < 0)
+                        snprintf(path, sizeof(path), "bus/pci/devices");
+                add(d, "no-reset-method", dev->addr, NULL, "%s/%s/reset_method: %s", path, dev->addr,
+                    st->reset_method_present ? "empty" : "absent (the kernel offers no reset)");
                 return;
         }
         if (st->bus_neighbour)
@@ -489,7 +499,7 @@ static void check_device(struct doctor *d, struct vc_dev *dev)
         const char *target = dev->rule ? vc_dev_target(dev) : VC_DEFAULT_DRIVER;
         struct vc_dev_state st;
 
-        if (vc_dev_state(d->s.ctx, &d->s.devs, dev, arg.proc, &st) < 0)
+        if (vc_dev_state(d->s.ctx, &d->s.devs, dev, &st) < 0)
                 return;
         check_binding(d, dev, target, &st);
         if (st.group >= 0) {
@@ -506,8 +516,12 @@ static void check_device(struct doctor *d, struct vc_dev *dev)
                 snprintf(fix, sizeof(fix),
                          "add %s to the kernel command line and reboot (or pass a GPU that is not the boot display)",
                          framebuffer_fix());
-                add(d, "boot-framebuffer", dev->addr, fix, "%s/iomem: the firmware framebuffer %s lies in BAR %d",
-                    arg.proc, st.framebuffer, st.framebuffer_bar);
+                char iomem[4096];
+
+                if (vc_root_path(d->s.ctx, VC_ROOT_PROC, "iomem", iomem, sizeof(iomem)) < 0)
+                        snprintf(iomem, sizeof(iomem), "/proc/iomem");
+                add(d, "boot-framebuffer", dev->addr, fix, "%s: the firmware framebuffer %s lies in BAR %d", iomem,
+                    st.framebuffer, st.framebuffer_bar);
         }
         if ((dev->class >> 16) == 0x03 && vc_driver_needs_iommu(st.driver) && st.d3cold_allowed == 1)
                 add(d, "d3cold-allowed", dev->addr, NULL, "d3cold_allowed is 1 on the display device %s (on %s)",
@@ -723,13 +737,13 @@ int verb_doctor(int argc, char *argv[])
         r = parse_options(&d, argc, argv);
         if (r <= 0)
                 return r == 0 ? 0 : r == -ENOMEM ? EXIT_PROBLEMS : EXIT_USAGE;
-        if (session_report(&d.s, NEED_NONE) < 0)
+        if (session_open_resolve(&d.s, NEED_NONE) < 0)
                 return EXIT_PROBLEMS;
         for (size_t i = 0; i < d.n_only; i++)
                 if (!vc_devlist_find(&d.s.devs, d.only[i]))
-                        log_msg(LOG_WARNING, "%s: no such PCI device here (%s/bus/pci/devices)", d.only[i], arg.sysfs);
-        snprintf(path, sizeof(path), "%s/cmdline", arg.proc);
-        (void)vc_read_file(arg.cmdline ? arg.cmdline : path, VC_CMDLINE_MAX, &d.cmdline, NULL);
+                        log_msg(LOG_WARNING, "%s: no such PCI device here", d.only[i]);
+        if (arg.cmdline || vc_root_path(d.s.ctx, VC_ROOT_PROC, "cmdline", path, sizeof(path)) == 0)
+                (void)vc_read_file(arg.cmdline ? arg.cmdline : path, VC_CMDLINE_MAX, &d.cmdline, NULL);
 
         /* The text first: its words are the evidence a state check then need not repeat. */
         if (d.log_file)

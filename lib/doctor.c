@@ -534,45 +534,28 @@ int vc_iommu_state(struct vc_ctx *ctx, struct vc_iommu_state *ret)
 {
         static const char *const tables[] = {"DMAR", "IVRS"};
         struct vc_iommu_state st = {0};
-        char path[4096];
-        struct stat sb;
+        char dir[4096], path[4096];
         int r;
 
         r = vc_iommu_enabled(ctx);
         if (r < 0)
                 return r;
         st.groups = r > 0;
+        r = vc_sysfs_dir(ctx, VC_SYSFS_ACPI_TABLES, dir, sizeof(dir));
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
-                r = vc_path(path, sizeof(path), "%s/firmware/acpi/tables/%s", ctx->sysfs, tables[i]);
+                r = vc_sysfs_join(path, sizeof(path), dir, tables[i]);
                 if (r < 0)
                         return r;
-                if (stat(path, &sb) == 0)
+                if (vc_sysfs_exists(path, false))
                         st.firmware |= 1u << i;
         }
         *ret = st;
         return 0;
 }
 
-/* A device attribute's first line; -ENOENT when the kernel shows none. */
-static int dev_attr(struct vc_ctx *ctx, const struct vc_dev *dev, const char *attr, char *buf, size_t size)
-{
-        char path[4096], tmp[VC_ATTR_MAX];
-        int r;
-
-        r = vc_path(path, sizeof(path), "%s/bus/pci/devices/%s/%s", ctx->sysfs, dev->addr, attr);
-        if (r < 0)
-                return r;
-        r = vc_read_attr(path, tmp, sizeof(tmp));
-        if (r < 0)
-                return r;
-        if (strlen(tmp) >= size)
-                return -ENAMETOOLONG;
-        memcpy(buf, tmp, strlen(tmp) + 1);
-        return 0;
-}
-
-int vc_dev_state(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, const char *proc,
-                 struct vc_dev_state *ret)
+int vc_dev_state(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_state *ret)
 {
         struct vc_dev_state st = {.group = -1, .d3cold_allowed = -1};
         char value[16];
@@ -588,7 +571,7 @@ int vc_dev_state(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_de
                 st.group = dev->group;
                 (void)vc_group_check(ctx, devs, dev, false, &st.blocker);
         }
-        r = dev_attr(ctx, dev, "reset_method", st.reset_methods, sizeof(st.reset_methods));
+        r = vc_sysfs_dev_read(ctx, dev->addr, "reset_method", st.reset_methods, sizeof(st.reset_methods));
         st.reset_method_present = r == 0;
         if (r < 0)
                 st.reset_methods[0] = 0;
@@ -603,10 +586,10 @@ int vc_dev_state(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_de
                         if (o->group != dev->group)
                                 st.bus_neighbour = o;
                 }
-        if (dev_attr(ctx, dev, "d3cold_allowed", value, sizeof(value)) == 0 &&
+        if (vc_sysfs_dev_read(ctx, dev->addr, "d3cold_allowed", value, sizeof(value)) == 0 &&
             (strcmp(value, "0") == 0 || strcmp(value, "1") == 0))
                 st.d3cold_allowed = value[0] - '0';
-        if (vc_dev_boot_framebuffer(ctx, proc, dev, st.framebuffer, sizeof(st.framebuffer), &st.framebuffer_bar) <= 0)
+        if (vc_dev_boot_framebuffer(ctx, dev, st.framebuffer, sizeof(st.framebuffer), &st.framebuffer_bar) <= 0)
                 st.framebuffer[0] = 0;
         *ret = st;
         return 0;

@@ -78,6 +78,7 @@ enum vc_sysfs_dir {
         VC_SYSFS_CLASS_VFIO,   /* class/vfio */
         VC_SYSFS_DEV_BLOCK,    /* dev/block */
         VC_SYSFS_FS_BTRFS,     /* fs/btrfs */
+        VC_SYSFS_ACPI_TABLES,  /* firmware/acpi/tables: DMAR (VT-d), IVRS (AMD-Vi) */
 };
 int vc_sysfs_dir(const struct vc_ctx *ctx, enum vc_sysfs_dir which, char *buf, size_t size);
 
@@ -563,7 +564,7 @@ void vc_log_hits_clear(struct vc_log_hits *h);
 int vc_boot_log_scan(const char *text, size_t size, struct vc_log_hits *hits);
 
 /* The IOMMU as doctor sees it: groups, and what the firmware tells the kernel
- * (SYSFS/firmware/acpi/tables/DMAR, IVRS). */
+ * (VC_SYSFS_ACPI_TABLES: DMAR, IVRS). */
 #define VC_IOMMU_FW_DMAR (1u << 0) /* Intel VT-d */
 #define VC_IOMMU_FW_IVRS (1u << 1) /* AMD-Vi */
 struct vc_iommu_state {
@@ -585,6 +586,5 @@ struct vc_dev_state {
         char framebuffer[64];               /* a firmware framebuffer in one of its BARs, "": none */
         int framebuffer_bar;
 };
-/* dev's state (its driver and group re-read), proc: the procfs root for iomem. */
-int vc_dev_state(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, const char *proc,
-                 struct vc_dev_state *ret);
+/* dev's state (its driver and group re-read; the framebuffer from PROC/iomem). */
+int vc_dev_state(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_state *ret);
