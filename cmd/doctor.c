@@ -32,8 +32,7 @@ struct finding {
         const struct vc_cause *c;
         char device[VC_ADDR_MAX]; /* "" for none */
         char *evidence;
-        char *cause; /* NULL: the row's */
-        char *fix;   /* NULL: the row's */
+        char *fix; /* NULL: the row's */
         unsigned count;
 };
 
@@ -555,7 +554,7 @@ static void check_devices(struct doctor *d)
 
 static const char *cause_of(const struct finding *f)
 {
-        return f->cause ? f->cause : f->c->cause;
+        return f->c->cause;
 }
 
 static const char *fix_of(const struct finding *f)
@@ -658,7 +657,6 @@ static void doctor_free(struct doctor *d)
 {
         for (size_t i = 0; i < d->n; i++) {
                 free(d->f[i].evidence);
-                free(d->f[i].cause);
                 free(d->f[i].fix);
         }
         free(d->f);
