@@ -78,7 +78,7 @@ static void check_modules(struct session *s)
 }
 
 /* The kernel's own way to keep the firmware framebuffer off: sysfb_init since 5.15, efifb before. */
-static const char *framebuffer_fix(void)
+const char *framebuffer_fix(void)
 {
         struct utsname u;
         const char *rel = opt.kernel;

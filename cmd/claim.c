@@ -50,7 +50,7 @@ static int take_lock(int *lock, const char *verb)
 {
         struct timespec t0;
 
-        if (arg.dry_run)
+        if (opt.dry_run)
                 return 0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         *lock = run_lock_take(verb, "the devices", &t0, LOCK_WAIT_ADMIN_MS, LOG_ERR);

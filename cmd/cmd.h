@@ -59,6 +59,12 @@ extern const struct verb verb_status;
 extern const struct verb verb_claim;
 extern const struct verb verb_release;
 extern const struct verb verb_import;
+extern const struct verb verb_doctor;
+
+/* The kernel parameter that keeps the firmware framebuffer off for this kernel (check.c). */
+const char *framebuffer_fix(void);
+/* The ids= of modprobe.d(5)'s directories under root (NULL: /), in its order (import.c). */
+void import_modprobe(const char *root, vc_import_fn fn, void *userdata);
 
 /* check: what "vfs N" rules would do (check-vfs.c). */
 struct session;

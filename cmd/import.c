@@ -49,11 +49,11 @@ static void on_found(void *userdata, const struct vc_import_source *src, const c
         }
 }
 
-static char *rooted(const char *path)
+static char *rooted(const char *root, const char *path)
 {
         char *p;
 
-        if (asprintf(&p, "%s%s", opt.root && strcmp(opt.root, "/") != 0 ? opt.root : "", path) < 0)
+        if (asprintf(&p, "%s%s", root && strcmp(root, "/") != 0 ? root : "", path) < 0)
                 return NULL;
         return p;
 }
@@ -71,7 +71,7 @@ static bool name_seen(char **names, size_t n, const char *path)
 
 /* modprobe.d(5)'s directories, in its order: a file in an earlier one hides
  * the file of the same name in a later one (/etc overrides a package's). */
-static void import_modprobe(struct import_out *o)
+void import_modprobe(const char *root, vc_import_fn fn, void *userdata)
 {
         static const char *const dirs[] = {"/etc/modprobe.d", "/run/modprobe.d", "/usr/local/lib/modprobe.d",
                                            "/usr/lib/modprobe.d", "/lib/modprobe.d"};
@@ -79,7 +79,7 @@ static void import_modprobe(struct import_out *o)
         size_t n_names = 0;
 
         for (size_t d = 0; d < ELEMENTSOF(dirs); d++) {
-                _cleanup_free_ char *pattern = NULL, *dir = rooted(dirs[d]);
+                _cleanup_free_ char *pattern = NULL, *dir = rooted(root, dirs[d]);
                 glob_t g;
 
                 if (!dir || asprintf(&pattern, "%s/*.conf", dir) < 0 || glob(pattern, 0, NULL, &g) != 0)
@@ -95,7 +95,7 @@ static void import_modprobe(struct import_out *o)
                                         n_names++;
                         }
                         if (vc_read_file(g.gl_pathv[i], VC_CONFIG_MAX, &text, NULL) >= 0)
-                                vc_import_modprobe(text, g.gl_pathv[i], on_found, o);
+                                vc_import_modprobe(text, g.gl_pathv[i], fn, userdata);
                 }
                 globfree(&g);
         }
@@ -105,7 +105,8 @@ static void import_modprobe(struct import_out *o)
 
 static void import_all(struct session *s, struct import_out *o)
 {
-        _cleanup_free_ char *cmdline = NULL, *unraid = rooted(UNRAID_CFG), *driverctl = rooted("/etc/driverctl.d");
+        _cleanup_free_ char *cmdline = NULL, *unraid = rooted(opt.root, UNRAID_CFG),
+                            *driverctl = rooted(opt.root, "/etc/driverctl.d");
         char path[4096];
 
         if (arg.cmdline)
@@ -114,7 +115,7 @@ static void import_all(struct session *s, struct import_out *o)
                 path[0] = 0;
         if (path[0] && vc_read_file(path, VC_CMDLINE_MAX, &cmdline, NULL) >= 0)
                 vc_import_cmdline(cmdline, "kernel command line", on_found, o);
-        import_modprobe(o);
+        import_modprobe(opt.root, on_found, o);
         if (driverctl)
                 (void)vc_import_driverctl(driverctl, &s->devs, on_found, o);
         if (unraid) {
@@ -128,7 +129,7 @@ static void import_all(struct session *s, struct import_out *o)
 
 static int write_config(const char *text)
 {
-        _cleanup_free_ char *path = rooted(IMPORT_FILE), *dir = rooted(CONFIG_DIR);
+        _cleanup_free_ char *path = rooted(opt.root, IMPORT_FILE), *dir = rooted(opt.root, CONFIG_DIR);
         _cleanup_close_ int fd = -1;
         size_t len = strlen(text);
 

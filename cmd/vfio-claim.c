@@ -37,7 +37,7 @@ static const struct option_spec globals[] = {
         {"run", 0, "DIR", OPT_STRING, &arg.run, "/run, for the udev database's filesystem members (default /run)"},
         {"dev", 0, "DIR", OPT_STRING, &arg.dev, "devtmpfs root for /dev/vfio (default /dev)"},
         {"boot-log", 0, "FILE", OPT_STRING, &arg.boot_log, "boot log (default " BOOT_LOG " on the live system)"},
-        {"json", 'j', NULL, OPT_BOOL, &arg.json, "list, check, status: one JSON document on stdout"},
+        {"json", 'j', NULL, OPT_BOOL, &arg.json, "list, check, status, doctor: one JSON document on stdout"},
         {"verbose", 'v', NULL, OPT_LOUDER, &arg.verbosity, "show debug messages"},
         {"quiet", 'q', NULL, OPT_QUIETER, &arg.verbosity, "show only warnings and errors"},
         {"help", 'h', NULL, OPT_HELP, NULL, "this text; after a verb, that verb's"},
@@ -46,7 +46,7 @@ static const struct option_spec globals[] = {
 
 /* As kmod's struct kmod_cmd table: --help lists them in this order. */
 static const struct verb *const verbs[] = {
-        &verb_apply, &verb_check, &verb_list, &verb_status, &verb_claim, &verb_release, &verb_import,
+        &verb_apply, &verb_check, &verb_list, &verb_status, &verb_claim, &verb_release, &verb_import, &verb_doctor,
 };
 
 int main(int argc, char *argv[])

@@ -97,6 +97,7 @@ int vc_sysfs_dir(const struct vc_ctx *ctx, enum vc_sysfs_dir which, char *buf, s
                 [VC_SYSFS_CLASS_VFIO] = "class/vfio",
                 [VC_SYSFS_DEV_BLOCK] = "dev/block",
                 [VC_SYSFS_FS_BTRFS] = "fs/btrfs",
+                [VC_SYSFS_ACPI_TABLES] = "firmware/acpi/tables",
         };
 
         if ((size_t)which >= ELEMENTSOF(rel) || !rel[which])

@@ -162,7 +162,7 @@ TEST(other_verbs_options)
                                         tenv_run(f.e, &f.r, verbs[v].name, rest[0], rest[1], rest[2], NULL);
                                 if (strcmp(o->name, "--json") == 0)
                                         snprintf(what, sizeof(what),
-                                                 "no JSON output (--json is for check, list, status)");
+                                                 "no JSON output (--json is for check, list, status, doctor)");
                                 else
                                         snprintf(what, sizeof(what), "unknown option '%s' (an option of", spelt);
                                 if (usage_error(&f.r, verbs[v].name, what))

@@ -22,7 +22,9 @@
 #                             STAGE with what it needs to run a TCG guest
 #   vm_boot LOG INITRD APPEND [QEMU ARG...]
 #                             boot with the q35 + intel-iommu machine (unless
-#                             VM_NO_IOMMU=1) and VM_MEM MiB (default 512),
+#                             VM_NO_IOMMU=1; VM_NO_IOMMU=arg keeps the device,
+#                             so the firmware's DMAR table, but drops
+#                             intel_iommu=on) and VM_MEM MiB (default 512),
 #                             serial console into LOG
 
 VM_MODULES=${VM_MODULES:-"vfio-pci vfio_iommu_type1 ahci e1000e"}
@@ -162,6 +164,9 @@ vm_boot() {
         shift 3
         if [ "${VM_NO_IOMMU-}" = 1 ]; then
                 _vm_iommu=
+                _vm_iommu_arg=
+        elif [ "${VM_NO_IOMMU-}" = arg ]; then
+                _vm_iommu="-device intel-iommu,intremap=on"
                 _vm_iommu_arg=
         else
                 _vm_iommu="-device intel-iommu,intremap=on"
