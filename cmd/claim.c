@@ -119,6 +119,8 @@ int verb_claim(int argc, char *argv[])
         if (busy > 0 && !arg.force)
                 return EXIT_PROBLEMS;
         (void)vc_apply(s.ctx, &s.cfg, &s.devs, NULL, 0, 0, &st);
+        if (!arg.dry_run)
+                fleet_refresh(NULL);
         for (size_t i = 0; i < s.cfg.n_rules; i++)
                 if (s.cfg.rules[i].state != VC_RULE_OK)
                         result = EXIT_PROBLEMS;
@@ -228,5 +230,6 @@ int verb_release(int argc, char *argv[])
                 if (k)
                         result = k;
         }
+        fleet_refresh(&s);
         return result;
 }

@@ -18,6 +18,11 @@
 #define CONFIG_FILE SYSCONFDIR "/vfio-claim.conf"
 #define CONFIG_DIR  SYSCONFDIR "/vfio-claim.d"
 #define BOOT_LOG    "/run/vfio-claim/boot.log"
+/* Debian's prometheus-node-exporter reads *.prom from this directory (its textfile collector). */
+#define METRICS_FILE "/var/lib/prometheus/node-exporter/vfio-claim.prom"
+/* The CDI spec, under --run (default /run, which /var/run points to): /var/run/cdi is where
+ * podman, containerd and CRI-O look for generated specs. */
+#define CDI_FILE "cdi/vfio-claim.json"
 
 /* check's and status's exit codes */
 #define EXIT_PROBLEMS  1
@@ -41,7 +46,9 @@ struct args {
         bool dry_run;
         bool force;
         bool fail_busy;
-        bool write; /* import --write */
+        bool write;                  /* import --write, cdi --write */
+        bool prometheus;             /* status --prometheus[=FILE] */
+        const char *prometheus_file; /* ... =FILE; claim, release: the metrics file to refresh */
         int verbosity;
 };
 
@@ -55,6 +62,7 @@ int verb_status(int argc, char *argv[]);
 int verb_claim(int argc, char *argv[]);
 int verb_release(int argc, char *argv[]);
 int verb_import(int argc, char *argv[]);
+int verb_cdi(int argc, char *argv[]);
 
 /* check: what "vfs N" rules would do (check-vfs.c). */
 struct session;
@@ -124,3 +132,23 @@ int64_t elapsed_ms(const struct timespec *t0);
 ssize_t read_by_deadline(int fd, void *buf, size_t size, const struct timespec *t0, int64_t deadline_ms);
 /* Returns 1 in the process that is to do the work, 0 in one that is to return to the boot. */
 int watchdog_fork(int64_t deadline_ms, const struct timespec *t0);
+
+/* ---- files for fleets: metrics and CDI specs (atomic.c, metrics.c, cdi.c) ---- */
+
+/* data into a temporary file beside path, then renamed over it. */
+int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
+/* status --prometheus: the metrics on stdout, or written to file (NULL: stdout). */
+int status_prometheus(const char *file);
+/* The Prometheus text exposition of s's selected devices and this boot's log. */
+int metrics_format(struct session *s, const char *boot_log_text, char **ret, size_t *ret_size);
+/* Writes the metrics of s to file atomically; logs a failure. */
+int metrics_write(struct session *s, const char *file);
+/* Some rule has a name: the CDI spec is wanted. */
+bool cdi_wanted(const struct vc_config *cfg);
+/* Writes the CDI spec of s to RUN/cdi/vfio-claim.json, or removes it when no
+ * named rule has a VFIO device; logs a failure. */
+int cdi_write(struct session *s);
+/* After claim and release (s: the session with the configuration's rules, NULL:
+ * read them): the CDI spec rewritten when wanted or there, the metrics file
+ * (--prometheus=FILE, else METRICS_FILE when it exists) refreshed. */
+void fleet_refresh(struct session *s);

@@ -20,6 +20,7 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
         json_string(vc_dev_target(d));
         json_key("rule");
         json_string(d->rule->origin);
+        json_member_string("rule_name", d->rule->has_name ? d->rule->name : NULL);
         json_key("on_target");
         json_bool(st->on_target);
         json_key("iommu_group");
@@ -43,8 +44,9 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
 
 static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *st, const struct vfio_paths *p)
 {
-        printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s)\n", d->addr, d->vendor, d->device,
-               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", vc_dev_target(d), d->rule->origin);
+        printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s%s%s)\n", d->addr, d->vendor, d->device,
+               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", vc_dev_target(d), d->rule->origin,
+               d->rule->has_name ? ", name " : "", d->rule->has_name ? d->rule->name : "");
         if (!st->have_group) {
                 printf("\tno IOMMU group (IOMMU off?)\n");
                 return;
@@ -91,6 +93,8 @@ int verb_status(int argc, char *argv[])
         unsigned bad = 0, selected = 0;
         int result, k;
 
+        if (arg.prometheus)
+                return status_prometheus(arg.prometheus_file);
         result = session_open_resolve(&s, NEED_RULES);
         if (result < 0)
                 return EXIT_PROBLEMS;

@@ -56,6 +56,7 @@ static const struct verb {
         {.name = "import",
          .fn = verb_import,
          .help = "print rules for what vfio-pci.ids=, modprobe.d, driverctl, Unraid set up here"},
+        {.name = "cdi", .fn = verb_cdi, .help = "print the CDI spec of the named rules' devices (--write: install it)"},
 };
 
 int stderr_threshold(void)
@@ -66,8 +67,9 @@ int stderr_threshold(void)
 /* One table makes getopt's long and short options and the --help text, so
  * that an option cannot exist without its help line or outlive it. */
 enum opt_kind {
-        OPT_STRING, /* const char * at .field */
-        OPT_BOOL,   /* bool at .field */
+        OPT_STRING,     /* const char * at .field */
+        OPT_PROMETHEUS, /* --prometheus[=FILE] */
+        OPT_BOOL,       /* bool at .field */
         OPT_LOUDER,
         OPT_QUIETER,
         OPT_HELP,
@@ -100,7 +102,12 @@ static const struct option_spec {
         {"force", 'f', NULL, OPT_BOOL, FIELD(force), "claim, release: even a device that carries a mounted filesystem"},
         {"fail-busy", 0, NULL, OPT_BOOL, FIELD(fail_busy),
          "check: exit 3 when a rule without allow-busy selects a device\nthat carries a mounted filesystem or swap (initramfs build hooks)"},
-        {"write", 0, NULL, OPT_BOOL, FIELD(write), "import: into " CONFIG_DIR "/50-imported.conf (never over it)"},
+        {"write", 0, NULL, OPT_BOOL, FIELD(write),
+         "import: into " CONFIG_DIR
+         "/50-imported.conf (never over it);\ncdi: to /var/run/cdi/vfio-claim.json (RUN/" CDI_FILE ")"},
+        {"prometheus", 0, "[FILE]", OPT_PROMETHEUS, 0,
+         "status: Prometheus metrics, on stdout or written atomically to FILE;\nclaim, release: the metrics file to refresh (default\n" METRICS_FILE
+         ", when it exists)"},
         {"root", 0, "DIR", OPT_STRING, FIELD(root), "import: read /etc and /boot under DIR"},
         {"json", 'j', NULL, OPT_BOOL, FIELD(json), "list, check, status: one JSON document on stdout"},
         {"verbose", 'v', NULL, OPT_LOUDER, 0, "show debug messages"},
@@ -148,6 +155,10 @@ static int apply_option(const struct option_spec *o)
         case OPT_BOOL:
                 *(bool *)field = true;
                 return 1;
+        case OPT_PROMETHEUS:
+                arg.prometheus = true;
+                arg.prometheus_file = optarg;
+                return 1;
         case OPT_LOUDER:
                 arg.verbosity++;
                 return 1;
@@ -175,8 +186,11 @@ static int parse_argv(int argc, char *argv[])
         for (size_t i = 0; i < ELEMENTSOF(option_specs); i++) {
                 const struct option_spec *o = &option_specs[i];
 
-                options[i] = (struct option){o->name, o->value ? required_argument : no_argument, NULL,
-                                             o->short_name ? o->short_name : LONG_ONLY + (int)i};
+                options[i] = (struct option){o->name,
+                                             o->kind == OPT_PROMETHEUS ? optional_argument
+                                             : o->value                ? required_argument
+                                                                       : no_argument,
+                                             NULL, o->short_name ? o->short_name : LONG_ONLY + (int)i};
                 if (o->short_name) {
                         shorts[n_shorts++] = (char)o->short_name;
                         if (o->value)
@@ -222,6 +236,23 @@ int main(int argc, char *argv[])
         }
         if (!v) {
                 fprintf(stderr, "vfio-claim: unknown verb '%s'; try --help\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (arg.prometheus && strcmp(v->name, "status") != 0 && strcmp(v->name, "claim") != 0 &&
+            strcmp(v->name, "release") != 0) {
+                fprintf(stderr, "vfio-claim: --prometheus is for status, claim and release\n");
+                return EXIT_USAGE;
+        }
+        if (arg.prometheus && !arg.prometheus_file && strcmp(v->name, "status") != 0) {
+                fprintf(stderr, "vfio-claim: %s --prometheus needs the file: --prometheus=FILE\n", v->name);
+                return EXIT_USAGE;
+        }
+        if (arg.prometheus && arg.prometheus_file && !arg.prometheus_file[0]) {
+                fprintf(stderr, "vfio-claim: --prometheus=: empty file name\n");
+                return EXIT_USAGE;
+        }
+        if (arg.write && strcmp(v->name, "import") != 0 && strcmp(v->name, "cdi") != 0) {
+                fprintf(stderr, "vfio-claim: --write is for import and cdi\n");
                 return EXIT_USAGE;
         }
         if (arg.device && strcmp(v->name, "apply") != 0) {

@@ -274,9 +274,19 @@ int vc_dev_vfio_nodes(struct vc_ctx *ctx, struct vc_dev *dev, struct vc_vfio_nod
                 return r;
         while (d && (name = vc_sysfs_next(d))) {
                 const char *num = name + 4;
+                char devpath[4096], rel[64];
 
-                if (strncmp(name, "vfio", 4) == 0 && *num && strspn(num, "0123456789") == strlen(num) &&
-                    strlen(name) < sizeof(n.cdev)) {
+                if (strncmp(name, "vfio", 4) != 0 || !*num || strspn(num, "0123456789") != strlen(num) ||
+                    strlen(name) >= sizeof(n.cdev))
+                        continue;
+                /* Since 6.1 every VFIO device has vfio-dev/vfioN; only with
+                 * CONFIG_VFIO_DEVICE_CDEV does it hold dev (MAJ:MIN) and have a node. */
+                r = vc_sysfs_join(rel, sizeof(rel), name, "dev");
+                if (r >= 0)
+                        r = vc_sysfs_join(devpath, sizeof(devpath), path, rel);
+                if (r < 0)
+                        return r;
+                if (vc_sysfs_exists(devpath, false)) {
                         strcpy(n.cdev, name);
                         break;
                 }
