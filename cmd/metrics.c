@@ -155,7 +155,8 @@ int metrics_format(struct session *s, const char *boot_log_text, char **ret, siz
         }
 
         family(f, "vfio_claim_group_viable",
-               "Whether every endpoint of the IOMMU group of a selected device is free for a VM: 1 yes, 0 no.");
+               "Whether no other endpoint of a selected device's IOMMU group keeps a host driver (the group is usable "
+               "for a VM once its selected devices are on their targets): 1 yes, 0 no.");
         for (size_t j = 0; j < n_groups; j++)
                 fprintf(f, "vfio_claim_group_viable{group=\"%d\"} %d\n", groups[j].group, groups[j].viable ? 1 : 0);
 
