@@ -93,6 +93,10 @@ class Env:
         env = dict(os.environ, LC_ALL="C")
         r = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
         r.cmd = " ".join(argv)
+        # Under ASan/UBSan a report is a failure whatever the case checks.
+        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            if mark in r.stderr:
+                check(False, f"no sanitizer report ({mark})", diag_run(r))
         return r
 
     def close(self):
