@@ -105,7 +105,7 @@ static const struct option_spec {
         {"write", 0, NULL, OPT_BOOL, FIELD(write),
          "import: into " CONFIG_DIR
          "/50-imported.conf (never over it);\ncdi: to /var/run/cdi/vfio-claim.json (RUN/" CDI_FILE ")"},
-        {"prometheus", 0, "[FILE]", OPT_PROMETHEUS, 0,
+        {"prometheus", 0, "FILE", OPT_PROMETHEUS, 0,
          "status: Prometheus metrics, on stdout or written atomically to FILE;\nclaim, release: the metrics file to refresh (default\n" METRICS_FILE
          ", when it exists)"},
         {"root", 0, "DIR", OPT_STRING, FIELD(root), "import: read /etc and /boot under DIR"},
@@ -131,9 +131,12 @@ static void help(void)
                 const struct option_spec *o = &option_specs[i];
                 char left[32];
 
-                snprintf(left, sizeof(left), "%c%c%c --%s%s%s", o->short_name ? '-' : ' ',
-                         o->short_name ? o->short_name : ' ', o->short_name ? ',' : ' ', o->name, o->value ? "=" : "",
-                         o->value ? o->value : "");
+                snprintf(left, sizeof(left), "%c%c%c --%s%s%s%s", o->short_name ? '-' : ' ',
+                         o->short_name ? o->short_name : ' ', o->short_name ? ',' : ' ', o->name,
+                         o->kind == OPT_PROMETHEUS ? "[="
+                         : o->value                ? "="
+                                                   : "",
+                         o->value ? o->value : "", o->kind == OPT_PROMETHEUS ? "]" : "");
                 printf("  %-19s ", left);
                 for (const char *h = o->help; *h; h++)
                         if (*h == '\n')
