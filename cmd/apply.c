@@ -36,7 +36,7 @@ static void apply_devices(struct session *s, const struct timespec *t0)
                 "done in %lld ms: %u selected, %u claimed, %u already bound, %u held off but not bound, %u failed",
                 (long long)elapsed_ms(t0), st.selected, st.claimed, st.already, st.held, st.failed);
         /* The CDI spec of the named rules, before a container runtime starts. */
-        if (cdi_wanted(&s->cfg) && !vc_ctx_get_dry_run(s->ctx))
+        if (cdi_wanted(&s->cfg) && !arg.dry_run && !s->cfg.dry_run)
                 (void)cdi_write(s);
 }
 

@@ -67,12 +67,14 @@ static int rule_nodes(struct session *s, const struct vc_rule *rule, char ***ret
         for (size_t i = 0; i < s->devs.n; i++) {
                 struct vc_dev *d = &s->devs.devs[i];
                 struct vc_vfio_nodes nodes;
+                struct vc_dev_status st;
                 char *p[2] = {NULL, NULL};
                 bool oom = false;
 
                 /* Only a device on a VFIO driver now has nodes to open: the spec is
-                 * rewritten on every claim and release, and at boot after apply. */
-                if (d->rule != rule || vc_dev_read_driver(s->ctx, d) < 0 || !vc_driver_needs_iommu(d->driver))
+                 * rewritten on every claim and release, and at boot after apply.
+                 * vc_dev_status() reads the driver again. */
+                if (d->rule != rule || vc_dev_status(s->ctx, &s->devs, d, &st) < 0 || !vc_driver_needs_iommu(d->driver))
                         continue;
                 if (vc_dev_vfio_nodes(s->ctx, d, &nodes) < 0) {
                         log_msg(LOG_WARNING, "%s: cannot read its IOMMU group or VFIO device; left out of the CDI spec",
@@ -220,13 +222,18 @@ void fleet_refresh(struct session *given)
         }
         if (!metrics && stat(METRICS_FILE, &st) == 0)
                 metrics = METRICS_FILE;
+        /* claim's rules are its arguments: the spec and the metrics are the configuration's. */
         if (!s) {
-                /* claim's rules are its arguments: the spec and the metrics are the configuration's. */
-                if (session_open(&own, NEED_NONE) < 0 || session_resolve(&own, -1, false) < 0)
+                if (session_open(&own, NEED_NONE) < 0)
                         return;
                 s = &own;
         }
         want_cdi = cdi_wanted(&s->cfg) || stat(cdi, &st) == 0;
+        /* Nothing to refresh: no device list to read. */
+        if (!want_cdi && !metrics)
+                return;
+        if (s == &own && session_resolve(&own, -1, false) < 0)
+                return;
         if (want_cdi)
                 (void)cdi_write(s);
         if (metrics)
