@@ -14,6 +14,7 @@ SCHEMA-DIR defaults to ../shared/third-party/cdi from the repository top."""
 
 import json
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -74,19 +75,30 @@ address 00:04.0 name usb
 def kernel_61(e, cdev):
     """What Debian's 6.1 shows for devices on vfio-pci: class/vfio, and
     DEVICE/vfio-dev/vfioN with device, power, subsystem, uevent (no dev); with
-    cdev (CONFIG_VFIO_DEVICE_CDEV, 6.6+) also dev "MAJ:MIN" and class/vfio-dev."""
+    cdev (CONFIG_VFIO_DEVICE_CDEV, 6.6+) also dev "MAJ:MIN". A vfio-dev/vfioN
+    the fake tree already gives a device is kept. Returns {address: "vfioN"}."""
     os.makedirs(e.path("class/vfio"), exist_ok=True)
-    n = 0
-    for addr in ("0000:01:00.0", "0000:01:00.1", "0000:00:03.0", "0000:00:05.0"):
-        d = os.path.join(e.dev_dir(addr), "vfio-dev", f"vfio{n}")
-        os.makedirs(os.path.join(d, "power"))
-        os.symlink("../../../" + os.path.basename(e.dev_dir(addr)), os.path.join(d, "device"))
-        with open(os.path.join(d, "uevent"), "w") as f:
-            f.write(f"MAJOR=511\nMINOR={n}\nDEVNAME=vfio/devices/vfio{n}\n" if cdev else "")
+    names = {}
+    for n, addr in enumerate(("0000:01:00.0", "0000:01:00.1", "0000:00:03.0", "0000:00:05.0")):
+        top = os.path.join(e.dev_dir(addr), "vfio-dev")
+        have = [x for x in os.listdir(top) if x.startswith("vfio")] if os.path.isdir(top) else []
+        name = have[0] if have else f"vfio{n + 10}"
+        d = os.path.join(top, name)
+        if not have:
+            os.makedirs(os.path.join(d, "power"))
+            os.symlink("../../../" + os.path.basename(e.dev_dir(addr)), os.path.join(d, "device"))
+            with open(os.path.join(d, "uevent"), "w") as f:
+                f.write("")
         if cdev:
+            minor = int(name[4:])
+            with open(os.path.join(d, "uevent"), "w") as f:
+                f.write(f"MAJOR=511\nMINOR={minor}\nDEVNAME=vfio/devices/{name}\n")
             with open(os.path.join(d, "dev"), "w") as f:
-                f.write(f"511:{n}\n")
-        n += 1
+                f.write(f"511:{minor}\n")
+        elif os.path.exists(os.path.join(d, "dev")):
+            os.remove(os.path.join(d, "dev"))
+        names[addr] = name
+    return names
 
 
 def spec_of(e, *options):
@@ -124,17 +136,17 @@ def case_groups_61():
 
 def case_cdev():
     e = Env(TREE, CONFIG)
-    kernel_61(e, cdev=True)
+    n = kernel_61(e, cdev=True)
+    cd = {a: "/dev/vfio/devices/" + v for a, v in n.items()}
     r, spec = spec_of(e)
     check_eq(validate(spec), None, "cdev kernel: the spec validates")
-    check_eq(devices(spec), {"gpu": ["/dev/vfio/1", "/dev/vfio/devices/vfio0", "/dev/vfio/devices/vfio1"],
-                             "disk.a": ["/dev/vfio/4", "/dev/vfio/devices/vfio2"]},
+    check_eq(devices(spec), {"gpu": ["/dev/vfio/1", cd["0000:01:00.0"], cd["0000:01:00.1"]],
+                             "disk.a": ["/dev/vfio/4", cd["0000:00:03.0"]]},
              "with vfio-dev/vfioN/dev: each device's cdev besides its group node")
     # A cdev-only kernel (CONFIG_VFIO_GROUP=n): no class/vfio, no group nodes.
-    os.rmdir(e.path("class/vfio"))
+    shutil.rmtree(e.path("class/vfio"))
     r, spec = spec_of(e)
-    check_eq(devices(spec), {"gpu": ["/dev/vfio/devices/vfio0", "/dev/vfio/devices/vfio1"],
-                             "disk.a": ["/dev/vfio/devices/vfio2"]},
+    check_eq(devices(spec), {"gpu": [cd["0000:01:00.0"], cd["0000:01:00.1"]], "disk.a": [cd["0000:00:03.0"]]},
              "without class/vfio: the cdevs alone")
     e.close()
 
