@@ -46,9 +46,13 @@ static void apply_devices(struct session *s, const struct timespec *t0, int64_t 
                         log_msg(LOG_DEBUG, "outcome: %s [%04x:%04x] -> %s: %s (rule %s)", d->addr, d->vendor, d->device,
                                 vc_dev_target(d), vc_outcome_to_string(d->outcome), d->rule->origin);
         }
+        /* status --prometheus reads this line back (cmd/metrics.c): keep the two in step. */
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE,
                 "done in %lld ms: %u selected, %u claimed, %u already bound, %u held off but not bound, %u failed",
                 (long long)elapsed_ms(t0), st.selected, st.claimed, st.already, st.held, st.failed);
+        /* The CDI spec of the named rules, before a container runtime starts. */
+        if (cdi_wanted(&s->cfg) && !opt.dry_run && !s->cfg.dry_run)
+                (void)cdi_write(s);
 }
 
 /*

@@ -14,10 +14,11 @@
 #include "macro.h"
 #include "output.h"
 
-/* The options of both: release takes --force only. */
+/* The options of both: release takes --force and --prometheus. */
 static struct {
         bool dry_run;
-        bool force; /* even a device that carries a mounted filesystem */
+        bool force;             /* even a device that carries a mounted filesystem */
+        const char *prometheus; /* the metrics file to refresh */
 } opt;
 
 /* Both write to sysfs: the kernel log hears of it, and only root may. */
@@ -141,6 +142,8 @@ static int run_claim(int argc, char *argv[])
         if (take_lock(&lock, "claim") < 0)
                 return EXIT_PROBLEMS;
         (void)vc_apply(s.ctx, &s.cfg, &s.devs, NULL, 0, 0, &st);
+        if (!opt.dry_run)
+                fleet_refresh(NULL, opt.prometheus);
         for (size_t i = 0; i < s.cfg.n_rules; i++)
                 if (s.cfg.rules[i].state != VC_RULE_OK)
                         result = EXIT_PROBLEMS;
@@ -253,12 +256,15 @@ static int run_release(int argc, char *argv[])
                 if (k)
                         result = k;
         }
+        fleet_refresh(&s, opt.prometheus);
         return result;
 }
 
 static const struct option_spec claim_options[] = {
         {"dry-run", 'n', NULL, OPT_BOOL, &opt.dry_run, "log what would be written, write nothing"},
         {"force", 'f', NULL, OPT_BOOL, &opt.force, "even a device that carries a mounted filesystem or swap"},
+        {"prometheus", 0, "FILE", OPT_STRING, &opt.prometheus,
+         "the metrics file to refresh (default\n" METRICS_FILE ", when it exists)"},
 };
 
 const struct verb verb_claim = {
@@ -272,6 +278,8 @@ const struct verb verb_claim = {
 
 static const struct option_spec release_options[] = {
         {"force", 'f', NULL, OPT_BOOL, &opt.force, "even a device that carries a mounted filesystem or swap"},
+        {"prometheus", 0, "FILE", OPT_STRING, &opt.prometheus,
+         "the metrics file to refresh (default\n" METRICS_FILE ", when it exists)"},
 };
 
 const struct verb verb_release = {

@@ -20,6 +20,11 @@
 #define CONFIG_FILE SYSCONFDIR "/vfio-claim.conf"
 #define CONFIG_DIR  SYSCONFDIR "/vfio-claim.d"
 #define BOOT_LOG    "/run/vfio-claim/boot.log"
+/* Debian's prometheus-node-exporter reads *.prom from this directory (its textfile collector). */
+#define METRICS_FILE "/var/lib/prometheus/node-exporter/vfio-claim.prom"
+/* The CDI spec, under --run (default /run, which /var/run points to): /var/run/cdi is where
+ * podman, containerd and CRI-O look for generated specs. */
+#define CDI_FILE "cdi/vfio-claim.json"
 
 /*
  * The exit codes, every verb's (vfio-claim(8), EXIT STATUS): 0 fine;
@@ -60,6 +65,7 @@ extern const struct verb verb_claim;
 extern const struct verb verb_release;
 extern const struct verb verb_import;
 extern const struct verb verb_doctor;
+extern const struct verb verb_cdi;
 
 /* The kernel parameter that keeps the firmware framebuffer off for this kernel (check.c). */
 const char *framebuffer_fix(void);
@@ -156,3 +162,23 @@ int watchdog_fork(int64_t deadline_ms, const struct timespec *t0);
  * and that subject is left to it.
  */
 int run_lock_take(const char *verb, const char *subject, const struct timespec *t0, int64_t bound_ms, int priority);
+
+/* ---- files for fleets: metrics and CDI specs (atomic.c, metrics.c, cdi.c) ---- */
+
+/* data into a temporary file beside path, then renamed over it. */
+int write_file_atomic(const char *path, const char *data, size_t size, mode_t mode);
+/* status --prometheus: the metrics on stdout, or written to file (NULL: stdout). */
+int status_prometheus(const char *file);
+/* The Prometheus text exposition of s's selected devices and this boot's log. */
+int metrics_format(struct session *s, const char *boot_log_text, char **ret, size_t *ret_size);
+/* Writes the metrics of s to file atomically; logs a failure. */
+int metrics_write(struct session *s, const char *file);
+/* Some rule has a name: the CDI spec is wanted. */
+bool cdi_wanted(const struct vc_config *cfg);
+/* Writes the CDI spec of s to RUN/cdi/vfio-claim.json, or removes it when no
+ * named rule has a VFIO device; logs a failure. */
+int cdi_write(struct session *s);
+/* After claim and release (s: the session with the configuration's rules, NULL:
+ * read them): the CDI spec rewritten when wanted or there, the metrics file
+ * (--prometheus=FILE, else METRICS_FILE when it exists) refreshed. */
+void fleet_refresh(struct session *s, const char *metrics_file);

@@ -70,7 +70,8 @@ static void print_human(struct session *s)
                 if (x.physfn[0])
                         printf("\tSR-IOV VF of %s\n", x.physfn);
                 if (d->rule)
-                        printf("\tvfio-claim: %s -> %s%s%s\n", d->rule->origin, vc_dev_target(d),
+                        printf("\tvfio-claim: %s -> %s%s%s%s%s\n", d->rule->origin, vc_dev_target(d),
+                               d->rule->has_name ? ", name " : "", d->rule->has_name ? d->rule->name : "",
                                d->via ? ", same IOMMU group as " : "", d->via ? d->via->addr : "");
         }
 }
@@ -118,6 +119,7 @@ static void print_json(struct session *s)
                         json_null();
                 json_member_string("physfn", x.physfn);
                 json_member_string("rule", d->rule ? d->rule->origin : NULL);
+                json_member_string("rule_name", d->rule && d->rule->has_name ? d->rule->name : NULL);
                 json_member_string("target_driver", d->rule ? vc_dev_target(d) : NULL);
                 vfio_paths_find(s->ctx, d, d->driver, &p);
                 json_vfio_paths(&p);

@@ -53,11 +53,16 @@ static int optset_add(struct optset *set, const struct option_spec *table, size_
                 if (set->n == OPTSET_MAX)
                         return -E2BIG;
                 set->spec[set->n] = o;
-                set->longs[set->n] = (struct option){o->name, o->value ? required_argument : no_argument, NULL,
-                                                     OPT_BASE + (int)set->n};
+                set->longs[set->n] = (struct option){o->name,
+                                                     o->kind == OPT_STRING_OPTIONAL ? optional_argument
+                                                     : o->value                     ? required_argument
+                                                                                    : no_argument,
+                                                     NULL, OPT_BASE + (int)set->n};
                 if (o->short_name) {
                         set->shorts[set->n_shorts++] = (char)o->short_name;
                         if (o->value)
+                                set->shorts[set->n_shorts++] = ':';
+                        if (o->value && o->kind == OPT_STRING_OPTIONAL)
                                 set->shorts[set->n_shorts++] = ':';
                 }
                 set->n++;
@@ -86,8 +91,14 @@ static void print_option(const struct option_spec *o, int indent)
         char left[64];
         int width = HELP_COLUMN - 1 - indent;
 
-        snprintf(left, sizeof(left), "%c%c%c --%s%s%s", o->short_name ? '-' : ' ', o->short_name ? o->short_name : ' ',
-                 o->short_name ? ',' : ' ', o->name, o->value ? "=" : "", o->value ? o->value : "");
+        bool optional = o->kind == OPT_STRING_OPTIONAL;
+
+        snprintf(left, sizeof(left), "%c%c%c --%s%s%s%s", o->short_name ? '-' : ' ',
+                 o->short_name ? o->short_name : ' ', o->short_name ? ',' : ' ', o->name,
+                 optional   ? "[="
+                 : o->value ? "="
+                            : "",
+                 o->value ? o->value : "", optional ? "]" : "");
         if ((int)strlen(left) > width)
                 printf("%*s%s\n%*s", indent, "", left, HELP_COLUMN, "");
         else
@@ -242,6 +253,9 @@ static int parse(const struct cli *cli, const struct verb *v, int argc, char *ar
                 switch (o->kind) {
                 case OPT_STRING:
                         *(const char **)o->target = optarg;
+                        break;
+                case OPT_STRING_OPTIONAL:
+                        *(const char **)o->target = optarg ? optarg : "";
                         break;
                 case OPT_BOOL:
                         *(bool *)o->target = true;

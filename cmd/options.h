@@ -23,9 +23,10 @@
 #include "macro.h"
 
 enum opt_kind {
-        OPT_STRING, /* const char * at .target */
-        OPT_BOOL,   /* bool at .target */
-        OPT_LOUDER, /* -v */
+        OPT_STRING,          /* const char * at .target */
+        OPT_STRING_OPTIONAL, /* --name[=VALUE]: const char * at .target, "" without VALUE */
+        OPT_BOOL,            /* bool at .target */
+        OPT_LOUDER,          /* -v */
         OPT_QUIETER,
         OPT_HELP,
         OPT_VERSION,

@@ -12,6 +12,10 @@
 #include "macro.h"
 #include "output.h"
 
+static struct {
+        const char *prometheus; /* --prometheus[=FILE]: "" for stdout */
+} opt;
+
 static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *st, const struct vfio_paths *p)
 {
         json_begin_object();
@@ -20,6 +24,7 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
         json_string(vc_dev_target(d));
         json_key("rule");
         json_string(d->rule->origin);
+        json_member_string("rule_name", d->rule->has_name ? d->rule->name : NULL);
         json_key("on_target");
         json_bool(st->on_target);
         json_key("iommu_group");
@@ -43,8 +48,9 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
 
 static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *st, const struct vfio_paths *p)
 {
-        printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s)\n", d->addr, d->vendor, d->device,
-               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", vc_dev_target(d), d->rule->origin);
+        printf("%s [%04x:%04x] %-4s on %s, wanted %s (%s%s%s)\n", d->addr, d->vendor, d->device,
+               st->on_target ? "ok" : "BAD", d->driver[0] ? d->driver : "no driver", vc_dev_target(d), d->rule->origin,
+               d->rule->has_name ? ", name " : "", d->rule->has_name ? d->rule->name : "");
         if (!st->have_group) {
                 printf("\tno IOMMU group (IOMMU off?)\n");
                 return;
@@ -91,6 +97,8 @@ static int run(int argc, char *argv[])
         unsigned bad = 0, selected = 0;
         int result, k;
 
+        if (opt.prometheus)
+                return status_prometheus(opt.prometheus[0] ? opt.prometheus : NULL);
         result = session_open_resolve(&s, NEED_RULES);
         if (result < 0)
                 return EXIT_PROBLEMS;
@@ -125,8 +133,16 @@ static int run(int argc, char *argv[])
         return result;
 }
 
-/* No options of its own, no arguments. */
-const struct verb verb_status = {.name = "status",
-                                 .run = run,
-                                 .json = true,
-                                 .help = "show whether every selected device is where the config wants it"};
+static const struct option_spec options[] = {
+        {"prometheus", 0, "FILE", OPT_STRING_OPTIONAL, &opt.prometheus,
+         "Prometheus metrics instead, on stdout or written atomically to FILE"},
+};
+
+/* No arguments. */
+const struct verb verb_status = {
+        .name = "status",
+        .run = run,
+        .json = true,
+        VERB_OPTIONS(options),
+        .help = "show whether every selected device is where the config wants it",
+};

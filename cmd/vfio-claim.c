@@ -34,7 +34,7 @@ static const struct option_spec globals[] = {
         {"sysfs", 0, "DIR", OPT_STRING, &arg.sysfs, "sysfs root (default /sys; any other never loads modules)"},
         {"cmdline", 0, "FILE", OPT_STRING, &arg.cmdline, "kernel command line (default /proc/cmdline)"},
         {"proc", 0, "DIR", OPT_STRING, &arg.proc, "procfs root for mounts and swaps (default /proc)"},
-        {"run", 0, "DIR", OPT_STRING, &arg.run, "/run, for the udev database's filesystem members (default /run)"},
+        {"run", 0, "DIR", OPT_STRING, &arg.run, "/run: the udev database, the lock, the CDI spec (default /run)"},
         {"dev", 0, "DIR", OPT_STRING, &arg.dev, "devtmpfs root for /dev/vfio (default /dev)"},
         {"boot-log", 0, "FILE", OPT_STRING, &arg.boot_log, "boot log (default " BOOT_LOG " on the live system)"},
         {"json", 'j', NULL, OPT_BOOL, &arg.json, "list, check, status, doctor: one JSON document on stdout"},
@@ -46,7 +46,8 @@ static const struct option_spec globals[] = {
 
 /* As kmod's struct kmod_cmd table: --help lists them in this order. */
 static const struct verb *const verbs[] = {
-        &verb_apply, &verb_check, &verb_list, &verb_status, &verb_claim, &verb_release, &verb_import, &verb_doctor,
+        &verb_apply,   &verb_check,  &verb_list,   &verb_status, &verb_claim,
+        &verb_release, &verb_import, &verb_doctor, &verb_cdi,
 };
 
 int main(int argc, char *argv[])

@@ -134,7 +134,7 @@ static char *one_per_rule(const char *text, const char *copy, const char *tok, c
 
 /* The keywords that take a value, and the flag of struct vc_rule that says
  * the rule has it (SEEN_DRIVER: driver, which has no flag of its own). */
-enum { KW_ADDRESS, KW_ID, KW_SUBSYSTEM, KW_SERIAL, KW_SLOT, KW_PATH, KW_DRIVER, KW_VFS, _KW_MAX };
+enum { KW_ADDRESS, KW_ID, KW_SUBSYSTEM, KW_SERIAL, KW_SLOT, KW_PATH, KW_DRIVER, KW_VFS, KW_NAME, _KW_MAX };
 #define SEEN_DRIVER SIZE_MAX
 static const struct {
         const char *word;
@@ -148,7 +148,40 @@ static const struct {
         [KW_PATH] = {"path", offsetof(struct vc_rule, has_path)},
         [KW_DRIVER] = {"driver", SEEN_DRIVER},
         [KW_VFS] = {"vfs", offsetof(struct vc_rule, has_vfs)},
+        [KW_NAME] = {"name", offsetof(struct vc_rule, has_name)},
 };
+
+static bool is_alnum(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* The device names of the Container Device Interface (its ValidateDeviceName()),
+ * without the ':' it also allows inside: a rule's name is a plain handle. */
+int vc_rule_name_parse(const char *s, char ret[VC_RULE_NAME_MAX], const char **reason)
+{
+        size_t n = strlen(s);
+
+        if (n == 0) {
+                *reason = "empty name";
+                return -EINVAL;
+        }
+        if (n >= VC_RULE_NAME_MAX) {
+                *reason = "longer than 63 characters";
+                return -EINVAL;
+        }
+        if (!is_alnum(s[0]) || !is_alnum(s[n - 1])) {
+                *reason = "must begin and end with a letter or digit";
+                return -EINVAL;
+        }
+        for (size_t i = 1; i + 1 < n; i++)
+                if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.') {
+                        *reason = "only letters, digits and '-', '_', '.' inside";
+                        return -EINVAL;
+                }
+        memcpy(ret, s, n + 1);
+        return 0;
+}
 
 /* The value of keyword kw (not driver) into r: a table of parsers. */
 static int parse_selector(int kw, const char *arg, struct vc_rule *r, const char **reason)
@@ -163,6 +196,7 @@ static int parse_selector(int kw, const char *arg, struct vc_rule *r, const char
         case KW_SLOT:      return vc_slot_name_parse(arg, r->physslot, reason);
         case KW_PATH:      return vc_path_parse(arg, &r->path, reason);
         case KW_VFS:       return vc_vfs_parse(arg, &r->vfs, reason);
+        case KW_NAME:      return vc_rule_name_parse(arg, r->name, reason);
         }
         /* clang-format on */
         return -EINVAL;
@@ -220,7 +254,7 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         ;
                 if (kw == _KW_MAX) {
                         *ret_error = errorf(
-                                "unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs or allow-busy)",
+                                "unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs, name or allow-busy)",
                                 etok);
                         return -EINVAL;
                 }
@@ -242,7 +276,7 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         k = parse_driver(arg, &r, &reason);
                 else
                         k = parse_selector(kw, arg, &r, &reason);
-                if (k < 0 && kw != KW_DRIVER && strchr(arg, ',') && strlen(text) < 256 &&
+                if (k < 0 && kw != KW_DRIVER && kw != KW_NAME && strchr(arg, ',') && strlen(text) < 256 &&
                     strspn(arg, "0123456789abcdefABCDEF:.,*x") == strlen(arg) && plain(text)) {
                         *ret_error = one_per_rule(text, copy, tok, arg);
                         return *ret_error ? -EINVAL : -ENOMEM;
@@ -383,6 +417,15 @@ int vc_config_add_line(struct vc_ctx *ctx, struct vc_config *cfg, const char *or
                 vc_log(ctx, LOG_ERR, "%s: %s; rule ignored", origin, error ? error : "invalid rule");
                 return 0;
         }
+        /* A name is the rule's handle in CDI specs and metrics: one rule each. */
+        for (size_t i = 0; r.has_name && i < cfg->n_rules; i++)
+                if (cfg->rules[i].has_name && strcmp(cfg->rules[i].name, r.name) == 0) {
+                        cfg->n_errors++;
+                        vc_log(ctx, LOG_ERR, "%s: name '%s' is already the name of the rule at %s; rule ignored",
+                               origin, r.name, cfg->rules[i].origin);
+                        vc_rule_clear(&r);
+                        return 0;
+                }
         r.origin = strdup(origin);
         if (!r.origin || config_push(cfg, &r) < 0) {
                 vc_rule_clear(&r);

@@ -243,6 +243,9 @@ int vc_serial_parse(const char *s, uint64_t *ret, const char **reason);
 
 /* A name in /sys/bus/pci/slots: printable, no '/', not "." or "..". */
 int vc_slot_name_parse(const char *s, char ret[VC_SLOT_NAME_MAX], const char **reason);
+/* A rule's "name": a CDI device name, letters and digits with '-', '_', '.'
+ * inside, beginning and ending with a letter or digit, at most 63 characters. */
+int vc_rule_name_parse(const char *s, char ret[VC_RULE_NAME_MAX], const char **reason);
 
 int vc_subsys_filter_parse(const char *s, struct vc_subsys_filter *ret, const char **reason);
 

@@ -114,6 +114,7 @@ struct vc_pci_path {
 };
 
 #define VC_SLOT_NAME_MAX  64
+#define VC_RULE_NAME_MAX  64 /* "name NAME": at most 63 characters, as a CDI device name */
 #define VC_SERIAL_STR_MAX 24 /* "52-54-00-ff-ff-12-34-56" */
 #define VC_PATH_STR_MAX   (14 + 6 * VC_PATH_DEPTH)
 
@@ -242,6 +243,8 @@ struct vc_rule {
         unsigned vfs;
         char driver[VC_DRIVER_MAX];
         bool driver_auto; /* "driver auto": per device a vfio-pci variant, else driver (vfio-pci) */
+        bool has_name;    /* "name NAME": the rule's handle, a CDI device name (cmd/cdi.c) */
+        char name[VC_RULE_NAME_MAX];
 
         /* Filled by vc_resolve(). */
         enum vc_rule_state state;

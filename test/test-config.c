@@ -155,6 +155,77 @@ TEST(lines)
         reset(&cfg);
 }
 
+/* "name NAME": CDI's device-name rules, at most 63 characters, one rule each. */
+TEST(names)
+{
+        static const char *const good[] = {"gpu", "a", "7", "gpu-0", "gpu_0", "rtx.3090", "A-b_c.D9", "0gpu"};
+        static const char *const bad[] = {
+                "-gpu", "gpu-", ".gpu", "gpu.", "_gpu", "gpu_", "gp/u", "gp:u", "gp+u", "gpü", "gp'u", "gp*u",
+        };
+        struct vc_config cfg = {0};
+        char name63[64], name64[65], line[128];
+        struct vc_rule r;
+        char *error = NULL;
+
+        for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                snprintf(line, sizeof(line), "address 01:00.0 name %s", good[i]);
+                CHECK(vc_rule_parse(line, &r, &error) == 0, "valid name '%s'", good[i]);
+                if (!CHECK(r.has_name && strcmp(r.name, good[i]) == 0, "name '%s' kept", good[i]))
+                        continue;
+                vc_rule_clear(&r);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                snprintf(line, sizeof(line), "address 01:00.0 name %s", bad[i]);
+                error = NULL;
+                if (!CHECK(vc_rule_parse(line, &r, &error) == -EINVAL, "invalid name '%s' refused", bad[i])) {
+                        vc_rule_clear(&r);
+                        continue;
+                }
+                CHECK(error && strstr(error, "name '") != NULL, "the reason names the keyword: %s",
+                      error ? error : "(none)");
+                free(error);
+        }
+        memset(name63, 'n', 63);
+        name63[63] = 0;
+        memset(name64, 'n', 64);
+        name64[64] = 0;
+        snprintf(line, sizeof(line), "id 10de:1b80 name %s", name63);
+        CHECK(vc_rule_parse(line, &r, &error) == 0 && strlen(r.name) == 63, "63 characters: fine");
+        vc_rule_clear(&r);
+        snprintf(line, sizeof(line), "id 10de:1b80 name %s", name64);
+        error = NULL;
+        CHECK_INT(vc_rule_parse(line, &r, &error), -EINVAL);
+        CHECK(error && strstr(error, "63") != NULL, "64 characters: refused, the limit said: %s", error ? error : "");
+        free(error);
+        error = NULL;
+        CHECK_INT(vc_rule_parse("address 01:00.0 name a name b", &r, &error), -EINVAL);
+        CHECK(error && strstr(error, "twice") != NULL, "name given twice: refused");
+        free(error);
+        error = NULL;
+        CHECK_INT(vc_rule_parse("address 01:00.0 name", &r, &error), -EINVAL);
+        free(error);
+        error = NULL;
+        CHECK_INT(vc_rule_parse("name gpu", &r, &error), -EINVAL);
+        CHECK(error && strstr(error, "no selector") != NULL, "a name alone selects nothing: refused");
+        free(error);
+
+        /* Unique across the configuration: the later rule is refused, both named. */
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "/etc/vfio-claim.conf:3", "address 01:00.0 name gpu"), 0);
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "/etc/vfio-claim.conf:4", "address 02:00.0 name gpu2"), 0);
+        CHECK_INT(n_errors, 0);
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "/etc/vfio-claim.d/b.conf:1", "id 10de:1b80 name gpu"), 0);
+        CHECK_INT(cfg.n_rules, 2);
+        CHECK_INT(cfg.n_errors, 1);
+        CHECK(strstr(last_msg, "/etc/vfio-claim.d/b.conf:1") == last_msg &&
+                      strstr(last_msg, "/etc/vfio-claim.conf:3") && strstr(last_msg, "'gpu'"),
+              "the duplicate's message names both origins and the name: %s", last_msg);
+        /* Names are case-sensitive, as CDI's are. */
+        CHECK_INT(vc_config_add_line(ctx, &cfg, "t:9", "address 03:00.0 name GPU"), 0);
+        CHECK_INT(cfg.n_rules, 3);
+        CHECK_INT(cfg.n_errors, 1);
+        reset(&cfg);
+}
+
 static char tmpdir[] = "/tmp/vfio-claim-test-XXXXXX";
 
 static void write_file(const char *name, const char *content, size_t len)

@@ -26,10 +26,15 @@ static const struct opt {
         const char *value;
         const char *verbs; /* " apply claim " */
 } opts[] = {
-        {"--dry-run", "-n", NULL, " apply claim "},      {"--device", NULL, "0000:00:03.0", " apply "},
-        {"--kernel", "-k", "6.1.0-18-amd64", " check "}, {"--fail-busy", NULL, NULL, " check "},
-        {"--force", "-f", NULL, " claim release "},      {"--write", NULL, NULL, " import "},
-        {"--root", NULL, "/nonexistent", " import "},    {"--json", "-j", NULL, " check list status "},
+        {"--dry-run", "-n", NULL, " apply claim "},
+        {"--device", NULL, "0000:00:03.0", " apply "},
+        {"--kernel", "-k", "6.1.0-18-amd64", " check "},
+        {"--fail-busy", NULL, NULL, " check "},
+        {"--force", "-f", NULL, " claim release "},
+        {"--write", NULL, NULL, " import cdi "},
+        {"--root", NULL, "/nonexistent", " import "},
+        {"--json", "-j", NULL, " check list status "},
+        {"--prometheus", NULL, NULL, " status claim release "},
 };
 
 /* Every verb, with the arguments it needs to run at all. */
@@ -38,7 +43,7 @@ static const struct verb {
         const char *arg; /* NULL: takes none */
 } verbs[] = {
         {"apply", NULL},      {"check", NULL},        {"list", NULL},   {"status", NULL},
-        {"claim", "00:03.0"}, {"release", "00:03.0"}, {"import", NULL},
+        {"claim", "00:03.0"}, {"release", "00:03.0"}, {"import", NULL}, {"cdi", NULL},
 };
 
 static bool takes(const struct opt *o, const char *verb)
@@ -111,7 +116,7 @@ static bool usage_error(const struct result *r, const char *verb, const char *wh
 static const struct {
         const char *verb, *option, *said, *why;
 } named[] = {
-        {"list", "--write", "unknown option '--write' (an option of import)",
+        {"list", "--write", "unknown option '--write' (an option of import, cdi)",
          "names the verb, the option, whose it is and the help"},
         {"status", "--fail-busy", "unknown option '--fail-busy' (an option of check)", "another verb's option"},
         {"check", "--no-such-option", "unknown option '--no-such-option';", "no verb claims it"},
