@@ -192,8 +192,11 @@ static void select_vfs(struct vc_ctx *ctx, struct vc_rule *rule, struct vc_devli
  * later (VFs created after boot, hot-added cards). */
 static bool id_only_unmatched(const struct vc_rule *rule, const struct vc_devlist *devs)
 {
-        /* A device whose uevent could not be used might have the id. */
-        if (!rule->has_id || rule->has_slot || rule->n_conflicts > 0 || devs->n_ignored > 0)
+        /* A device whose uevent could not be used might have the id. An
+         * address or an identity (serial, path, slot) names one device, as
+         * register_id() knows: absent, it is gone, not coming. */
+        if (!rule->has_id || rule->has_slot || vc_rule_has_identity(rule) || rule->n_conflicts > 0 ||
+            devs->n_ignored > 0)
                 return false;
         for (size_t i = 0; i < devs->n; i++)
                 if (vc_rule_matches(rule, &devs->devs[i]))

@@ -170,6 +170,18 @@ TEST(errors)
         CHECK_RUN(&x.r, contains(x.r.err, m), "names the rule that matches nothing");
         free(m);
 
+        /* An identity names one device, as an address does: with its id guard
+         * (what add writes) and the card gone, it matches nothing; it is not a
+         * rule for devices that appear later, which only an id is. */
+        for (int k = 0; k < 2; k++) {
+                tenv_config(x.e,
+                            k ? "serial 00-11-22-33-44-55-66-77 id 8086:1c02\n" : "path 00:1c.7/00.0 id 8086:1c02\n");
+                check_run(&x, NULL, NULL, NULL);
+                CHECK_RUN(&x.r,
+                          x.r.code == 1 && contains(x.r.err, "matches no PCI device") && !contains(x.r.out, "later"),
+                          "%s with an id guard and no such device matches nothing, exit 1", k ? "serial" : "path");
+        }
+
         tenv_config(x.e, "");
         check_run(&x, NULL, NULL, NULL);
         CHECK_RUN(&x.r, x.r.code == 0 && contains(x.r.out, "0 error(s), 0 warning(s)"),
