@@ -25,6 +25,7 @@
 #include "macro.h"
 #include "options.h"
 #include "output.h"
+#include "vfio-claim-doctor.h"
 
 static struct {
         const char *log_file; /* --log FILE, "-": standard input */

@@ -11,7 +11,7 @@
  * Sources, by version: Linux v6.1 (Debian 12's kernel; the wording is the
  * same in the releases around it unless noted), QEMU 7.2, libvirt 9.0.
  */
-#include "vfio-claim.h"
+#include "vfio-claim-doctor.h"
 
 #include "macro.h"
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "vfio-claim-doctor.h"
 #include "macro.h"
 
 const char *vc_severity_to_string(enum vc_severity s)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "vfio-claim.h"
+#include "vfio-claim-doctor.h"
 
 static const char *strip(const char *line, char device[VC_ADDR_MAX])
 {

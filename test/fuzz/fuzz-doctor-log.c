@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vfio-claim.h"
+#include "vfio-claim-doctor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
