@@ -11,7 +11,8 @@
      verb or option exits 64);
   3. every path of the tree that README names (tools/demo, conf/..., docs/...,
      man/...) exists;
-  4. README.md has at most 250 lines;
+  4. README.md has at most 250 lines, and its Quick start two commands, one
+     of them what .ci/run runs;
   5. every ```conf block of README parses: vfio-claim check --config BLOCK on a
      fake tree made by mkfakesys reports no error of the kind "FILE:LINE: ...; rule
      ignored" or "; line ignored" (a rule that matches nothing there, or whose
@@ -173,6 +174,20 @@ for info, first, lines in readme_blocks:
             check(r.returncode == 0, f"README.md:{first + i}: '{seg}' parses (with --help: exit 0)",
                   f"'{seg}' does not parse: exit {r.returncode} (64: unknown verb or option)\n" + diag_run(r))
 check(commands >= 2, f"README's code blocks have vfio-claim commands ({commands})")
+
+# CI runs the README's test command: what .ci/run execs is a Quick start command.
+quick = re.search(r"^## Quick start\n(.*?)^## ", readme, re.S | re.M)
+quick_cmds = set()
+for info, first, lines in blocks(quick.group(1) if quick else ""):
+    quick_cmds |= {re.sub(r"(^|\s)#.*$", "", line).strip() for line in lines} - {""}
+ci = os.path.join(SRC, ".ci", "run")
+if os.path.exists(ci):
+    with open(ci, encoding="utf-8") as f:
+        m = re.search(r"^exec (.+)$", f.read(), re.M)
+    ci_cmd = m.group(1).strip() if m else ""
+    check(ci_cmd in quick_cmds, f".ci/run's command '{ci_cmd}' is one of README's Quick start commands",
+          "Quick start commands: " + ", ".join(sorted(quick_cmds)))
+check(len(quick_cmds) == 2, f"README's Quick start has two commands ({len(quick_cmds)})", quick_cmds)
 
 # 3. Paths of the tree that README names.
 PATH = re.compile(r"(?<![\w./~$-])(?<!-o )((?:%s)/[\w.+-]+(?:/[\w.+-]+)*)" % "|".join(re.escape(d) for d in TREE_DIRS))
