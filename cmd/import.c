@@ -165,7 +165,8 @@ static int run(int argc, char *argv[])
         if (!o.f)
                 return EXIT_PROBLEMS;
         fprintf(o.f, "# vfio-claim rules imported from what this machine uses now (vfio-claim import).\n"
-                     "# Review them with 'vfio-claim check', then remove the old method (README: Coming from ...).\n");
+                     "# Review them with 'vfio-claim check', then remove the old method\n"
+                     "# (docs/coming-from-another-method.md).\n");
         import_all(&s, &o);
         if (o.rules == 0 && o.skipped == 0)
                 fprintf(o.f,

@@ -437,7 +437,7 @@ TEST(cmdline)
         finish(&x);
 
         /* A --config file that does not exist is an error even with rules on the
-         * command line (the default files' absence is not: see README). */
+         * command line (the default files' absence is not: see docs/verbs.md). */
         start(&x, NULL);
         tenv_cmdline(x.e, "ro vfio_claim.rule=\"address 01:00\"\n");
         check_run(&x, NULL, NULL, NULL);

@@ -15,7 +15,7 @@
  *     whole tree before and after.
  *
  * The caps the program enforces are written down here as assertions, each
- * at its boundary (vfio-claim.conf(5) LIMITS, README "Caps", vfio-claim.h):
+ * at its boundary (vfio-claim.conf(5) LIMITS, docs/configuration.md "Caps", vfio-claim.h):
  *   - a config file of 1 MiB is read, one byte more is refused as a whole
  *     (even a good rule at its top does not apply);
  *   - a line of 4096 bytes (without its newline) is read, 4097 is refused;

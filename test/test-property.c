@@ -2,7 +2,7 @@
 /*
  * Property test of apply: random fake sysfs trees and random rule sets; for
  * each, an oracle written here from the rule language of vfio-claim.conf(5)
- * and README.md (it calls nothing in lib/) says which devices are selected
+ * and docs/configuration.md (it calls nothing in lib/) says which devices are selected
  * and so what apply must write. The real binary then runs on the tree, and a
  * snapshot of the whole tree before and after must differ in exactly those
  * writes: every other file, link and mode is byte-for-byte what it was.
@@ -44,7 +44,7 @@
  *     "ADDR\n" is appended to drivers/D/unbind; unless it is on T, "ADDR\n" is
  *     appended to drivers/T/bind when T is registered (outside /sys nothing
  *     loads modules, so an unregistered T gets no bind);
- *   - new_id (README, "How it works" step 5): for a rule with an id and no
+ *   - new_id (docs/how-it-works.md, step 5): for a rule with an id and no
  *     address, when T is registered and no
  *     device that matches its selectors was left out (a bridge, or a device an
  *     earlier rule owns): one line "V D SV SD CLASS MASK" (hex, ffffffff for
