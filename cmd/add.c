@@ -104,7 +104,7 @@ static bool origin_split(const char *origin, char *file, size_t size, unsigned *
 
 static bool is_rule_keyword(const char *s)
 {
-        static const char *const words[] = {"address", "id", "subsystem", "serial", "slot", "path", "group"};
+        static const char *const words[] = {"address", "id", "subsystem", "serial", "slot", "path"};
 
         for (size_t i = 0; i < ELEMENTSOF(words); i++)
                 if (strcmp(s, words[i]) == 0)

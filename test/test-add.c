@@ -258,6 +258,64 @@ TEST(card_with_dsn_by_serial)
         tenv_free(moved);
 }
 
+/* One card, two functions with the card's DSN: a GPU and its audio (two IDs), or a dual-port NIC (one ID). */
+TEST(functions_of_a_card)
+{
+        struct tenv *e = tenv_new();
+        struct result r = {0};
+        char *root = root_of(e), *text, *rule;
+        static const struct {
+                const char *addr;
+                uint16_t device;
+                uint32_t class;
+                const char *want;
+        } funcs[] = {
+                {"0000:01:00.0", 0x1b80, 0x030000, "serial 52-54-00-ff-ff-12-34-56 id 10de:1b80"},
+                {"0000:01:00.1", 0x10f0, 0x040300, "serial 52-54-00-ff-ff-12-34-56 id 10de:10f0"},
+                {"0000:02:00.0", 0x10c9, 0x020000, "path 0000:00:1c.1/00.0 id 10de:10c9"},
+                {"0000:02:00.1", 0x10c9, 0x020000, "path 0000:00:1c.1/00.1 id 10de:10c9"},
+        };
+
+        SETUP(fakesys_add_driver(e->fs, "vfio-pci"));
+        for (int port = 0; port < 2; port++)
+                tenv_dev(e, &(struct fake_dev){.addr = port ? "0000:00:1c.1" : "0000:00:1c.0",
+                                               .vendor = 0x1b36,
+                                               .device = 0x000c,
+                                               .class = 0x060400,
+                                               .driver = "pcieport",
+                                               .group = port ? "2" : "1"});
+        for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+                tenv_dev(e, &(struct fake_dev){.addr = funcs[i].addr,
+                                               .vendor = 0x10de,
+                                               .device = funcs[i].device,
+                                               .class = funcs[i].class,
+                                               .group = i < 2 ? "3" : "4",
+                                               .parent = i < 2 ? "0000:00:1c.0" : "0000:00:1c.1",
+                                               .has_serial = true,
+                                               .serial = i < 2 ? 0x525400ffff123456ull : 0x525400ffff123457ull});
+        tenv_run(e, &r, "add", "--root", root, "--no-rebuild", "01:00", "02:00", NULL);
+        CHECK_RUN(&r, r.code == 0 && dropins(e) == 4, "add 01:00 02:00: a drop-in per function");
+        for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++) {
+                char *name = xasprintf("60-add-0000-%.2s-00.%c.conf", funcs[i].addr + 5, funcs[i].addr[11]);
+                char *file = dropin(e, name), *sel;
+
+                text = t_slurp(file);
+                rule = rule_of(text);
+                CHECK(strcmp(rule, funcs[i].want) == 0, "%s: %s (%s the DSN alone)", funcs[i].addr, rule,
+                      i < 2 ? "the ID tells the functions apart:" : "one ID on both functions: not");
+                sel = selected(e, file, &r);
+                CHECK_RUN(&r, strcmp(sel, funcs[i].addr) == 0, "%s selects only %s", name, sel);
+                free(sel);
+                free(text);
+                free(rule);
+                free(file);
+                free(name);
+        }
+        free(root);
+        result_clear(&r);
+        tenv_free(e);
+}
+
 TEST(second_add)
 {
         struct tenv *e = twins(false, false);
