@@ -269,13 +269,18 @@ struct new_file {
         char addr[VC_ADDR_MAX]; /* the device's (check_result() reads the devices again) */
 };
 
-static void new_files_free(struct new_file *v, size_t n)
+struct new_files {
+        struct new_file *v;
+        size_t n;
+};
+
+static void new_files_free(struct new_files *f)
 {
-        for (size_t i = 0; i < n; i++) {
-                free(v[i].path);
-                free(v[i].text);
+        for (size_t i = 0; f->v && i <= f->n; i++) {
+                free(f->v[i].path);
+                free(f->v[i].text);
         }
-        free(v);
+        free(f->v);
 }
 
 /* DIR/60-add-0000-01-00.0.conf, or with -2, -3 ... when that name is taken (by a file or an earlier one of this run).
@@ -407,7 +412,8 @@ static int run_add(int argc, char *argv[])
         _cleanup_(session_close) struct session s = {0};
         _cleanup_(vc_config_clear) struct vc_config sel = {0};
         _cleanup_free_ char *dir = NULL;
-        struct new_file *files = NULL;
+        _cleanup_(new_files_free) struct new_files nf = {0};
+        struct new_file *files;
         size_t n_files = 0, n_targets = 0;
         unsigned busy = 0;
         char when[64];
@@ -426,7 +432,8 @@ static int run_add(int argc, char *argv[])
         if (selector_rules(&s, &sel, argc, argv) < 0 || sel.n_errors > 0 || sel.n_rules == 0)
                 return EXIT_USAGE;
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&now, &tm));
-        files = calloc((size_t)s.devs.n + 1, sizeof(*files));
+        /* One more than the devices: new_files_free() frees the entry being made too. */
+        nf.v = files = calloc((size_t)s.devs.n + 1, sizeof(*files));
         if (!files)
                 return EXIT_PROBLEMS;
         /* Identity of every device: a new rule must select its function and no other. */
@@ -460,28 +467,23 @@ static int run_add(int argc, char *argv[])
                 if (!files[n_files].path || !f) {
                         if (f)
                                 fclose(f);
-                        new_files_free(files, n_files + 1);
                         return EXIT_PROBLEMS;
                 }
                 describe(f, d);
                 fprintf(f, ADD_MARK "%s: ", when);
                 print_command(f, arg.argc, arg.argv);
                 fprintf(f, "\n%s\n", rule);
-                n_files++;
-                if (fclose(f) != 0 || !files[n_files - 1].text) {
-                        new_files_free(files, n_files);
+                if (fclose(f) != 0 || !files[n_files].text)
                         return EXIT_PROBLEMS;
-                }
+                nf.n = ++n_files;
         }
         if (n_targets == 0) {
                 log_msg(LOG_ERR, "%s: no PCI device (other than a bridge) matches", argv[1]);
-                new_files_free(files, n_files);
                 return EXIT_PROBLEMS;
         }
         if (result != 0 || n_files == 0) {
                 if (result != 0 && n_files > 0)
                         log_msg(LOG_ERR, "nothing written");
-                new_files_free(files, n_files);
                 return result;
         }
         k = check_result(&s, files, n_files, &busy);
@@ -489,7 +491,6 @@ static int run_add(int argc, char *argv[])
                 log_msg(LOG_ERR, "check %s%s: nothing written (--force writes it anyway)",
                         busy ? "finds a selected device busy" : "finds errors",
                         busy && log_count(LOG_ERR) > busy ? " and errors" : "");
-                new_files_free(files, n_files);
                 return EXIT_PROBLEMS;
         }
         if (k != 0)
@@ -497,7 +498,6 @@ static int run_add(int argc, char *argv[])
         k = mkdir_parents(dir);
         if (k < 0) {
                 log_msg(LOG_ERR, "%s: cannot create: %s", dir, strerror(-k));
-                new_files_free(files, n_files);
                 return EXIT_PROBLEMS;
         }
         for (size_t i = 0; i < n_files; i++) {
@@ -509,7 +509,6 @@ static int run_add(int argc, char *argv[])
                 }
                 printf("%s: wrote %s:3: %s", files[i].addr, files[i].path, third_line(files[i].text));
         }
-        new_files_free(files, n_files);
         if (result == 0 && initramfs_rebuild(opt.root, opt.no_rebuild) < 0)
                 result = EXIT_PROBLEMS;
         return result;
