@@ -57,7 +57,7 @@ static int load_rules(struct session *s, const char *dir)
         return k == -ENOENT ? 0 : k;
 }
 
-static int open_session(struct session *s, char **ret_dir)
+static int open_session(struct session *s, const char *verb, char **ret_dir)
 {
         struct log_config lc = {.to_stderr = true, .stderr_max = stderr_threshold()};
         _cleanup_free_ char *dir = rooted(CONFIG_DIR);
@@ -66,6 +66,11 @@ static int open_session(struct session *s, char **ret_dir)
         (void)log_open(&lc);
         if (!dir || session_open(s, NEED_ARGS) < 0)
                 return -ENOMEM;
+        /* As non-root the config space shows no DSN (add would pick path), and /etc is not writable. */
+        if (vc_ctx_is_live(s->ctx) && !opt.root && geteuid() != 0) {
+                log_msg(LOG_ERR, "%s writes %s and reads the devices' config space: run it as root", verb, dir);
+                return -EPERM;
+        }
         k = load_rules(s, dir);
         if (k < 0) {
                 log_msg(LOG_ERR, "cannot read the configuration: %s", strerror(-k));
@@ -427,7 +432,7 @@ static int run_add(int argc, char *argv[])
                         opt.by);
                 return EXIT_USAGE;
         }
-        if (open_session(&s, &dir) < 0)
+        if (open_session(&s, argv[0], &dir) < 0)
                 return EXIT_PROBLEMS;
         if (selector_rules(&s, &sel, argc, argv) < 0 || sel.n_errors > 0 || sel.n_rules == 0)
                 return EXIT_USAGE;
@@ -621,7 +626,7 @@ static int run_remove(int argc, char *argv[])
         size_t n_rm = 0;
         int result = 0, k;
 
-        if (open_session(&s, &dir) < 0)
+        if (open_session(&s, argv[0], &dir) < 0)
                 return EXIT_PROBLEMS;
         rm = calloc(s.devs.n + 1, sizeof(*rm));
         if (!rm)
