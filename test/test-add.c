@@ -160,10 +160,26 @@ static char *rule_of(const char *text)
 
 TEST(twins_without_dsn_by_path)
 {
-        struct tenv *e = twins(false, false), *moved = twins(true, false);
+        struct tenv *e = twins(false, false), *moved = twins(true, false), *swapped = tenv_new();
         struct result r = {0};
         char *root = root_of(e), *file = dropin(e, "60-add-0000-02-00.0.conf"), *text, *rule, *sel;
         struct stat st;
+
+        /* The card behind 00:1c.1 replaced by a USB controller. */
+        SETUP(fakesys_add_driver(swapped->fs, "vfio-pci"));
+        tenv_dev(swapped, &(struct fake_dev){.addr = "0000:00:1c.1",
+                                             .vendor = 0x1b36,
+                                             .device = 0x000c,
+                                             .class = 0x060400,
+                                             .driver = "pcieport",
+                                             .group = "2"});
+        tenv_dev(swapped, &(struct fake_dev){.addr = "0000:02:00.0",
+                                             .vendor = 0x1b21,
+                                             .device = 0x1242,
+                                             .class = 0x0c0330,
+                                             .driver = "xhci_hcd",
+                                             .group = "4",
+                                             .parent = "0000:00:1c.1"});
 
         /* The root uses initramfs-tools. */
         free(tenv_file(e, "root/etc/initramfs-tools/initramfs.conf", "MODULES=most\n"));
@@ -189,6 +205,10 @@ TEST(twins_without_dsn_by_path)
         CHECK_RUN(&r, r.code == 0 && strcmp(sel, "0000:03:00.0") == 0,
                   "buses renumbered: the same card (now 03:00.0), not its twin: %s", sel);
         free(sel);
+        sel = selected(swapped, file, &r);
+        /* (check calls such a rule "no device now", not an error: it is not an address rule.) */
+        CHECK_RUN(&r, strcmp(sel, "") == 0, "another card in that place: the id guard selects nothing: '%s'", sel);
+        free(sel);
         free(text);
         free(rule);
 
@@ -207,6 +227,7 @@ TEST(twins_without_dsn_by_path)
         result_clear(&r);
         tenv_free(e);
         tenv_free(moved);
+        tenv_free(swapped);
 }
 
 TEST(card_with_dsn_by_serial)
