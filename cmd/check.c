@@ -291,6 +291,17 @@ static int check_devices(struct session *s, struct check_state *cs)
         return opt.fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
 }
 
+int check_findings(struct session *s, bool fail_busy, unsigned *ret_busy)
+{
+        struct check_state cs = {.s = s};
+        int r;
+
+        opt.fail_busy = fail_busy;
+        r = check_devices(s, &cs);
+        *ret_busy = cs.busy_refused;
+        return r;
+}
+
 static int run(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {.kernel = opt.kernel};

@@ -52,6 +52,9 @@ struct args {
         const char *boot_log;
         bool json;
         int verbosity;
+        /* The whole command line as main() got it (add writes it into its comment). */
+        int argc;
+        char **argv;
 };
 
 extern struct args arg;
@@ -66,6 +69,8 @@ extern const struct verb verb_release;
 extern const struct verb verb_import;
 extern const struct verb verb_doctor;
 extern const struct verb verb_cdi;
+extern const struct verb verb_add;
+extern const struct verb verb_remove;
 
 /* The kernel parameter that keeps the firmware framebuffer off for this kernel (check.c). */
 const char *framebuffer_fix(void);
@@ -75,6 +80,16 @@ void import_modprobe(const char *root, vc_import_fn fn, void *userdata);
 /* check: what "vfs N" rules would do (check-vfs.c). */
 struct session;
 void check_vfs(struct session *s);
+/* check's findings beyond the rules on a session already resolved (check.c),
+ * for add: logs them as check does (a busy device as an error with
+ * fail_busy); returns check's exit code, with the busy devices that no
+ * allow-busy covers in *ret_busy. */
+int check_findings(struct session *s, bool fail_busy, unsigned *ret_busy);
+
+/* add, remove: the initramfs rebuilt by the generator found (rebuild.c); with
+ * no_rebuild, or a root other than /, the command printed instead. <0: it
+ * failed (logged). */
+int initramfs_rebuild(const char *root, bool no_rebuild);
 
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);

@@ -46,8 +46,8 @@ static const struct option_spec globals[] = {
 
 /* As kmod's struct kmod_cmd table: --help lists them in this order. */
 static const struct verb *const verbs[] = {
-        &verb_apply,   &verb_check,  &verb_list,   &verb_status, &verb_claim,
-        &verb_release, &verb_import, &verb_doctor, &verb_cdi,
+        &verb_apply,  &verb_check,  &verb_list, &verb_status, &verb_claim,  &verb_release,
+        &verb_import, &verb_doctor, &verb_cdi,  &verb_add,    &verb_remove,
 };
 
 int main(int argc, char *argv[])
@@ -63,6 +63,8 @@ int main(int argc, char *argv[])
         };
         int r;
 
+        arg.argc = argc;
+        arg.argv = argv;
         r = cli_run(&cli, argc, argv);
         log_close();
         return r;

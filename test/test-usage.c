@@ -30,9 +30,12 @@ static const struct opt {
         {"--device", NULL, "0000:00:03.0", " apply "},
         {"--kernel", "-k", "6.1.0-18-amd64", " check "},
         {"--fail-busy", NULL, NULL, " check "},
-        {"--force", "-f", NULL, " claim release "},
+        {"--force", "-f", NULL, " claim release add "},
         {"--write", NULL, NULL, " import cdi "},
-        {"--root", NULL, "/nonexistent", " import "},
+        {"--root", NULL, "/nonexistent", " import add remove "},
+        {"--by", NULL, "path", " add "},
+        {"--driver", NULL, "pci-stub", " add "},
+        {"--no-rebuild", NULL, NULL, " add remove "},
         {"--json", "-j", NULL, " check list status "},
         {"--prometheus", NULL, NULL, " status claim release "},
 };
@@ -42,8 +45,8 @@ static const struct verb {
         const char *name;
         const char *arg; /* NULL: takes none */
 } verbs[] = {
-        {"apply", NULL},      {"check", NULL},        {"list", NULL},   {"status", NULL},
-        {"claim", "00:03.0"}, {"release", "00:03.0"}, {"import", NULL}, {"cdi", NULL},
+        {"apply", NULL},        {"check", NULL},  {"list", NULL}, {"status", NULL},   {"claim", "00:03.0"},
+        {"release", "00:03.0"}, {"import", NULL}, {"cdi", NULL},  {"add", "00:03.0"}, {"remove", "00:03.0"},
 };
 
 static bool takes(const struct opt *o, const char *verb)
