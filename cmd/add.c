@@ -63,9 +63,26 @@ static int open_session(struct session *s, const char *verb, char **ret_dir)
         _cleanup_free_ char *dir = rooted(CONFIG_DIR);
         int k;
 
+        struct stat st;
+
         (void)log_open(&lc);
         if (!dir || session_open(s, NEED_ARGS) < 0)
                 return -ENOMEM;
+        if (opt.root) {
+                int e = stat(opt.root, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+
+                if (e) {
+                        log_msg(LOG_ERR, "--root %s: %s", opt.root, strerror(e));
+                        return -e;
+                }
+        }
+        /* The devices of a captured tree are not this system's: their rules go under that tree's root. */
+        if (!vc_ctx_is_live(s->ctx) && !opt.root) {
+                log_msg(LOG_ERR,
+                        "%s on %s, which is not the running system's sysfs, needs --root DIR: the rules are for that machine",
+                        verb, arg.sysfs);
+                return -EINVAL;
+        }
         /* As non-root the config space shows no DSN (add would pick path), and /etc is not writable. */
         if (vc_ctx_is_live(s->ctx) && !opt.root && geteuid() != 0) {
                 log_msg(LOG_ERR, "%s writes %s and reads the devices' config space: run it as root", verb, dir);
@@ -106,6 +123,12 @@ static bool origin_split(const char *origin, char *file, size_t size, unsigned *
 }
 
 /* ---- add ---- */
+
+/* Bridges of every kind (class 06: host, ISA/LPC, PCI): the host needs them, a VM never gets one. */
+static bool is_any_bridge(const struct vc_dev *d)
+{
+        return (d->class >> 16) == 0x06;
+}
 
 static bool is_rule_keyword(const char *s)
 {
@@ -188,7 +211,7 @@ static int others_selected(struct session *s, const struct vc_dev *d, const char
         for (size_t i = 0; i < s->devs.n; i++) {
                 const struct vc_dev *o = &s->devs.devs[i];
 
-                if (o == d || vc_dev_is_bridge(o) || !vc_rule_matches(&one.rules[0], o))
+                if (o == d || is_any_bridge(o) || !vc_rule_matches(&one.rules[0], o))
                         continue;
                 if (n++ == 0)
                         *ret = o;
@@ -396,11 +419,13 @@ static int check_result(struct session *s, struct new_file *files, size_t n, uns
                         return -ENOMEM;
                 }
                 if (vc_config_add_line(s->ctx, &s->cfg, origin, line) < 0)
-                        return EXIT_PROBLEMS;
+                        return -EINVAL;
         }
+        if (s->cfg.n_rules != first + n)
+                return -EINVAL;
         vc_devlist_clear(&s->devs);
         if (session_resolve(s, LOG_ERR, false) < 0)
-                return EXIT_PROBLEMS;
+                return -EIO;
         if (opt.force && allow_busy(s, first, files, n) < 0)
                 return -ENOMEM;
         return check_findings(s, !opt.force, busy);
@@ -418,6 +443,7 @@ static int run_add(int argc, char *argv[])
         _cleanup_(vc_config_clear) struct vc_config sel = {0};
         _cleanup_free_ char *dir = NULL;
         _cleanup_(new_files_free) struct new_files nf = {0};
+        _cleanup_free_ bool *hit = NULL; /* per selector rule: some device matched it */
         struct new_file *files;
         size_t n_files = 0, n_targets = 0;
         unsigned busy = 0;
@@ -426,6 +452,15 @@ static int run_add(int argc, char *argv[])
         struct tm tm;
         int result = 0, k;
 
+        if (opt.driver && !vc_is_driver_name(opt.driver)) {
+                fprintf(stderr, "vfio-claim: add: --driver '%s' is not a driver's name; see 'vfio-claim add --help'\n",
+                        opt.driver);
+                return EXIT_USAGE;
+        }
+        if (opt.root && !opt.root[0]) {
+                fprintf(stderr, "vfio-claim: add: --root needs a directory; see 'vfio-claim add --help'\n");
+                return EXIT_USAGE;
+        }
         if (!by_valid()) {
                 fprintf(stderr,
                         "vfio-claim: add: --by takes serial, path, slot or address, not '%s'; see 'vfio-claim add --help'\n",
@@ -439,7 +474,8 @@ static int run_add(int argc, char *argv[])
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime_r(&now, &tm));
         /* One more than the devices: new_files_free() frees the entry being made too. */
         nf.v = files = calloc((size_t)s.devs.n + 1, sizeof(*files));
-        if (!files)
+        hit = calloc(sel.n_rules, sizeof(bool));
+        if (!files || !hit)
                 return EXIT_PROBLEMS;
         /* Identity of every device: a new rule must select its function and no other. */
         for (size_t i = 0; i < s.devs.n; i++)
@@ -451,9 +487,12 @@ static int run_add(int argc, char *argv[])
                 FILE *f;
                 size_t size = 0;
 
-                for (size_t j = 0; j < sel.n_rules && !wanted; j++)
-                        wanted = vc_rule_matches(&sel.rules[j], d);
-                if (!wanted || vc_dev_is_bridge(d))
+                if (is_any_bridge(d))
+                        continue;
+                for (size_t j = 0; j < sel.n_rules; j++)
+                        if (vc_rule_matches(&sel.rules[j], d))
+                                wanted = hit[j] = true;
+                if (!wanted)
                         continue;
                 n_targets++;
                 if (d->rule) {
@@ -482,8 +521,15 @@ static int run_add(int argc, char *argv[])
                         return EXIT_PROBLEMS;
                 nf.n = ++n_files;
         }
-        if (n_targets == 0) {
-                log_msg(LOG_ERR, "%s: no PCI device (other than a bridge) matches", argv[1]);
+        /* Each argument must name a device: a mistyped address among good ones is not skipped in silence. */
+        for (size_t j = 0; j < sel.n_rules; j++)
+                if (!hit[j]) {
+                        log_msg(LOG_ERR, "%s: no PCI device (other than a bridge) matches", sel.rules[j].text);
+                        result = EXIT_PROBLEMS;
+                }
+        if (n_targets == 0 || (result != 0 && n_files > 0)) {
+                if (n_files > 0)
+                        log_msg(LOG_ERR, "nothing written");
                 return EXIT_PROBLEMS;
         }
         if (result != 0 || n_files == 0) {
@@ -492,7 +538,13 @@ static int run_add(int argc, char *argv[])
                 return result;
         }
         k = check_result(&s, files, n_files, &busy);
-        if (k < 0 || (k != 0 && !opt.force)) {
+        /* A check that could not run is no verdict: never written, --force or not. */
+        if (k < 0) {
+                log_msg(LOG_ERR, "cannot check the configuration with the new rules: %s; nothing written",
+                        strerror(-k));
+                return EXIT_PROBLEMS;
+        }
+        if (k != 0 && !opt.force) {
                 log_msg(LOG_ERR, "check %s%s: nothing written (--force writes it anyway)",
                         busy ? "finds a selected device busy" : "finds errors",
                         busy && log_count(LOG_ERR) > busy ? " and errors" : "");
@@ -530,16 +582,24 @@ struct removal {
 static int drop_rule(const char *path, unsigned line, bool *ret_empty)
 {
         _cleanup_free_ char *text = NULL, *out = NULL;
-        char *lines[4096];
-        size_t n = 0, size = 0;
+        _cleanup_free_ char **lines = NULL;
+        size_t n = 0, n_max = 1, size = 0, text_size = 0;
         bool empty = true;
         FILE *f;
         int k;
 
-        k = vc_read_file(path, VC_CONFIG_MAX, &text, NULL);
+        k = vc_read_file(path, VC_CONFIG_MAX, &text, &text_size);
         if (k < 0)
                 return k;
-        for (char *p = text; *p && n < ELEMENTSOF(lines);) {
+        /* A NUL would end the text early, and what follows it would be lost in the rewrite. */
+        if (memchr(text, 0, text_size))
+                return -EBADMSG;
+        for (size_t i = 0; i < text_size; i++)
+                n_max += text[i] == '\n';
+        lines = calloc(n_max, sizeof(char *));
+        if (!lines)
+                return -ENOMEM;
+        for (char *p = text; *p && n < n_max;) {
                 char *nl = strchr(p, '\n');
 
                 lines[n++] = p;
@@ -626,6 +686,10 @@ static int run_remove(int argc, char *argv[])
         size_t n_rm = 0;
         int result = 0, k;
 
+        if (opt.root && !opt.root[0]) {
+                fprintf(stderr, "vfio-claim: remove: --root needs a directory; see 'vfio-claim remove --help'\n");
+                return EXIT_USAGE;
+        }
         if (open_session(&s, argv[0], &dir) < 0)
                 return EXIT_PROBLEMS;
         rm = calloc(s.devs.n + 1, sizeof(*rm));
@@ -641,13 +705,18 @@ static int run_remove(int argc, char *argv[])
                                 reason ? reason : "not an address");
                         return EXIT_USAGE;
                 }
+                /* "", "*", "*:*.*": every device, never what an admin means by an address. */
+                if (filter.domain < 0 && filter.bus < 0 && filter.slot < 0 && filter.func < 0) {
+                        fprintf(stderr, "vfio-claim: remove: '%s' names every PCI device; give an address\n", argv[a]);
+                        return EXIT_USAGE;
+                }
                 for (size_t i = 0; i < s.devs.n; i++) {
                         const struct vc_dev *d = &s.devs.devs[i];
                         char file[4096];
                         unsigned line;
                         size_t dlen = strlen(dir);
 
-                        if (!vc_slot_match(&filter, d) || vc_dev_is_bridge(d))
+                        if (!vc_slot_match(&filter, d) || is_any_bridge(d))
                                 continue;
                         found = true;
                         if (!d->rule) {

@@ -20,8 +20,11 @@
 #include "macro.h"
 #include "output.h"
 
-/* name is an executable file in a directory of PATH. */
-static bool on_path(const char *name)
+/* The executable file name in a directory of PATH, into file (PATH_MAX); false: none. Only
+ * absolute directories count: run as root, an empty or relative entry (the
+ * current directory) would run whatever lies there. What is found here is
+ * what runs (execv, not execvp's own search). */
+static bool find_on_path(const char *name, char *file, size_t size)
 {
         const char *path = getenv("PATH");
 
@@ -30,10 +33,9 @@ static bool on_path(const char *name)
         for (const char *p = path; *p;) {
                 const char *end = strchr(p, ':');
                 size_t len = end ? (size_t)(end - p) : strlen(p);
-                char file[4096];
                 struct stat st;
 
-                if (len > 0 && snprintf(file, sizeof(file), "%.*s/%s", (int)len, p, name) < (int)sizeof(file) &&
+                if (len > 0 && p[0] == '/' && snprintf(file, size, "%.*s/%s", (int)len, p, name) < (int)size &&
                     stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0)
                         return true;
                 if (!end)
@@ -41,6 +43,13 @@ static bool on_path(const char *name)
                 p = end + 1;
         }
         return false;
+}
+
+static bool on_path(const char *name)
+{
+        char file[PATH_MAX];
+
+        return find_on_path(name, file, sizeof(file));
 }
 
 static bool is_dir(const char *root, const char *rel)
@@ -104,19 +113,23 @@ static void join(const char *const *argv, char *buf, size_t size)
         }
 }
 
-/* Runs argv (searched on PATH), its output on ours: its exit code, 127 when it could not start, 128+N for a signal. */
+/* Runs argv (argv[0] found by find_on_path()), its output on ours: its exit code, 127 when it could not start, 128+N
+ * for a signal. */
 static int run_command(const char *const *argv)
 {
+        char file[PATH_MAX];
         pid_t pid;
         int status;
 
+        if (!find_on_path(argv[0], file, sizeof(file)))
+                return 127;
         fflush(stdout);
         fflush(stderr);
         pid = fork();
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
-                execvp(argv[0], (char *const *)argv);
+                execv(file, (char *const *)argv);
                 _exit(127);
         }
         while (waitpid(pid, &status, 0) < 0)

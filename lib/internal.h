@@ -106,7 +106,6 @@ static inline int vc_hexval(char c)
 bool vc_parse_hex_u32(const char *s, size_t len, uint32_t max, uint32_t *ret);
 /* 1..maxdigits hex digits, value at most max (selector.c). */
 bool vc_hex_exact(const char *s, size_t len, size_t maxdigits, uint32_t max, uint32_t *ret);
-bool vc_is_driver_name(const char *s);
 int vc_strv_push(char ***v, size_t *n, char *s);
 void vc_strv_free(char **v, size_t n);
 

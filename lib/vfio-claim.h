@@ -202,6 +202,8 @@ int vc_dev_read_override(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf
 /* 1: the firmware's boot VGA device (the host console), 0: not, or not VGA. */
 int vc_dev_boot_vga(struct vc_ctx *ctx, const struct vc_dev *dev);
 bool vc_dev_is_bridge(const struct vc_dev *dev);
+/* s can be a driver's name: a path component under SYSFS/bus/pci/drivers. */
+bool vc_is_driver_name(const char *s);
 bool vc_driver_loaded(struct vc_ctx *ctx, const char *driver);
 /* vfio-pci and its variants (mlx5_vfio_pci, ...): they bind only with an IOMMU. */
 bool vc_driver_needs_iommu(const char *driver);

@@ -10,6 +10,7 @@
  * generator found on PATH (fake ones here) and reports its failure.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +85,13 @@ static struct tenv *twins(bool shifted, bool dsn)
         return e;
 }
 
+/* The mounted system add writes into: a directory that exists, as --root wants. */
 static char *root_of(struct tenv *e)
 {
-        return xasprintf("%s/root", e->dir);
+        char *root = xasprintf("%s/root", e->dir);
+
+        SETUP(mkdir(root, 0755) < 0 && errno != EEXIST ? -errno : 0);
+        return root;
 }
 
 static char *dropin(struct tenv *e, const char *name)
@@ -363,6 +368,40 @@ TEST(second_add)
         tenv_free(e);
 }
 
+/* What add and remove must refuse, each with nothing written: a bridge of
+ * any kind (here the host bridge, class 0600), an argument without a device
+ * among good ones, a --driver that is more than a name, a --root that does
+ * not exist, a captured tree without --root, an address naming every device. */
+TEST(refusals)
+{
+        struct tenv *e = twins(false, false);
+        struct result r = {0};
+        char *root = root_of(e), *missing = xasprintf("%s/no-such-root", e->dir);
+
+        tenv_run(e, &r, "add", "--root", root, "--no-rebuild", "00:00.0", NULL);
+        CHECK_RUN(&r, r.code == 1 && contains(r.err, "no PCI device (other than a bridge)") && dropins(e) == 0,
+                  "the host bridge (class 0600) gets no rule: exit 1");
+        tenv_run(e, &r, "add", "--root", root, "--no-rebuild", "02:00.0", "05:00.0", NULL);
+        CHECK_RUN(&r, r.code == 1 && contains(r.err, "address 05:00.0: no PCI device") && dropins(e) == 0,
+                  "an address without a device among good ones: exit 1, nothing written for the others");
+        tenv_run(e, &r, "add", "--root", root, "--no-rebuild", "--driver", "vfio-pci allow-busy", "02:00.0", NULL);
+        CHECK_RUN(&r, r.code == 64 && contains(r.err, "not a driver's name") && dropins(e) == 0,
+                  "--driver with rule words in it: a usage error, 64");
+        tenv_run(e, &r, "add", "--root", missing, "--no-rebuild", "02:00.0", NULL);
+        CHECK_RUN(&r, r.code == 1 && access(missing, F_OK) != 0, "a --root that does not exist: exit 1, not made");
+        tenv_run(e, &r, "add", "--no-rebuild", "02:00.0", NULL);
+        CHECK_RUN(&r, r.code == 1 && contains(r.err, "needs --root"),
+                  "a captured sysfs tree without --root: refused (its rules are not this machine's)");
+        tenv_run(e, &r, "add", "--root", root, "--no-rebuild", "02:00.0", NULL);
+        CHECK_RUN(&r, r.code == 0 && dropins(e) == 1, "the same add done right: written");
+        tenv_run(e, &r, "remove", "--root", root, "--no-rebuild", "*", NULL);
+        CHECK_RUN(&r, r.code == 64 && dropins(e) == 1, "remove '*': a usage error, nothing removed");
+        free(missing);
+        free(root);
+        result_clear(&r);
+        tenv_free(e);
+}
+
 TEST(busy_device)
 {
         struct tenv *e = tenv_new();
@@ -470,9 +509,21 @@ static void fake_tool(struct tenv *e, const char *name, int code)
         free(rel);
 }
 
+static void add_with_path_var(struct tenv *e, struct result *r, const char *path, const char *root, const char *verb,
+                              bool no_rebuild);
+
 static void add_with_path(struct tenv *e, struct result *r, const char *root, const char *verb, bool no_rebuild)
 {
         char *path = xasprintf("PATH=%s/bin", e->dir);
+
+        add_with_path_var(e, r, path, root, verb, no_rebuild);
+        free(path);
+}
+
+/* path: "PATH=..." for the run, whose working directory is e->dir. */
+static void add_with_path_var(struct tenv *e, struct result *r, const char *path, const char *root, const char *verb,
+                              bool no_rebuild)
+{
         const char *vars[] = {path, "VFIO_CLAIM_TEST_REBUILD_IN_ROOT=1", NULL};
         char **env = t_environ(vars);
         const char *argv[64];
@@ -487,7 +538,24 @@ static void add_with_path(struct tenv *e, struct result *r, const char *root, co
         argv[n] = NULL;
         t_spawn(r, argv, &(struct t_spawn){.dir = e->dir, .env = env});
         free(env);
-        free(path);
+}
+
+/* "PATH=:REL/bin", REL the way from the working directory to dir, relative. */
+static char *relative_path_var(const char *dir)
+{
+        char cwd[4096], *up = xasprintf("%s", ""), *var;
+
+        SETUP(getcwd(cwd, sizeof(cwd)) ? 0 : -errno);
+        for (const char *p = cwd; *p; p++)
+                if (*p == '/' && p[1]) {
+                        char *more = xasprintf("%s../", up);
+
+                        free(up);
+                        up = more;
+                }
+        var = xasprintf("PATH=:%s%s/bin", up, dir + 1);
+        free(up);
+        return var;
 }
 
 TEST(rebuild)
@@ -495,9 +563,17 @@ TEST(rebuild)
         struct tenv *e = twins(false, false);
         struct result r = {0};
         char *root = root_of(e), *file = dropin(e, "60-add-0000-02-00.0.conf"), *ran = xasprintf("%s/ran", e->dir),
-             *dracut;
+             *dracut, *relative;
 
         fake_tool(e, "dracut", 0);
+        /* Run as root, an empty or relative PATH entry is never searched: here
+         * one that leads from the working directory to the fake dracut. */
+        relative = relative_path_var(e->dir);
+        add_with_path_var(e, &r, relative, root, "add", false);
+        CHECK_RUN(&r, r.code == 0 && access(ran, F_OK) != 0 && contains(r.err, "no initramfs generator found"),
+                  "%s (relative entries only): the dracut there is not run", relative);
+        free(relative);
+        add_with_path(e, &r, root, "remove", true);
         add_with_path(e, &r, root, "add", false);
         CHECK_RUN(&r, r.code == 0 && file_is(ran, "dracut -f\n") && contains(r.out, "ran dracut -f"),
                   "dracut on PATH: dracut -f ran, and is named");
