@@ -19,6 +19,7 @@
 static struct {
         const char *kernel; /* --kernel REL: the modules of that release */
         bool fail_busy;
+        bool digest;
 } opt;
 
 struct check_state {
@@ -291,12 +292,36 @@ static int check_devices(struct session *s, struct check_state *cs)
         return opt.fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
 }
 
+/* check --digest: what the build hooks record in the image (DIGEST_FILE), for the files under --sysconfdir. */
+static int print_digest(void)
+{
+        char digest[VC_CONFIG_DIGEST_MAX];
+        int k;
+
+        if (arg.config) {
+                fprintf(stderr,
+                        "vfio-claim: check: --digest is of the files under --sysconfdir, not of --config's FILE; "
+                        "see 'vfio-claim check --help'\n");
+                return EXIT_USAGE;
+        }
+        k = config_digest(digest);
+        if (k < 0) {
+                fprintf(stderr, "vfio-claim: the configuration under %s cannot be read: %s\n", arg.sysconfdir,
+                        vc_read_strerror(k));
+                return EXIT_PROBLEMS;
+        }
+        printf("%s\n", digest);
+        return 0;
+}
+
 static int run(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {.kernel = opt.kernel};
         struct check_state cs = {.s = &s};
         int result;
 
+        if (opt.digest)
+                return print_digest();
         result = session_open_resolve(&s, NEED_FILES);
         if (result < 0)
                 return EXIT_PROBLEMS;
@@ -319,6 +344,8 @@ static const struct option_spec options[] = {
          "check modules of kernel release REL (default: running kernel)"},
         {"fail-busy", 0, NULL, OPT_BOOL, &opt.fail_busy,
          "exit 3 when a rule without allow-busy selects a device\nthat carries a mounted filesystem or swap (initramfs build hooks)"},
+        {"digest", 0, NULL, OPT_BOOL, &opt.digest,
+         "print the configuration files' digest (sha256:HEX) and\nnothing else: what the build hooks record in the image"},
 };
 
 const struct verb verb_check = {

@@ -16,10 +16,20 @@
 #include "options.h"
 #include "vfio-claim.h"
 
-/* SYSCONFDIR: meson's sysconfdir (/etc unless -Dsysconfdir moves it), as the hooks use it. */
-#define CONFIG_FILE SYSCONFDIR "/vfio-claim.conf"
-#define CONFIG_DIR  SYSCONFDIR "/vfio-claim.d"
-#define BOOT_LOG    "/run/vfio-claim/boot.log"
+/* SYSCONFDIR: meson's sysconfdir (/etc unless -Dsysconfdir moves it), as the hooks use it;
+ * --sysconfdir DIR reads the configuration under DIR instead (arg.sysconfdir). */
+#define CONFIG_FILE        SYSCONFDIR "/vfio-claim.conf"
+#define CONFIG_DIR         SYSCONFDIR "/vfio-claim.d"
+#define CONFIG_MAIN_NAME   "vfio-claim.conf"
+#define CONFIG_DROPIN_NAME "vfio-claim.d"
+/* In an initramfs: the digest of the configuration files the build hook
+ * packed ("vfio-claim check --digest" run on the image's copy of them),
+ * which apply logs at boot and status compares with today's files. Not
+ * under /etc: it is no configuration, and the host never has it. */
+#define DIGEST_FILE PKGLIBDIR "/config.digest"
+/* apply's boot log line "config digest sha256:HEX (...)", which status reads back. */
+#define DIGEST_LOG_WORDS "config digest "
+#define BOOT_LOG         "/run/vfio-claim/boot.log"
 /* Debian's prometheus-node-exporter reads *.prom from this directory (its textfile collector). */
 #define METRICS_FILE "/var/lib/prometheus/node-exporter/vfio-claim.prom"
 /* The CDI spec, under --run (default /run, which /var/run points to): /var/run/cdi is where
@@ -44,6 +54,7 @@
  * own options are in its file. */
 struct args {
         const char *config;
+        const char *sysconfdir; /* where CONFIG_MAIN_NAME and CONFIG_DROPIN_NAME are (default SYSCONFDIR) */
         const char *sysfs;
         const char *cmdline;
         const char *proc;
@@ -75,6 +86,9 @@ void import_modprobe(const char *root, vc_import_fn fn, void *userdata);
 /* check: what "vfs N" rules would do (check-vfs.c). */
 struct session;
 void check_vfs(struct session *s);
+
+/* The digest of the configuration files under arg.sysconfdir (vc_config_digest()). */
+int config_digest(char ret[VC_CONFIG_DIGEST_MAX]);
 
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);
