@@ -90,6 +90,19 @@ void check_vfs(struct session *s);
 /* The digest of the configuration files under arg.sysconfdir (vc_config_digest()). */
 int config_digest(char ret[VC_CONFIG_DIGEST_MAX]);
 
+/* This boot's image against today's configuration files (status.c). */
+struct config_state {
+        char image[VC_CONFIG_DIGEST_MAX]; /* apply's DIGEST_LOG_WORDS line; "" when the boot log has none */
+        char now[VC_CONFIG_DIGEST_MAX];   /* config_digest(); "" when not computed */
+        const char *note;                 /* why nothing was compared; NULL when it was */
+        bool stale;                       /* compared, and they differ */
+        const char *rebuild;              /* when stale: the command that rebuilds the image here, NULL: unknown */
+};
+/* Not compared (c->note) without a boot log (boot_log_err < 0), without the
+ * image's digest in it, with --config, or when the files cannot be read
+ * (logged); never stale then. */
+void config_compare(const char *boot_log_text, int boot_log_err, struct config_state *c);
+
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);
 

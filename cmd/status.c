@@ -19,15 +19,6 @@ static struct {
         const char *prometheus; /* --prometheus[=FILE]: "" for stdout */
 } opt;
 
-/* This boot's image against today's configuration files. */
-struct config_state {
-        char image[VC_CONFIG_DIGEST_MAX]; /* "" when the boot log has none */
-        char now[VC_CONFIG_DIGEST_MAX];   /* "" when not computed */
-        const char *note;                 /* why nothing was compared; NULL when it was */
-        bool stale;
-        const char *rebuild; /* the command that rebuilds the image here, NULL: unknown */
-};
-
 /*
  * The command that rebuilds this system's initramfs, by the generator that is
  * installed (Debian's dracut has no update-initramfs; Arch has mkinitcpio
@@ -72,7 +63,7 @@ static bool boot_log_digest(const char *text, char ret[VC_CONFIG_DIGEST_MAX])
         return false;
 }
 
-static void compare_config(const char *boot_log_text, int boot_log_err, struct config_state *c)
+void config_compare(const char *boot_log_text, int boot_log_err, struct config_state *c)
 {
         int k;
 
@@ -220,7 +211,7 @@ static int run(int argc, char *argv[])
         if (result < 0)
                 return EXIT_PROBLEMS;
         k = vc_read_file(boot_log, VC_CONFIG_MAX, &boot_log_text, NULL);
-        compare_config(boot_log_text, k, &cs);
+        config_compare(boot_log_text, k, &cs);
         if (arg.json) {
                 json_begin_object();
                 json_key("devices");
