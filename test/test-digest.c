@@ -109,7 +109,7 @@ static void digest(char ret[VC_CONFIG_DIGEST_MAX])
 TEST(config_digest)
 {
         char d0[VC_CONFIG_DIGEST_MAX], d[VC_CONFIG_DIGEST_MAX], prev[VC_CONFIG_DIGEST_MAX], dir[600];
-        char want[VC_CONFIG_DIGEST_MAX] = "sha256:", hex[VC_SHA256_SIZE * 2 + 1];
+        char want[VC_CONFIG_DIGEST_MAX] = "sha256:", hex[VC_SHA256_SIZE * 2 + 1], *cmd;
         static const char input[] = "vfio-claim.conf\0"
                                     "16\0"
                                     "address 01:00.0\n"
@@ -194,5 +194,7 @@ TEST(config_digest)
         CHECK(!vc_config_digest_valid(want, strlen(want) - 1));
         want[10] = 'G';
         CHECK(!vc_config_digest_valid(want, strlen(want)));
-        (void)!system(xasprintf("rm -rf '%s'", tmpdir));
+        cmd = xasprintf("rm -rf '%s'", tmpdir);
+        (void)!system(cmd);
+        free(cmd);
 }
