@@ -295,6 +295,7 @@ static int check_devices(struct session *s, struct check_state *cs)
 /* check --digest: what the build hooks record in the image (DIGEST_FILE), for the files under --sysconfdir. */
 static int print_digest(void)
 {
+        struct log_config lc = {.to_stderr = true, .stderr_max = stderr_threshold()};
         char digest[VC_CONFIG_DIGEST_MAX];
         int k;
 
@@ -306,8 +307,9 @@ static int print_digest(void)
         }
         k = config_digest(digest);
         if (k < 0) {
-                fprintf(stderr, "vfio-claim: the configuration under %s cannot be read: %s\n", arg.sysconfdir,
-                        vc_read_strerror(k));
+                (void)log_open(&lc);
+                log_msg(LOG_ERR, "the configuration under %s cannot be read: %s", arg.sysconfdir, vc_read_strerror(k));
+                log_close();
                 return EXIT_PROBLEMS;
         }
         printf("%s\n", digest);
