@@ -17,8 +17,36 @@
 
 static struct {
         bool dry_run;
-        const char *device; /* --device ADDR: only that device (the udev rule) */
+        const char *device;       /* --device ADDR: only that device (the udev rule) */
+        const char *image_digest; /* --image-digest FILE: instead of DIGEST_FILE */
 } opt;
+
+/* What the build hook recorded of the configuration it packed, into the boot
+ * log for status (which compares it with the files of the running system). */
+static void log_image_digest(void)
+{
+        const char *path = opt.image_digest ? opt.image_digest : DIGEST_FILE;
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        int k;
+
+        k = vc_read_file(path, 4096, &text, &size);
+        if (k == -ENOENT) {
+                log_msg(LOG_INFO, "no config digest in this image (no %s: built by an older vfio-claim)", path);
+                return;
+        }
+        if (k < 0) {
+                log_msg(LOG_WARNING, "%s: cannot read the config digest: %s", path, vc_read_strerror(k));
+                return;
+        }
+        while (size > 0 && (text[size - 1] == '\n' || text[size - 1] == ' '))
+                text[--size] = 0;
+        if (!vc_config_digest_valid(text, size)) {
+                log_msg(LOG_WARNING, "%s: not a config digest (sha256:HEX); ignored", path);
+                return;
+        }
+        log_msg(LOG_INFO, DIGEST_LOG_WORDS "%s (of the files packed at image build, %s)", text, path);
+}
 
 static void apply_devices(struct session *s, const struct timespec *t0, int64_t lock_bound_ms, bool dry_run)
 {
@@ -145,6 +173,7 @@ static int run(int argc, char *argv[])
                 log_msg(LOG_WARNING, "%s: cannot write the boot log: %m", boot_log);
         /* From here on nothing may stop the boot: every problem is logged, the exit is 0. */
         log_msg(LOG_INFO, "vfio-claim " VERSION " apply (sysfs %s)", arg.sysfs);
+        log_image_digest();
         if (session_open(&s, NEED_APPLY) < 0)
                 return 0;
         if (s.cfg.off) {
@@ -174,6 +203,8 @@ static const struct option_spec options[] = {
         {"dry-run", 'n', NULL, OPT_BOOL, &opt.dry_run, "log what would be written, write nothing"},
         {"device", 0, "ADDR", OPT_STRING, &opt.device,
          "only this device, silent unless a rule selects it\n(the udev rule's call for a device that appeared)"},
+        {"image-digest", 0, "FILE", OPT_STRING, &opt.image_digest,
+         "the digest of the configuration the build hook packed\n(default " DIGEST_FILE ")"},
 };
 
 const struct verb verb_apply = {

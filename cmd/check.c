@@ -19,6 +19,7 @@
 static struct {
         const char *kernel; /* --kernel REL: the modules of that release */
         bool fail_busy;
+        bool digest;
 } opt;
 
 struct check_state {
@@ -302,12 +303,38 @@ int check_findings(struct session *s, bool fail_busy, unsigned *ret_busy)
         return r;
 }
 
+/* check --digest: what the build hooks record in the image (DIGEST_FILE), for the files under --sysconfdir. */
+static int print_digest(void)
+{
+        struct log_config lc = {.to_stderr = true, .stderr_max = stderr_threshold()};
+        char digest[VC_CONFIG_DIGEST_MAX];
+        int k;
+
+        if (arg.config) {
+                fprintf(stderr,
+                        "vfio-claim: check: --digest is of the files under --sysconfdir, not of --config's FILE; "
+                        "see 'vfio-claim check --help'\n");
+                return EXIT_USAGE;
+        }
+        k = config_digest(digest);
+        if (k < 0) {
+                (void)log_open(&lc);
+                log_msg(LOG_ERR, "the configuration under %s cannot be read: %s", arg.sysconfdir, vc_read_strerror(k));
+                log_close();
+                return EXIT_PROBLEMS;
+        }
+        printf("%s\n", digest);
+        return 0;
+}
+
 static int run(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {.kernel = opt.kernel};
         struct check_state cs = {.s = &s};
         int result;
 
+        if (opt.digest)
+                return print_digest();
         result = session_open_resolve(&s, NEED_FILES);
         if (result < 0)
                 return EXIT_PROBLEMS;
@@ -330,6 +357,8 @@ static const struct option_spec options[] = {
          "check modules of kernel release REL (default: running kernel)"},
         {"fail-busy", 0, NULL, OPT_BOOL, &opt.fail_busy,
          "exit 3 when a rule without allow-busy selects a device\nthat carries a mounted filesystem or swap (initramfs build hooks)"},
+        {"digest", 0, NULL, OPT_BOOL, &opt.digest,
+         "print the configuration files' digest (sha256:HEX) and\nnothing else: what the build hooks record in the image"},
 };
 
 const struct verb verb_check = {

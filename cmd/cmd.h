@@ -16,10 +16,20 @@
 #include "options.h"
 #include "vfio-claim.h"
 
-/* SYSCONFDIR: meson's sysconfdir (/etc unless -Dsysconfdir moves it), as the hooks use it. */
-#define CONFIG_FILE SYSCONFDIR "/vfio-claim.conf"
-#define CONFIG_DIR  SYSCONFDIR "/vfio-claim.d"
-#define BOOT_LOG    "/run/vfio-claim/boot.log"
+/* SYSCONFDIR: meson's sysconfdir (/etc unless -Dsysconfdir moves it), as the hooks use it;
+ * --sysconfdir DIR reads the configuration under DIR instead (arg.sysconfdir). */
+#define CONFIG_FILE        SYSCONFDIR "/vfio-claim.conf"
+#define CONFIG_DIR         SYSCONFDIR "/vfio-claim.d"
+#define CONFIG_MAIN_NAME   "vfio-claim.conf"
+#define CONFIG_DROPIN_NAME "vfio-claim.d"
+/* In an initramfs: the digest of the configuration files the build hook
+ * packed ("vfio-claim check --digest" run on the image's copy of them),
+ * which apply logs at boot and status compares with today's files. Not
+ * under /etc: it is no configuration, and the host never has it. */
+#define DIGEST_FILE PKGLIBDIR "/config.digest"
+/* apply's boot log line "config digest sha256:HEX (...)", which status reads back. */
+#define DIGEST_LOG_WORDS "config digest "
+#define BOOT_LOG         "/run/vfio-claim/boot.log"
 /* Debian's prometheus-node-exporter reads *.prom from this directory (its textfile collector). */
 #define METRICS_FILE "/var/lib/prometheus/node-exporter/vfio-claim.prom"
 /* The CDI spec, under --run (default /run, which /var/run points to): /var/run/cdi is where
@@ -44,6 +54,7 @@
  * own options are in its file. */
 struct args {
         const char *config;
+        const char *sysconfdir; /* where CONFIG_MAIN_NAME and CONFIG_DROPIN_NAME are (default SYSCONFDIR) */
         const char *sysfs;
         const char *cmdline;
         const char *proc;
@@ -90,6 +101,22 @@ int check_findings(struct session *s, bool fail_busy, unsigned *ret_busy);
  * no_rebuild, or a root other than /, the command printed instead. <0: it
  * failed (logged). */
 int initramfs_rebuild(const char *root, bool no_rebuild);
+
+/* The digest of the configuration files under arg.sysconfdir (vc_config_digest()). */
+int config_digest(char ret[VC_CONFIG_DIGEST_MAX]);
+
+/* This boot's image against today's configuration files (status.c). */
+struct config_state {
+        char image[VC_CONFIG_DIGEST_MAX]; /* apply's DIGEST_LOG_WORDS line; "" when the boot log has none */
+        char now[VC_CONFIG_DIGEST_MAX];   /* config_digest(); "" when not computed */
+        const char *note;                 /* why nothing was compared; NULL when it was */
+        bool stale;                       /* compared, and they differ */
+        const char *rebuild;              /* when stale: the command that rebuilds the image here, NULL: unknown */
+};
+/* Not compared (c->note) without a boot log (boot_log_err < 0), without the
+ * image's digest in it, with --config, or when the files cannot be read
+ * (logged); never stale then. */
+void config_compare(const char *boot_log_text, int boot_log_err, struct config_state *c);
 
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);

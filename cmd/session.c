@@ -13,19 +13,43 @@
 #include "names.h"
 #include "output.h"
 
+/* The main file and the drop-in directory under --sysconfdir (default SYSCONFDIR). */
+static int config_paths(char main_file[4096], char dropin_dir[4096])
+{
+        if (snprintf(main_file, 4096, "%s/" CONFIG_MAIN_NAME, arg.sysconfdir) >= 4096 ||
+            snprintf(dropin_dir, 4096, "%s/" CONFIG_DROPIN_NAME, arg.sysconfdir) >= 4096)
+                return -ENAMETOOLONG;
+        return 0;
+}
+
+int config_digest(char ret[VC_CONFIG_DIGEST_MAX])
+{
+        return vc_config_digest(arg.sysconfdir, CONFIG_MAIN_NAME, CONFIG_DROPIN_NAME, ret);
+}
+
 static void load_config(struct session *s, int missing_priority)
 {
+        char main_file[4096], dropin_dir[4096];
         int k;
 
         if (arg.config)
                 k = vc_config_load(s->ctx, &s->cfg, arg.config, NULL);
-        else
-                k = vc_config_load(s->ctx, &s->cfg, CONFIG_FILE, CONFIG_DIR);
+        else {
+                k = config_paths(main_file, dropin_dir);
+                if (k < 0) {
+                        log_msg(LOG_ERR, "--sysconfdir=%s: %s", arg.sysconfdir, strerror(-k));
+                        s->config_error = k;
+                        return;
+                }
+                k = vc_config_load(s->ctx, &s->cfg, main_file, dropin_dir);
+        }
         if (k == -ENOMEM)
                 log_msg(LOG_ERR, "out of memory");
-        if (k == -ENOENT)
-                log_msg(missing_priority, "no configuration: %s does not exist%s",
-                        arg.config ? arg.config : CONFIG_FILE, arg.config ? "" : " and " CONFIG_DIR " has no *.conf");
+        if (k == -ENOENT && arg.config)
+                log_msg(missing_priority, "no configuration: %s does not exist", arg.config);
+        else if (k == -ENOENT)
+                log_msg(missing_priority, "no configuration: %s does not exist and %s has no *.conf", main_file,
+                        dropin_dir);
         s->config_error = k < 0 ? k : 0;
 }
 
@@ -64,8 +88,8 @@ static void missing_config(struct session *s, enum session_need need)
         } else if (need == NEED_RULES && s->cfg.n_rules == 0) {
                 if (s->config_error == -ENOENT)
                         log_msg(LOG_ERR,
-                                "no configuration: %s does not exist and no vfio_claim.rule= on the kernel command line",
-                                arg.config ? arg.config : CONFIG_FILE);
+                                "no configuration: %s%s does not exist and no vfio_claim.rule= on the kernel command line",
+                                arg.config ? arg.config : arg.sysconfdir, arg.config ? "" : "/" CONFIG_MAIN_NAME);
                 s->no_config = true;
         }
 }

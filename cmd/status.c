@@ -2,11 +2,14 @@
 /*
  * vfio-claim status: whether every device the configuration selects is
  * where it wants it (driver, IOMMU group, /dev/vfio node), and this boot's
- * log of apply. Exit 0 all fine, 1 a device is not, 2 no configuration.
+ * log of apply, and whether the configuration changed after this boot's
+ * initramfs was built. Exit 0 all fine, 1 a device is not or the image is
+ * older than its configuration, 2 no configuration.
  */
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "macro.h"
@@ -15,6 +18,107 @@
 static struct {
         const char *prometheus; /* --prometheus[=FILE]: "" for stdout */
 } opt;
+
+/*
+ * The command that rebuilds this system's initramfs, by the generator that is
+ * installed (Debian's dracut has no update-initramfs; Arch has mkinitcpio
+ * only). Self-contained on purpose: vfio-claim add may grow the same
+ * detection, and the two are to be one at the merge.
+ */
+static const char *initramfs_rebuild_command(void)
+{
+        static const struct {
+                const char *path;
+                const char *command;
+        } gens[] = {
+                {"/usr/sbin/update-initramfs", "update-initramfs -u"},
+                {"/sbin/update-initramfs", "update-initramfs -u"},
+                {"/usr/bin/dracut", "dracut -f"},
+                {"/usr/sbin/dracut", "dracut -f"},
+                {"/usr/bin/mkinitcpio", "mkinitcpio -P"},
+                {"/usr/sbin/mkinitcpio", "mkinitcpio -P"},
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(gens); i++)
+                if (access(gens[i].path, X_OK) == 0)
+                        return gens[i].command;
+        return NULL;
+}
+
+/* The digest apply logged at boot (its DIGEST_LOG_WORDS line), into ret; false: none. */
+static bool boot_log_digest(const char *text, char ret[VC_CONFIG_DIGEST_MAX])
+{
+        static const char words[] = "vfio-claim: " DIGEST_LOG_WORDS;
+
+        for (const char *p = text; p && (p = strstr(p, words)); p++) {
+                const char *d = p + strlen(words);
+
+                if (strnlen(d, VC_CONFIG_DIGEST_MAX) >= VC_CONFIG_DIGEST_MAX - 1 &&
+                    vc_config_digest_valid(d, VC_CONFIG_DIGEST_MAX - 1)) {
+                        memcpy(ret, d, VC_CONFIG_DIGEST_MAX - 1);
+                        ret[VC_CONFIG_DIGEST_MAX - 1] = 0;
+                        return true;
+                }
+        }
+        return false;
+}
+
+void config_compare(const char *boot_log_text, int boot_log_err, struct config_state *c)
+{
+        int k;
+
+        *c = (struct config_state){0};
+        if (boot_log_err < 0) {
+                c->note = "no boot log";
+                return;
+        }
+        if (!boot_log_digest(boot_log_text, c->image)) {
+                c->note = "this boot's initramfs has no config digest (built by an older vfio-claim)";
+                return;
+        }
+        if (arg.config) {
+                c->note = "--config names a file of its own, not what the initramfs packed";
+                return;
+        }
+        k = config_digest(c->now);
+        if (k < 0) {
+                c->now[0] = 0;
+                log_msg(LOG_WARNING, "the configuration under %s cannot be read: %s; not compared with the initramfs",
+                        arg.sysconfdir, vc_read_strerror(k));
+                c->note = "the configuration files cannot be read";
+                return;
+        }
+        c->stale = strcmp(c->image, c->now) != 0;
+        if (c->stale)
+                c->rebuild = initramfs_rebuild_command();
+}
+
+static void print_config_human(const struct config_state *c)
+{
+        if (c->stale) {
+                printf("\nThe configuration changed after this boot's initramfs was built: it packed %s, the files "
+                       "under %s are %s now; apply ran with the old ones.\n",
+                       c->image, arg.sysconfdir, c->now);
+                if (c->rebuild)
+                        printf("Rebuild the initramfs: %s\n", c->rebuild);
+                else
+                        printf("Rebuild the initramfs with its generator (update-initramfs -u, dracut -f or "
+                               "mkinitcpio -P)\n");
+        } else if (c->note)
+                printf("\nConfiguration not compared with this boot's initramfs: %s; not stale.\n", c->note);
+        else
+                printf("\nConfiguration as packed in this boot's initramfs (%s).\n", c->now);
+}
+
+static void print_config_json(const struct config_state *c)
+{
+        json_key("config_stale");
+        json_bool(c->stale);
+        json_member_string("config_digest_image", c->image[0] ? c->image : NULL);
+        json_member_string("config_digest_now", c->now[0] ? c->now : NULL);
+        json_member_string("config_not_compared", c->note);
+        json_member_string("config_rebuild", c->stale ? c->rebuild : NULL);
+}
 
 static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *st, const struct vfio_paths *p)
 {
@@ -66,9 +170,11 @@ static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *
         printf("\n");
 }
 
-static void print_boot_log(const char *path, const char *text, int err, int result, unsigned selected)
+static void print_boot_log(const char *path, const char *text, int err, int result, unsigned selected,
+                           const struct config_state *c)
 {
         if (arg.json) {
+                print_config_json(c);
                 json_key("boot_log");
                 if (err >= 0)
                         json_string(text);
@@ -83,6 +189,7 @@ static void print_boot_log(const char *path, const char *text, int err, int resu
         }
         if (selected == 0 && result != EXIT_NO_CONFIG)
                 printf("no device is selected by the configuration\n");
+        print_config_human(c);
         if (err >= 0)
                 printf("\nBoot log (%s):\n%s", path, text);
         else
@@ -95,6 +202,7 @@ static int run(int argc, char *argv[])
         _cleanup_free_ char *boot_log_text = NULL;
         const char *boot_log = arg.boot_log ? arg.boot_log : BOOT_LOG;
         unsigned bad = 0, selected = 0;
+        struct config_state cs;
         int result, k;
 
         if (opt.prometheus)
@@ -103,6 +211,7 @@ static int run(int argc, char *argv[])
         if (result < 0)
                 return EXIT_PROBLEMS;
         k = vc_read_file(boot_log, VC_CONFIG_MAX, &boot_log_text, NULL);
+        config_compare(boot_log_text, k, &cs);
         if (arg.json) {
                 json_begin_object();
                 json_key("devices");
@@ -124,11 +233,11 @@ static int run(int argc, char *argv[])
                 else
                         print_human_dev(d, &st, &p);
         }
-        if (bad > 0 && result == 0)
+        if ((bad > 0 || cs.stale) && result == 0)
                 result = EXIT_PROBLEMS;
         if (arg.json)
                 json_end_array();
-        print_boot_log(boot_log, boot_log_text, k, result, selected);
+        print_boot_log(boot_log, boot_log_text, k, result, selected, &cs);
         log_close();
         return result;
 }

@@ -16,6 +16,7 @@
 #include "output.h"
 
 struct args arg = {
+        .sysconfdir = SYSCONFDIR,
         .sysfs = "/sys",
         .proc = "/proc",
         .run = "/run",
@@ -31,6 +32,8 @@ int stderr_threshold(void)
 static const struct option_spec globals[] = {
         {"config", 'c', "FILE", OPT_STRING, &arg.config,
          "read only FILE (default " CONFIG_FILE " and " CONFIG_DIR "/*.conf)"},
+        {"sysconfdir", 0, "DIR", OPT_STRING, &arg.sysconfdir,
+         "the configuration is DIR/vfio-claim.conf and DIR/vfio-claim.d/*.conf\n(default " SYSCONFDIR ")"},
         {"sysfs", 0, "DIR", OPT_STRING, &arg.sysfs, "sysfs root (default /sys; any other never loads modules)"},
         {"cmdline", 0, "FILE", OPT_STRING, &arg.cmdline, "kernel command line (default /proc/cmdline)"},
         {"proc", 0, "DIR", OPT_STRING, &arg.proc, "procfs root for mounts and swaps (default /proc)"},

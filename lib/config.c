@@ -479,7 +479,7 @@ int vc_config_load_file(struct vc_ctx *ctx, struct vc_config *cfg, const char *p
         return 0;
 }
 
-static int filter_conf(const struct dirent *de)
+int vc_config_filter_conf(const struct dirent *de)
 {
         size_t n = strlen(de->d_name);
 
@@ -487,7 +487,7 @@ static int filter_conf(const struct dirent *de)
 }
 
 /* Byte order, not the locale's: the initramfs has no locale. */
-static int cmp_names(const struct dirent **a, const struct dirent **b)
+int vc_config_cmp_names(const struct dirent **a, const struct dirent **b)
 {
         return strcmp((*a)->d_name, (*b)->d_name);
 }
@@ -525,7 +525,7 @@ int vc_config_load(struct vc_ctx *ctx, struct vc_config *cfg, const char *main_f
                 main_missing = r == -ENOENT;
         }
         if (dropin_dir) {
-                n = scandir(dropin_dir, &names, filter_conf, cmp_names);
+                n = scandir(dropin_dir, &names, vc_config_filter_conf, vc_config_cmp_names);
                 if (n < 0) {
                         n = 0;
                         if (errno != ENOENT) {

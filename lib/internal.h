@@ -222,6 +222,10 @@ typedef int (*vc_config_read_fn)(void *userdata, unsigned offset, uint32_t *ret)
 int vc_config_find_dsn(vc_config_read_fn read, void *userdata, uint64_t *ret);
 
 int vc_config_load_file(struct vc_ctx *ctx, struct vc_config *cfg, const char *path);
+/* scandir()'s filter and order for the drop-ins: *.conf but dot files, byte order.
+ * vc_config_load() and vc_config_digest() share them. */
+int vc_config_filter_conf(const struct dirent *de);
+int vc_config_cmp_names(const struct dirent **a, const struct dirent **b);
 
 /* Look modules up in DIR (a /lib/modules/REL made by depmod) instead. */
 int vc_ctx_set_modules_dir(struct vc_ctx *ctx, const char *dir);

@@ -289,6 +289,37 @@ int vc_read_file(const char *path, size_t max, char **ret, size_t *ret_size);
 /* strerror() for vc_read_file(), which uses -EBADFD for "not a regular file". */
 const char *vc_read_strerror(int err);
 
+/* ---- the configuration's digest (digest.c) ---- */
+
+/* SHA-256 (FIPS 180-4), for vc_config_digest() and its test. */
+#define VC_SHA256_SIZE 32
+struct vc_sha256 {
+        uint32_t h[8];
+        uint8_t buf[64];
+        size_t fill;
+        uint64_t bytes;
+};
+void vc_sha256_init(struct vc_sha256 *c);
+void vc_sha256_update(struct vc_sha256 *c, const void *data, size_t size);
+void vc_sha256_final(struct vc_sha256 *c, uint8_t ret[VC_SHA256_SIZE]);
+void vc_sha256_hex(const uint8_t d[VC_SHA256_SIZE], char ret[VC_SHA256_SIZE * 2 + 1]);
+
+/* "sha256:" and 64 hex digits, with the NUL. */
+#define VC_CONFIG_DIGEST_MAX (7 + VC_SHA256_SIZE * 2 + 1)
+/*
+ * The digest of the configuration files under dir, in the order
+ * vc_config_load() reads them: dir/main_name, then dir/dropin_name/ *.conf
+ * in byte order. Each is hashed as its name relative to dir ("vfio-claim.conf",
+ * "vfio-claim.d/50-x.conf"), a NUL, its length in decimal, a NUL and its
+ * bytes, so that an edit, a rename, an added or a removed drop-in all change
+ * it; a main file that is not there is its name, a NUL, "absent" and a NUL;
+ * a drop-in directory that is not there adds nothing. Writes "sha256:HEX" to
+ * ret; a file that cannot be read is its negative errno (vc_read_strerror()).
+ */
+int vc_config_digest(const char *dir, const char *main_name, const char *dropin_name, char ret[VC_CONFIG_DIGEST_MAX]);
+/* s (len bytes, not NUL-terminated) is "sha256:" and 64 lowercase hex digits. */
+bool vc_config_digest_valid(const char *s, size_t len);
+
 /* ---- the engine ---- */
 
 const char *vc_outcome_to_string(enum vc_outcome o);

@@ -86,8 +86,10 @@ class Env:
         """The device's directory in the tree (devices/pci0000:00/...)."""
         return os.path.realpath(self.path(f"bus/pci/devices/{addr}"))
 
-    def run(self, *args, options=()):
-        argv = [VFIO_CLAIM, "--sysfs", self.sys, "--config", self.config, "--cmdline", self.cmdline,
+    def run(self, *args, options=(), sysconfdir=None):
+        """sysconfdir: --sysconfdir DIR in place of --config (the files an image packs)."""
+        config = ["--sysconfdir", sysconfdir] if sysconfdir else ["--config", self.config]
+        argv = [VFIO_CLAIM, "--sysfs", self.sys, *config, "--cmdline", self.cmdline,
                 "--proc", self.proc, "--run", self.run_dir, "--dev", self.dev, "--boot-log", self.boot_log,
                 *options, *args]
         env = dict(os.environ, LC_ALL="C")

@@ -278,8 +278,38 @@ def case_names_shown():
     e.close()
 
 
+def case_config_stale():
+    """vfio_claim_config_stale: the image's digest (apply's boot log line) against today's files."""
+    e = Env(TREE, CONFIG)
+    etc = os.path.join(e.dir, "etc")
+    image_digest = os.path.join(e.dir, "image", "config.digest")
+    os.makedirs(os.path.join(etc, "vfio-claim.d"))
+    os.makedirs(os.path.dirname(image_digest))
+    with open(os.path.join(etc, "vfio-claim.conf"), "w") as f:
+        f.write(CONFIG)
+    r = e.run("check", "--digest", sysconfdir=etc)
+    with open(image_digest, "w") as f:
+        f.write(r.stdout)
+    e.run("apply", "--dry-run", "--image-digest", image_digest, sysconfdir=etc)
+
+    def stale():
+        fams = parse(e.run("status", options=["--prometheus"], sysconfdir=etc).stdout)
+        return [(s[0], s[2]) for s in fams.get("vfio_claim_config_stale", ("", "", []))[2]]
+
+    check_eq(stale(), [("vfio_claim_config_stale", 0)], "config_stale 0: the files as the image packed them")
+    with open(os.path.join(etc, "vfio-claim.d", "20-new.conf"), "w") as f:
+        f.write("# added after the image was built\n")
+    check_eq(stale(), [("vfio_claim_config_stale", 1)], "config_stale 1: a drop-in added after the image was built")
+    fams = parse(e.run("status", options=["--prometheus"]).stdout)
+    check("vfio_claim_config_stale" not in fams, "with --config: not compared, no config_stale", sorted(fams))
+    os.remove(image_digest)
+    e.run("apply", "--dry-run", "--image-digest", image_digest, sysconfdir=etc)
+    check_eq(stale(), [], "an image without a digest: no config_stale (no made-up zero)")
+    e.close()
+
+
 for case in (case_values, case_off_target_moves, case_boot_log, case_escaping, case_no_config, case_file_atomic,
-             case_claim_release_refresh, case_names_shown):
+             case_claim_release_refresh, case_names_shown, case_config_stale):
     print(f"# {case.__name__}")
     case()
 done()

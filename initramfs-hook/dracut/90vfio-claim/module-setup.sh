@@ -9,6 +9,11 @@
 #   - without systemd (--omit systemd): dracut's /init sources them right
 #     before it starts udevd.
 #
+# The image also gets @PKGLIBDIR@/config.digest, the digest of the
+# configuration files as packed ("vfio-claim check --digest" on the image's
+# copies): apply logs it at boot, vfio-claim status compares it with the
+# running system's files (an image older than its configuration).
+#
 # Build-time safety: installkernel() runs "vfio-claim check --fail-busy" for
 # the kernel being built; when a rule without allow-busy selects a device that
 # holds a mounted filesystem or active swap it fails, dracut stops, and the
@@ -21,6 +26,8 @@
 
 vfio_claim=@SBINDIR@/vfio-claim
 vfio_claim_static=@PKGLIBDIR@/vfio-claim-static
+vfio_claim_sysconfdir=@SYSCONFDIR@
+vfio_claim_digest=@PKGLIBDIR@/config.digest
 vfio_claim_conf=@SYSCONFDIR@/vfio-claim.conf
 vfio_claim_confd=@SYSCONFDIR@/vfio-claim.d
 
@@ -109,7 +116,7 @@ installkernel() {
 
 # called by dracut
 install() {
-    local f
+    local f digest
 
     # An image without the binary would hand the devices to their host
     # drivers: stop dracut (as its own inst_hook does) rather than build it.
@@ -124,5 +131,14 @@ install() {
     for f in "$vfio_claim_conf" "$vfio_claim_confd"/*.conf; do
         [[ -f $dracutsysrootdir$f ]] && inst_simple "$f"
     done
+    # The digest of the configuration as packed (the image's copies), by
+    # the binary, the one algorithm status uses: apply logs it at boot,
+    # status compares it with the running system's files.
+    if digest=$("$vfio_claim" --sysconfdir "$initdir$vfio_claim_sysconfdir" check --digest) &&
+        mkdir -p "$initdir${vfio_claim_digest%/*}" && printf '%s\n' "$digest" >"$initdir$vfio_claim_digest"; then
+        dinfo "vfio-claim: config digest $digest"
+    else
+        dwarn "vfio-claim: no config digest in the image; vfio-claim status cannot tell whether it is older than the configuration"
+    fi
     inst_hook pre-udev 00 "$moddir/vfio-claim-pre-udev.sh"
 }
