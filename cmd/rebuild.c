@@ -140,6 +140,23 @@ static int run_command(const char *const *argv)
         return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
+/* Runs argv and says how it went: "ran CMD", or its failure and -EIO. */
+static int run_reported(const char *const *argv)
+{
+        char cmd[256];
+        int k;
+
+        join(argv, cmd, sizeof(cmd));
+        k = run_command(argv);
+        if (k != 0) {
+                log_msg(LOG_ERR, "%s failed (%s %d); the configuration stays as written: fix that, then run it again",
+                        cmd, k < 0 ? "error" : "exit", k < 0 ? -k : k);
+                return -EIO;
+        }
+        printf("ran %s\n", cmd);
+        return 0;
+}
+
 int initramfs_rebuild(const char *root, bool no_rebuild)
 {
         bool in_root = root && strcmp(root, "/") != 0;
@@ -176,22 +193,8 @@ int initramfs_rebuild(const char *root, bool no_rebuild)
         }
         join(gen, cmd, sizeof(cmd));
         log_msg(LOG_NOTICE, "rebuilding the initramfs: %s", cmd);
-        k = run_command(gen);
-        if (k != 0) {
-                log_msg(LOG_ERR, "%s failed (%s %d); the configuration stays as written: fix that, then run it again",
-                        cmd, k < 0 ? "error" : "exit", k < 0 ? -k : k);
-                return -EIO;
-        }
-        printf("ran %s\n", cmd);
-        if (!proxmox)
-                return 0;
-        join(PROXMOX, cmd, sizeof(cmd));
-        k = run_command(PROXMOX);
-        if (k != 0) {
-                log_msg(LOG_ERR, "%s failed (%s %d); the configuration stays as written: fix that, then run it again",
-                        cmd, k < 0 ? "error" : "exit", k < 0 ? -k : k);
-                return -EIO;
-        }
-        printf("ran %s\n", cmd);
-        return 0;
+        k = run_reported(gen);
+        if (k < 0 || !proxmox)
+                return k;
+        return run_reported(PROXMOX);
 }
