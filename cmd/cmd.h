@@ -102,6 +102,11 @@ int check_findings(struct session *s, bool fail_busy, unsigned *ret_busy);
  * failed (logged). */
 int initramfs_rebuild(const char *root, bool no_rebuild);
 
+/* The command initramfs_rebuild() would run on the running system, into buf
+ * (with " && proxmox-boot-tool refresh" where that tool is on PATH); NULL when
+ * no generator is found. */
+const char *initramfs_rebuild_command(char *buf, size_t size);
+
 /* The digest of the configuration files under arg.sysconfdir (vc_config_digest()). */
 int config_digest(char ret[VC_CONFIG_DIGEST_MAX]);
 
@@ -112,6 +117,7 @@ struct config_state {
         const char *note;                 /* why nothing was compared; NULL when it was */
         bool stale;                       /* compared, and they differ */
         const char *rebuild;              /* when stale: the command that rebuilds the image here, NULL: unknown */
+        char rebuild_buf[256];
 };
 /* Not compared (c->note) without a boot log (boot_log_err < 0), without the
  * image's digest in it, with --config, or when the files cannot be read

@@ -157,6 +157,27 @@ static int run_reported(const char *const *argv)
         return 0;
 }
 
+/* What the admin would type: the generator, then proxmox-boot-tool where it copies images to the ESPs. */
+static void command_text(const char *const *gen, bool proxmox, char *buf, size_t size)
+{
+        join(gen, buf, size);
+        if (proxmox) {
+                size_t len = strlen(buf);
+
+                snprintf(buf + len, size - len, " && proxmox-boot-tool refresh");
+        }
+}
+
+const char *initramfs_rebuild_command(char *buf, size_t size)
+{
+        const char *const *gen = generator_live();
+
+        if (!gen)
+                return NULL;
+        command_text(gen, on_path("proxmox-boot-tool"), buf, size);
+        return buf;
+}
+
 int initramfs_rebuild(const char *root, bool no_rebuild)
 {
         bool in_root = root && strcmp(root, "/") != 0;
@@ -177,12 +198,7 @@ int initramfs_rebuild(const char *root, bool no_rebuild)
                         "no initramfs generator found on PATH (update-initramfs, dracut, mkinitcpio): rebuild the image yourself, it carries the rules");
                 return 0;
         }
-        join(gen, cmd, sizeof(cmd));
-        if (proxmox) {
-                size_t len = strlen(cmd);
-
-                snprintf(cmd + len, sizeof(cmd) - len, " && proxmox-boot-tool refresh");
-        }
+        command_text(gen, proxmox, cmd, sizeof(cmd));
         if ((in_root && !forced) || no_rebuild) {
                 if (in_root && !forced)
                         printf("initramfs not rebuilt (--root: not the running system); to rebuild it: chroot %s sh -c '%s'\n",

@@ -25,26 +25,6 @@ static struct {
  * only). Self-contained on purpose: vfio-claim add may grow the same
  * detection, and the two are to be one at the merge.
  */
-static const char *initramfs_rebuild_command(void)
-{
-        static const struct {
-                const char *path;
-                const char *command;
-        } gens[] = {
-                {"/usr/sbin/update-initramfs", "update-initramfs -u"},
-                {"/sbin/update-initramfs", "update-initramfs -u"},
-                {"/usr/bin/dracut", "dracut -f"},
-                {"/usr/sbin/dracut", "dracut -f"},
-                {"/usr/bin/mkinitcpio", "mkinitcpio -P"},
-                {"/usr/sbin/mkinitcpio", "mkinitcpio -P"},
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(gens); i++)
-                if (access(gens[i].path, X_OK) == 0)
-                        return gens[i].command;
-        return NULL;
-}
-
 /* The digest apply logged at boot (its DIGEST_LOG_WORDS line), into ret; false: none. */
 static bool boot_log_digest(const char *text, char ret[VC_CONFIG_DIGEST_MAX])
 {
@@ -90,7 +70,7 @@ void config_compare(const char *boot_log_text, int boot_log_err, struct config_s
         }
         c->stale = strcmp(c->image, c->now) != 0;
         if (c->stale)
-                c->rebuild = initramfs_rebuild_command();
+                c->rebuild = initramfs_rebuild_command(c->rebuild_buf, sizeof(c->rebuild_buf));
 }
 
 static void print_config_human(const struct config_state *c)

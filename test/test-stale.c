@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -32,6 +33,7 @@ struct stale_env {
         struct tenv *e;
         char *etc;    /* the scratch --sysconfdir */
         char *digest; /* the image's config.digest */
+        char **env;   /* the runs' environment (t_environ()); NULL: ours */
 };
 
 /* vfio-claim with the roots of e and --sysconfdir, without --config, then the NULL-terminated arguments. */
@@ -62,11 +64,12 @@ static void run(struct stale_env *s, struct result *r, ...)
                 argv[n++] = a;
         va_end(ap);
         argv[n] = NULL;
-        t_spawn(r, argv, &(struct t_spawn){.dir = s->e->dir});
+        t_spawn(r, argv, &(struct t_spawn){.dir = s->e->dir, .env = s->env});
 }
 
 static void stale_env_init(struct stale_env *s)
 {
+        s->env = NULL;
         s->e = tenv_new();
         tenv_machine(s->e);
         s->etc = xasprintf("%s/etc", s->e->dir);
@@ -80,6 +83,7 @@ static void stale_env_init(struct stale_env *s)
 
 static void stale_env_free(struct stale_env *s)
 {
+        free(s->env);
         free(s->etc);
         free(s->digest);
         tenv_free(s->e);
@@ -272,5 +276,43 @@ TEST(config_option)
         CHECK_RUN(&r, r.code == T_EXIT_USAGE && contains(r.err, "--digest is of the files under --sysconfdir"),
                   "check --digest --config: a usage error");
         result_clear(&r);
+        stale_env_free(&s);
+}
+
+/* An executable that does nothing, at rel under e's directory. */
+static void fake_tool(struct tenv *e, const char *rel)
+{
+        char *file = tenv_file(e, rel, "#!/bin/sh\nexit 0\n");
+
+        SETUP(chmod(file, 0755) < 0 ? -errno : 0);
+        free(file);
+}
+
+/* The rebuild command is the one add and remove run here: from PATH, with proxmox-boot-tool after the generator. */
+TEST(rebuild_command_from_path)
+{
+        struct stale_env s;
+        struct result r = {0};
+        char *path;
+        struct json *j;
+        const char *err = NULL;
+
+        stale_env_init(&s);
+        free(build_and_boot(&s));
+        free(tenv_file(s.e, "etc/vfio-claim.d/20-new.conf", "# new\n"));
+        fake_tool(s.e, "bin/dracut");
+        fake_tool(s.e, "bin/proxmox-boot-tool");
+        path = xasprintf("PATH=%s/bin", s.e->dir);
+        s.env = t_environ((const char *[]){path, NULL});
+        run(&s, &r, "status", NULL);
+        CHECK_RUN(&r, r.code == 1 && contains(r.out, "Rebuild the initramfs: dracut -f && proxmox-boot-tool refresh\n"),
+                  "dracut and proxmox-boot-tool on PATH: status names both, in that order");
+        run(&s, &r, "status", "--json", NULL);
+        j = json_parse(r.out, &err);
+        CHECK_RUN(&r, contains(json_path_str(j, "config_rebuild"), "dracut -f && proxmox-boot-tool refresh"),
+                  "--json: config_rebuild is that command");
+        json_free(j);
+        result_clear(&r);
+        free(path);
         stale_env_free(&s);
 }
