@@ -35,20 +35,11 @@ static struct {
         bool no_rebuild;
 } opt;
 
-static char *rooted(const char *path)
-{
-        char *p;
-
-        if (asprintf(&p, "%s%s", opt.root && strcmp(opt.root, "/") != 0 ? opt.root : "", path) < 0)
-                return NULL;
-        return p;
-}
-
 /* The configuration add and remove work on: --config FILE (else the main file
  * under the root) and the drop-ins under the root, where add writes. */
 static int load_rules(struct session *s, const char *dir)
 {
-        _cleanup_free_ char *main_file = arg.config ? strdup(arg.config) : rooted(CONFIG_FILE);
+        _cleanup_free_ char *main_file = arg.config ? strdup(arg.config) : rooted(opt.root, CONFIG_FILE);
         int k;
 
         if (!main_file)
@@ -60,7 +51,7 @@ static int load_rules(struct session *s, const char *dir)
 static int open_session(struct session *s, const char *verb, char **ret_dir)
 {
         struct log_config lc = {.to_stderr = true, .stderr_max = stderr_threshold()};
-        _cleanup_free_ char *dir = rooted(CONFIG_DIR);
+        _cleanup_free_ char *dir = rooted(opt.root, CONFIG_DIR);
         int k;
 
         struct stat st;

@@ -127,6 +127,10 @@ void config_compare(const char *boot_log_text, int boot_log_err, struct config_s
 /* The highest priority shown on stderr for -v/-q. */
 int stderr_threshold(void);
 
+/* path under a --root tree (import, add, remove): root's path, path itself for
+ * no root or "/"; NULL when out of memory. */
+char *rooted(const char *root, const char *path);
+
 /* ---- the start-up (cmd/session.c) ---- */
 
 struct session {

@@ -49,7 +49,7 @@ static void on_found(void *userdata, const struct vc_import_source *src, const c
         }
 }
 
-static char *rooted(const char *root, const char *path)
+char *rooted(const char *root, const char *path)
 {
         char *p;
 
