@@ -267,6 +267,13 @@ static int name_append(struct parser *ps, const char *s, size_t len, bool raw, c
         n = strlen(piece);
         if (n != (raw ? len : n))
                 return fail_at(ps, at, "a NUL in <name>");
+        /* The name goes into messages: no control character, no line break
+         * (libvirt refuses '\n' in a name too), no C1 control in UTF-8. */
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)piece[i] < 0x20 || piece[i] == 0x7f ||
+                    ((unsigned char)piece[i] == 0xc2 && i + 1 < n && (unsigned char)piece[i + 1] >= 0x80 &&
+                     (unsigned char)piece[i + 1] <= 0x9f))
+                        return fail_at(ps, at, "a control character in <name>");
         if (ps->name_len + n > VC_LIBVIRT_NAME_MAX)
                 return fail_at(ps, at, "<name> longer than %d bytes", VC_LIBVIRT_NAME_MAX);
         p = realloc(ps->name, ps->name_len + n + 1);
