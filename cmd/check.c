@@ -20,6 +20,7 @@ static struct {
         const char *kernel; /* --kernel REL: the modules of that release */
         bool fail_busy;
         bool digest;
+        const char *root; /* --root DIR: libvirt's domains under DIR */
 } opt;
 
 struct check_state {
@@ -338,8 +339,10 @@ static int run(int argc, char *argv[])
         result = session_open_resolve(&s, NEED_FILES);
         if (result < 0)
                 return EXIT_PROBLEMS;
-        if (result == 0)
+        if (result == 0) {
                 result = check_devices(&s, &cs);
+                check_libvirt(&s, opt.root);
+        }
         /* What an admin would copy into a rule that survives renumbering. */
         for (size_t i = 0; i < s.devs.n; i++)
                 if (s.devs.devs[i].rule)
@@ -359,6 +362,8 @@ static const struct option_spec options[] = {
          "exit 3 when a rule without allow-busy selects a device\nthat carries a mounted filesystem or swap (initramfs build hooks)"},
         {"digest", 0, NULL, OPT_BOOL, &opt.digest,
          "print the configuration files' digest (sha256:HEX) and\nnothing else: what the build hooks record in the image"},
+        {"root", 0, "DIR", OPT_STRING, &opt.root,
+         "read libvirt's domains in DIR/etc/libvirt/qemu (default:\n/ unless --sysfs is a captured tree)"},
 };
 
 const struct verb verb_check = {

@@ -91,6 +91,9 @@ void import_modprobe(const char *root, vc_import_fn fn, void *userdata);
 /* check: what "vfs N" rules would do (check-vfs.c). */
 struct session;
 void check_vfs(struct session *s);
+/* check: libvirt's PCI hostdevs against the rules, warnings only (check-libvirt.c);
+ * root NULL: / on a live sysfs, not at all on a captured tree. */
+void check_libvirt(struct session *s, const char *root);
 /* check's findings beyond the rules on a session already resolved (check.c),
  * for add: logs them as check does (a busy device as an error with
  * fail_busy); returns check's exit code, with the busy devices that no

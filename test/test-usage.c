@@ -32,7 +32,7 @@ static const struct opt {
         {"--fail-busy", NULL, NULL, " check "},
         {"--force", "-f", NULL, " claim release add "},
         {"--write", NULL, NULL, " import cdi "},
-        {"--root", NULL, "/nonexistent", " import add remove "},
+        {"--root", NULL, "/nonexistent", " check import add remove "},
         {"--by", NULL, "path", " add "},
         {"--driver", NULL, "pci-stub", " add "},
         {"--no-rebuild", NULL, NULL, " add remove "},
