@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,55 @@ static int walk(struct nodes *ns, const char *dir, unsigned depth, bool block)
         return 0;
 }
 
+/*
+ * NVMe multipath (CONFIG_NVME_MULTIPATH, Debian's kernels): /dev/nvme0n1 is
+ * the head, SYSFS/devices/virtual/nvme-subsystem/nvme-subsysN/nvme0n1, and
+ * the controller under the PCI device has only the hidden path disk
+ * nvme0c0n1, without dev. A head is ours when one of its multipath/ links
+ * leads below the device.
+ */
+static int add_multipath_heads(struct vc_ctx *ctx, struct nodes *ns, const char *devdir)
+{
+        _cleanup_closedir_ DIR *d = NULL;
+        char blockdir[4096], real[PATH_MAX];
+        const char *name;
+        size_t rlen;
+        int r;
+
+        if (!realpath(devdir, real))
+                return 0;
+        rlen = strlen(real);
+        r = vc_root_path(ctx, VC_ROOT_SYS, "block", blockdir, sizeof(blockdir));
+        if (r < 0)
+                return r;
+        if (vc_sysfs_opendir(blockdir, &d) < 0)
+                return 0;
+        while ((name = vc_sysfs_next(d))) {
+                _cleanup_closedir_ DIR *mp = NULL;
+                char head[4096], mpdir[4096], headreal[PATH_MAX];
+                const char *path_disk;
+                bool ours = false;
+
+                if (vc_sysfs_join(head, sizeof(head), blockdir, name) < 0 ||
+                    vc_sysfs_join(mpdir, sizeof(mpdir), head, "multipath") < 0 || vc_sysfs_opendir(mpdir, &mp) < 0)
+                        continue;
+                while (!ours && (path_disk = vc_sysfs_next(mp))) {
+                        char link[4096], target[PATH_MAX];
+
+                        ours = vc_sysfs_join(link, sizeof(link), mpdir, path_disk) >= 0 && realpath(link, target) &&
+                               strncmp(target, real, rlen) == 0 && target[rlen] == '/';
+                }
+                if (!ours || !realpath(head, headreal))
+                        continue;
+                r = add_dev_dir(ns, headreal, name, true);
+                if (r >= 0)
+                        r = walk(ns, headreal, WALK_DEPTH, true); /* its partitions */
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* The node kinds a block device's partitions are in: "block" is in their path. */
 static int collect_nodes(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what, struct nodes *ns)
 {
@@ -151,6 +201,8 @@ static int collect_nodes(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what, 
                 if (r < 0)
                         return r;
                 r = walk(ns, path, 0, false);
+                if (r >= 0)
+                        r = add_multipath_heads(ctx, ns, path);
                 if (r < 0)
                         return r;
         }
