@@ -98,7 +98,10 @@ int handoff_run(struct session *s, const struct handoff *h, int (*work)(void *),
                 (void)fcntl(fds[1], F_SETFL, O_NONBLOCK);
                 close(fds[0]);
                 log_set_progress_fd(fds[1]);
-                _exit(work(data));
+                int code = work(data);
+
+                (void)fflush(NULL);
+                _exit(code);
         }
         close(fds[1]);
         clock_gettime(CLOCK_MONOTONIC, &t0);
