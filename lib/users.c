@@ -100,6 +100,12 @@ static int add_dev_dir(struct nodes *ns, const char *dir, const char *base, bool
         if (vc_sysfs_read(path, uevent, sizeof(uevent), NULL) >= 0) {
                 char *p = strstr(uevent, "DEVNAME=");
 
+                char *t = strstr(uevent, "DEVTYPE=");
+
+                /* A namespace (nvme/nvme0/nvme0n1) has no block/ above it: its DEVTYPE says. */
+                if (t && (t == uevent || t[-1] == '\n') &&
+                    (strncmp(t + 8, "disk\n", 5) == 0 || strncmp(t + 8, "partition\n", 10) == 0))
+                        block = true;
                 if (p && (p == uevent || p[-1] == '\n')) {
                         p += 8;
                         p[strcspn(p, "\n")] = 0;
