@@ -427,3 +427,35 @@ TEST(claim_bind_hangs)
         result_clear(&r);
         tenv_free(e);
 }
+
+/* NVMe multipath: /dev/nvme0n1 is the head in nvme-subsystem, and only its
+ * multipath/ link leads to the hidden path disk below the controller. */
+TEST(nvme_multipath_head_open_refused)
+{
+        struct tenv *e = machine();
+        struct result r = {0};
+        const char *root = fakesys_root(e->fs), *dev = fakesys_dev_dir(e->fs, AHCI);
+        char *head = xasprintf("%s/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1", root);
+        char *mp = xasprintf("%s/multipath", head), *blk = xasprintf("%s/block", root);
+        char *link = xasprintf("%s/nvme0c0n1", mp), *target = xasprintf("%s/%s/nvme/nvme0/nvme0c0n1", root, dev);
+        char *blink = xasprintf("%s/nvme0n1", blk), *f;
+
+        devfile(e, AHCI, "nvme/nvme0/nvme0c0n1/uevent", "DEVTYPE=disk\n");
+        mkdir_p(mp);
+        mkdir_p(blk);
+        SETUP(symlink(target, link));
+        SETUP(symlink(head, blink));
+        f = xasprintf("%s/dev", head);
+        FILE *fp = fopen(f, "w");
+        if (!fp || fputs("259:0\n", fp) < 0 || fclose(fp) != 0)
+                t_fatal(__FILE__, __LINE__, f, -errno);
+        devnode(e, "nvme0n1", NULL);
+        proc_fd(e, 55, "postgres", 7, "/dev/nvme0n1");
+        tenv_run(e, &r, "claim", "00:03.0", NULL);
+        CHECK_RUN(&r, r.code == 1 && contains(r.err, "is in use: /dev/nvme0n1 is open in PID 55 (postgres)"),
+                  "the multipath head's holder is named");
+        CHECK(!unbound_from_ahci(e), "not taken");
+        free(head), free(mp), free(blk), free(link), free(target), free(blink), free(f);
+        result_clear(&r);
+        tenv_free(e);
+}
