@@ -138,6 +138,10 @@ static int apply_device(struct session *s, struct log_config *lc)
                 if (lock == -ETIMEDOUT)
                         return 0;
         }
+        /* Its rule asked for it: its users are told of, not obeyed (#21). */
+        if (dev->driver[0] && !vc_dev_on_vfio_driver(dev) && strcmp(dev->driver, vc_dev_target(dev)) != 0)
+                (void)handoff_log_users(s, dev, VC_USERS_NET | VC_USERS_NODES | VC_USERS_VFIO, LOG_WARNING,
+                                        "; claiming it all the same, as its rule asks");
         (void)vc_apply(s->ctx, &s->cfg, &s->devs, &dev, 1, 0, &st);
         log_msg(st.failed || st.held ? LOG_WARNING : LOG_NOTICE, "%s: done in %lld ms: %s", dev->addr,
                 (long long)elapsed_ms(&t0), vc_outcome_to_string(dev->outcome));

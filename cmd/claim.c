@@ -19,7 +19,20 @@ static struct {
         bool dry_run;
         bool force;             /* even a device that carries a mounted filesystem */
         const char *prometheus; /* the metrics file to refresh */
+        const char *timeout;    /* --timeout DURATION: each unbind and bind's deadline */
 } opt;
+
+/* --timeout, in the boot's duration syntax; <0: a usage error (said). */
+static int64_t timeout_ms(void)
+{
+        int64_t ms = HANDOFF_TIMEOUT_DEFAULT_MS;
+
+        if (opt.timeout && vc_parse_duration_ms(opt.timeout, &ms) < 0) {
+                log_msg(LOG_ERR, "--timeout %s: not a duration (10s, 10, 500ms; 0: none)", opt.timeout);
+                return -1;
+        }
+        return opt.dry_run ? 0 : ms;
+}
 
 /* Both write to sysfs: the kernel log hears of it, and only root may. */
 static int open_runtime(struct session *s, const char *verb, enum session_need need)
@@ -119,16 +132,66 @@ static void on_busy_refuse(void *userdata, const struct vc_dev *dev, const char 
         log_busy(dev, what, "claiming");
 }
 
+/* The users of each device claim takes from a host driver; how many there are. */
+static unsigned claim_users(struct session *s, bool *devs)
+{
+        unsigned n = 0;
+
+        for (size_t i = 0; i < s->devs.n; i++) {
+                struct vc_dev *d = &s->devs.devs[i];
+                int k;
+
+                if (!d->rule)
+                        continue;
+                devs[i] = true;
+                if (!d->driver[0] || vc_dev_on_vfio_driver(d) || strcmp(d->driver, vc_dev_target(d)) == 0)
+                        continue;
+                k = handoff_log_users(s, d, VC_USERS_NET | VC_USERS_NODES | VC_USERS_VFIO,
+                                      opt.force ? LOG_WARNING : LOG_ERR,
+                                      opt.force ? "; claiming it anyway (--force): that user loses it"
+                                                : "; not claiming it (use --force)");
+                if (k > 0)
+                        n += (unsigned)k;
+        }
+        return n;
+}
+
+struct claim_work {
+        struct session *s;
+};
+
+/* In the child under the deadline (handoff_run()): the writes, then the result. */
+static int claim_work(void *data)
+{
+        struct session *s = ((struct claim_work *)data)->s;
+        struct vc_apply_stats st;
+        int result = 0;
+
+        (void)vc_apply(s->ctx, &s->cfg, &s->devs, NULL, 0, 0, &st);
+        if (!opt.dry_run)
+                fleet_refresh(NULL, opt.prometheus);
+        for (size_t i = 0; i < s->cfg.n_rules; i++)
+                if (s->cfg.rules[i].state != VC_RULE_OK)
+                        result = EXIT_PROBLEMS;
+        if (st.failed || st.held)
+                result = EXIT_PROBLEMS;
+        return result;
+}
+
 static int run_claim(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
         _cleanup_close_ int lock = RUN_LOCK_NONE;
-        struct vc_apply_stats st;
-        unsigned busy = 0;
-        int result = 0;
+        _cleanup_free_ bool *devs = NULL;
+        struct claim_work w = {&s};
+        struct handoff h = {.verb = "claim", .then = "binds the device as asked: the claim completes then"};
+        unsigned busy = 0, users;
 
         if (open_runtime(&s, "claim", NEED_ARGS) < 0)
                 return EXIT_PROBLEMS;
+        h.timeout_ms = timeout_ms();
+        if (h.timeout_ms < 0)
+                return EXIT_USAGE;
         add_rules(&s, argc, argv);
         if (s.cfg.n_errors > 0 || s.cfg.n_rules == 0)
                 return EXIT_USAGE;
@@ -137,19 +200,16 @@ static int run_claim(int argc, char *argv[])
                 return EXIT_PROBLEMS;
         if (session_find_busy(&s, on_busy_refuse, log_busy_unknown, &busy) < 0)
                 log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
-        if (busy > 0 && !opt.force)
+        devs = calloc(s.devs.n + 1, sizeof(bool));
+        if (!devs)
+                return EXIT_PROBLEMS;
+        h.devs = devs;
+        users = claim_users(&s, devs);
+        if ((busy > 0 || users > 0) && !opt.force)
                 return EXIT_PROBLEMS;
         if (take_lock(&lock, "claim") < 0)
                 return EXIT_PROBLEMS;
-        (void)vc_apply(s.ctx, &s.cfg, &s.devs, NULL, 0, 0, &st);
-        if (!opt.dry_run)
-                fleet_refresh(NULL, opt.prometheus);
-        for (size_t i = 0; i < s.cfg.n_rules; i++)
-                if (s.cfg.rules[i].state != VC_RULE_OK)
-                        result = EXIT_PROBLEMS;
-        if (st.failed || st.held)
-                result = EXIT_PROBLEMS;
-        return result;
+        return handoff_run(&s, &h, claim_work, &w);
 }
 
 /* ---- release ---- */
@@ -206,6 +266,15 @@ static int release_one(struct session *s, const struct busy_marks *busy, const c
                         continue;
                 }
                 n_held++;
+                /* vfio-pci's unbind waits for its user (QEMU) to let go, in the kernel. */
+                if (vc_dev_on_vfio_driver(d) &&
+                    handoff_log_users(s, d, VC_USERS_VFIO, opt.force ? LOG_WARNING : LOG_ERR,
+                                      opt.force ? "; releasing it anyway (--force): the unbind waits until it closes it"
+                                                : "; not releasing it (use --force)") > 0 &&
+                    !opt.force) {
+                        result = EXIT_PROBLEMS;
+                        continue;
+                }
                 if (busy->what[j]) {
                         log_busy(d, busy->what[j], "releasing");
                         if (!opt.force) {
@@ -230,16 +299,59 @@ static int release_one(struct session *s, const struct busy_marks *busy, const c
         return result;
 }
 
+struct release_work {
+        struct session *s;
+        const struct busy_marks *busy;
+        int argc;
+        char **argv;
+};
+
+/* In the child under the deadline (handoff_run()). */
+static int release_work(void *data)
+{
+        struct release_work *w = data;
+        int result = 0;
+
+        for (int i = 1; i < w->argc; i++) {
+                int k = release_one(w->s, w->busy, w->argv[i]);
+
+                if (k)
+                        result = k;
+        }
+        fleet_refresh(w->s, opt.prometheus);
+        return result;
+}
+
+/* The devices the arguments name, for the message past the deadline. */
+static void mark_named(struct session *s, int argc, char *argv[], bool *devs)
+{
+        for (int i = 1; i < argc; i++) {
+                struct vc_slot_filter f;
+                const char *reason;
+
+                if (vc_slot_filter_parse(argv[i], &f, &reason) < 0)
+                        continue;
+                for (size_t j = 0; j < s->devs.n; j++)
+                        devs[j] = devs[j] || vc_slot_match(&f, &s->devs.devs[j]);
+        }
+}
+
 static int run_release(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {0};
         _cleanup_close_ int lock = RUN_LOCK_NONE;
         _cleanup_(busy_marks_done) struct busy_marks busy = {&s.devs, NULL};
-        int result = 0;
+        _cleanup_free_ bool *devs = NULL;
+        struct release_work w = {&s, &busy, argc, argv};
+        struct handoff h = {.verb = "release",
+                            .then = "gives the device to its host driver: the release completes then"};
 
         /* The configuration names the dynamic ids that would take the device back. */
         if (open_runtime(&s, "release", NEED_NONE) < 0)
                 return EXIT_PROBLEMS;
+        h.timeout_ms = timeout_ms();
+        if (h.timeout_ms < 0)
+                return EXIT_USAGE;
         if (session_resolve(&s, -1, false) < 0)
                 return EXIT_PROBLEMS;
         /* Unbinding the controller under / is as fatal as claiming it. */
@@ -248,23 +360,24 @@ static int run_release(int argc, char *argv[])
                 return EXIT_PROBLEMS;
         if (session_find_busy(&s, on_busy_mark, log_busy_unknown, &busy) < 0)
                 log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
+        devs = calloc(s.devs.n + 1, sizeof(bool));
+        if (!devs)
+                return EXIT_PROBLEMS;
+        mark_named(&s, argc, argv, devs);
+        h.devs = devs;
         if (take_lock(&lock, "release") < 0)
                 return EXIT_PROBLEMS;
-        for (int i = 1; i < argc; i++) {
-                int k = release_one(&s, &busy, argv[i]);
-
-                if (k)
-                        result = k;
-        }
-        fleet_refresh(&s, opt.prometheus);
-        return result;
+        return handoff_run(&s, &h, release_work, &w);
 }
 
 static const struct option_spec claim_options[] = {
         {"dry-run", 'n', NULL, OPT_BOOL, &opt.dry_run, "log what would be written, write nothing"},
-        {"force", 'f', NULL, OPT_BOOL, &opt.force, "even a device that carries a mounted filesystem or swap"},
+        {"force", 'f', NULL, OPT_BOOL, &opt.force,
+         "even a device in use: mounted, swap, an interface up,\na node open in a process"},
         {"prometheus", 0, "FILE", OPT_STRING, &opt.prometheus,
          "the metrics file to refresh (default\n" METRICS_FILE ", when it exists)"},
+        {"timeout", 0, "DURATION", OPT_STRING, &opt.timeout,
+         "deadline of each unbind and bind (default 10s;\n500ms, 10s, 0: none)"},
 };
 
 const struct verb verb_claim = {
@@ -277,9 +390,12 @@ const struct verb verb_claim = {
 };
 
 static const struct option_spec release_options[] = {
-        {"force", 'f', NULL, OPT_BOOL, &opt.force, "even a device that carries a mounted filesystem or swap"},
+        {"force", 'f', NULL, OPT_BOOL, &opt.force,
+         "even a device in use: mounted, swap, its VFIO node\nopen in a process (QEMU)"},
         {"prometheus", 0, "FILE", OPT_STRING, &opt.prometheus,
          "the metrics file to refresh (default\n" METRICS_FILE ", when it exists)"},
+        {"timeout", 0, "DURATION", OPT_STRING, &opt.timeout,
+         "deadline of each unbind and bind (default 10s;\n500ms, 10s, 0: none)"},
 };
 
 const struct verb verb_release = {

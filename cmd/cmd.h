@@ -198,6 +198,26 @@ ssize_t read_by_deadline(int fd, void *buf, size_t size, const struct timespec *
 /* Returns 1 in the process that is to do the work, 0 in one that is to return to the boot. */
 int watchdog_fork(int64_t deadline_ms, const struct timespec *t0);
 
+/* ---- runtime handoff: users and the deadline of claim and release (cmd/handoff.c) ---- */
+
+#define HANDOFF_TIMEOUT_DEFAULT_MS 10000
+
+/* "network interface eth0 is up, address 52:54:00:12:34:56", "/dev/nvme0n1 is open in PID 77 (sleep)". */
+void handoff_describe_user(const struct vc_user *u, char *buf, size_t size);
+/* Logs each user of dev (vc_find_users()'s what) as "ADDR [V:D] is in use: WHAT<verdict>"
+ * at priority; returns how many, <0 (said) when they cannot be told. */
+int handoff_log_users(struct session *s, struct vc_dev *dev, unsigned what, int priority, const char *verdict);
+
+struct handoff {
+        const char *verb;   /* "release", for the message past the deadline */
+        int64_t timeout_ms; /* per step; 0: no child, no deadline */
+        const bool *devs;   /* per device of the session: the ones it works on */
+        const char *then;   /* what the worker does once the kernel returns */
+};
+/* work(data) in a child, each step it logs under the deadline; its exit code,
+ * or EXIT_PROBLEMS (said, with the state of the devices) past the deadline. */
+int handoff_run(struct session *s, const struct handoff *h, int (*work)(void *), void *data);
+
 /* ---- one vfio-claim at a time (cmd/lock.c) ---- */
 
 /* How long a run waits for the lock: apply --device well inside udev's event

@@ -196,9 +196,6 @@ bool vc_rule_select(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_dev *
 
 bool vc_rule_has_identity(const struct vc_rule *r);
 
-/* "10s", "500ms", ... for "deadline" and vfio_claim.deadline= (config.c). */
-int vc_parse_duration_ms(const char *s, int64_t *ret);
-
 /* Why a group is not viable: the first endpoint that keeps a host driver.
  * predict: count each selected member as on its target driver already. */
 int vc_group_check(struct vc_ctx *ctx, const struct vc_devlist *devs, const struct vc_dev *dev, bool predict,

@@ -476,6 +476,43 @@ const char *vc_dev_target(const struct vc_dev *dev);
  * ones too, through modules.builtin): 1 and its name in buf, 0: none. */
 int vc_host_module_lookup(struct vc_ctx *ctx, const struct vc_dev *dev, char *buf, size_t size);
 
+/* ---- users of a device before it changes hands (lib/users.c) ---- */
+
+enum vc_user_kind {
+        VC_USER_NETDEV, /* a network interface that is up or enslaved */
+        VC_USER_OPEN,   /* a process holding one of the device's nodes open */
+};
+
+struct vc_user {
+        enum vc_user_kind kind;
+        char name[80]; /* "eth0", or the node: "/dev/nvme0n1", "/dev/vfio/4" */
+        /* VC_USER_NETDEV */
+        bool up;          /* IFF_UP in its flags */
+        char master[64];  /* its master link (bridge, bond, team), "": none */
+        char address[64]; /* its hardware address, "": none */
+        /* VC_USER_OPEN */
+        int pid;
+        char comm[64];
+        char vm[128]; /* QEMU's -name (libvirt: the domain), "": none */
+};
+
+typedef void (*vc_user_fn)(void *userdata, const struct vc_dev *dev, const struct vc_user *u);
+
+#define VC_USERS_NET   0x1u /* DEVICE/net/<if>: IFF_UP or a master */
+#define VC_USERS_NODES 0x2u /* processes with a node under DEVICE open (block, nvme, drm, sound, fb, ...) */
+#define VC_USERS_VFIO  0x4u /* processes with its VFIO group node or cdev open */
+
+/* Calls fn for each user of dev that what asks for; returns how many, or a
+ * negative errno. Processes are PROC/PID/fd/N, matched by MAJ:MIN under the
+ * dev root (by name where that is no device node). */
+int vc_find_users(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what, vc_user_fn fn, void *userdata);
+/* dev->driver read again from sysfs. */
+int vc_dev_reread_driver(struct vc_ctx *ctx, struct vc_dev *dev);
+/* dev is bound, to vfio-pci, a variant driver or pci-stub (what release takes it from). */
+bool vc_dev_on_vfio_driver(const struct vc_dev *dev);
+/* "10s", "10", "500ms" (the boot's deadline syntax, config.c); -EINVAL, -ERANGE. */
+int vc_parse_duration_ms(const char *s, int64_t *ret);
+
 /* ---- filesystems and swap on PCI devices ---- */
 
 /* For each device in devs that carries a mounted filesystem or active swap,

@@ -5,7 +5,8 @@
  * real machine. Every other open goes to libc. The process stays there
  * until it is killed (the test kills its process group); with
  * $BLOCK_BIND_SECONDS set, the open goes on after that many seconds, as a
- * slow probe's would.
+ * slow probe's would. $BLOCK_BIND_NAME blocks another name instead
+ * ("unbind": vfio-pci's unbind waiting for QEMU to close the device).
  */
 /* open and open64 are both defined here: not the one under another name. */
 #undef _FILE_OFFSET_BITS
@@ -30,8 +31,9 @@ int __open64_2(const char *path, int flags) SHIM;
 static void block_on_bind(const char *path)
 {
         const char *base = strrchr(path, '/'), *seconds = getenv("BLOCK_BIND_SECONDS");
+        const char *name = getenv("BLOCK_BIND_NAME");
 
-        if (strcmp(base ? base + 1 : path, "bind") != 0)
+        if (strcmp(base ? base + 1 : path, name && *name ? name : "bind") != 0)
                 return;
         if (seconds && *seconds) {
                 sleep((unsigned)atoi(seconds));
