@@ -27,6 +27,9 @@
  * which apply logs at boot and status compares with today's files. Not
  * under /etc: it is no configuration, and the host never has it. */
 #define DIGEST_FILE PKGLIBDIR "/config.digest"
+/* In an initramfs: the ids of the names the rules' "owner" uses, as the
+ * build root's passwd and group gave them ("vfio-claim owners", lib/owner.c). */
+#define OWNERS_FILE PKGLIBDIR "/owners"
 /* apply's boot log line "config digest sha256:HEX (...)", which status reads back. */
 #define DIGEST_LOG_WORDS "config digest "
 #define BOOT_LOG         "/run/vfio-claim/boot.log"
@@ -60,6 +63,8 @@ struct args {
         const char *proc;
         const char *run;
         const char *dev;
+        const char *etc;    /* passwd and group for the names of "owner" */
+        const char *owners; /* the owners file of an initramfs (OWNERS_FILE) */
         const char *boot_log;
         bool json;
         int verbosity;
@@ -73,6 +78,7 @@ extern struct args arg;
 /* The verbs, one file each, with their options (options.h); vfio-claim.c lists them. */
 extern const struct verb verb_apply;
 extern const struct verb verb_check;
+extern const struct verb verb_owners;
 extern const struct verb verb_list;
 extern const struct verb verb_status;
 extern const struct verb verb_claim;
@@ -104,6 +110,8 @@ int initramfs_rebuild(const char *root, bool no_rebuild);
 
 /* The digest of the configuration files under arg.sysconfdir (vc_config_digest()). */
 int config_digest(char ret[VC_CONFIG_DIGEST_MAX]);
+/* The main file and the drop-in directory under arg.sysconfdir. */
+int config_paths(char main_file[4096], char dropin_dir[4096]);
 
 /* This boot's image against today's configuration files (status.c). */
 struct config_state {
