@@ -97,6 +97,17 @@ void import_modprobe(const char *root, vc_import_fn fn, void *userdata);
 /* check: what "vfs N" rules would do (check-vfs.c). */
 struct session;
 void check_vfs(struct session *s);
+/* owner-report.c: "owner" and "mode" in check and status. */
+void check_owners(struct session *s);
+bool owners_need_memlock(struct session *s);
+const char *owners_memlock_advice(void);
+/* What the node of d's group should be: the first rule with owner or mode among its group's devices. */
+int owners_expected(struct session *s, const struct vc_dev *d, struct vc_perms *ret, const struct vc_rule **ret_rule);
+void owners_print_expected(struct session *s, const struct vc_dev *d, const char *indent);
+/* " UID:GID MODE", and whether that is what the rule asks; "" when path cannot be read. */
+void owners_format(struct session *s, const struct vc_dev *d, const char *path, char *buf, size_t size);
+/* KEY_owner, KEY_group, KEY_mode, KEY_as_rule. */
+void owners_json(struct session *s, const struct vc_dev *d, const char *key, const char *path);
 /* check's findings beyond the rules on a session already resolved (check.c),
  * for add: logs them as check does (a busy device as an error with
  * fail_busy); returns check's exit code, with the busy devices that no
