@@ -261,8 +261,7 @@ static void print_json(const struct session *s, const struct check_state *cs, in
                 json_end_object();
         }
         json_end_array();
-        json_member_string("memlock_advice",
-                           owners_need_memlock((struct session *)s) ? owners_memlock_advice() : NULL);
+        json_member_string("memlock_advice", owners_need_memlock((struct session *)s) ? owners_memlock_advice() : NULL);
         json_key("busy");
         json_int(cs->busy);
         json_key("errors");

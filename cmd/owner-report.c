@@ -15,7 +15,7 @@
 #include "output.h"
 
 #define MEMLOCK_ADVICE                                                                                                 \
-        "a VM that does not run as root needs RLIMIT_MEMLOCK of at least its guest's RAM (the IOMMU pins it all; "  \
+        "a VM that does not run as root needs RLIMIT_MEMLOCK of at least its guest's RAM (the IOMMU pins it all; "     \
         "else QEMU says 'VFIO_MAP_DMA failed: Cannot allocate memory'): LimitMEMLOCK= in the unit that starts it, "    \
         "or a memlock line for that user in /etc/security/limits.conf; libvirt raises it itself"
 
@@ -50,7 +50,8 @@ void check_owners(struct session *s)
                         continue;
                 k = vc_rule_perms(s->ctx, r, &p);
                 if (k == -ESRCH)
-                        log_msg(LOG_ERR, "%s: owner '%s': no such user in %s/passwd", r->origin, r->owner_user, arg.etc);
+                        log_msg(LOG_ERR, "%s: owner '%s': no such user in %s/passwd", r->origin, r->owner_user,
+                                arg.etc);
                 else if (k == -ENXIO)
                         log_msg(LOG_ERR, "%s: owner '%s:%s': no such group in %s/group", r->origin, r->owner_user,
                                 r->owner_group, arg.etc);

@@ -48,8 +48,8 @@ static void print_name(struct session *s, bool group, const char *name, size_t r
         }
         k = vc_owner_lookup(s->ctx, group, name, &id);
         if (k < 0) {
-                log_msg(LOG_ERR, "%s: owner: no such %s '%s' in %s/%s", s->cfg.rules[ri].origin, group ? "group" : "user",
-                        name, arg.etc, group ? "group" : "passwd");
+                log_msg(LOG_ERR, "%s: owner: no such %s '%s' in %s/%s", s->cfg.rules[ri].origin,
+                        group ? "group" : "user", name, arg.etc, group ? "group" : "passwd");
                 *result = EXIT_PROBLEMS;
                 return;
         }

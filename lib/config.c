@@ -134,7 +134,20 @@ static char *one_per_rule(const char *text, const char *copy, const char *tok, c
 
 /* The keywords that take a value, and the flag of struct vc_rule that says
  * the rule has it (SEEN_DRIVER: driver, which has no flag of its own). */
-enum { KW_ADDRESS, KW_ID, KW_SUBSYSTEM, KW_SERIAL, KW_SLOT, KW_PATH, KW_DRIVER, KW_VFS, KW_NAME, KW_OWNER, KW_MODE, _KW_MAX };
+enum {
+        KW_ADDRESS,
+        KW_ID,
+        KW_SUBSYSTEM,
+        KW_SERIAL,
+        KW_SLOT,
+        KW_PATH,
+        KW_DRIVER,
+        KW_VFS,
+        KW_NAME,
+        KW_OWNER,
+        KW_MODE,
+        _KW_MAX
+};
 #define SEEN_DRIVER SIZE_MAX
 static const struct {
         const char *word;
@@ -280,8 +293,8 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         k = parse_driver(arg, &r, &reason);
                 else
                         k = parse_selector(kw, arg, &r, &reason);
-                if (k < 0 && kw != KW_DRIVER && kw != KW_NAME && kw != KW_OWNER && kw != KW_MODE && strchr(arg, ',') && strlen(text) < 256 &&
-                    strspn(arg, "0123456789abcdefABCDEF:.,*x") == strlen(arg) && plain(text)) {
+                if (k < 0 && kw != KW_DRIVER && kw != KW_NAME && kw != KW_OWNER && kw != KW_MODE && strchr(arg, ',') &&
+                    strlen(text) < 256 && strspn(arg, "0123456789abcdefABCDEF:.,*x") == strlen(arg) && plain(text)) {
                         *ret_error = one_per_rule(text, copy, tok, arg);
                         return *ret_error ? -EINVAL : -ENOMEM;
                 }

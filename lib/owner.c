@@ -299,9 +299,13 @@ void vc_apply_nodes(struct vc_ctx *ctx, struct vc_devlist *devs, const bool *sel
                 }
                 k = vc_rule_perms(ctx, winner, &p);
                 if (k < 0) {
-                        vc_log(ctx, LOG_ERR, "%s: owner '%s%s%s': no such %s; the nodes of " VC_DEV_FMT " stay as they are",
+                        vc_log(ctx, LOG_ERR,
+                               "%s: owner '%s%s%s': no such %s; the nodes of " VC_DEV_FMT " stay as they are",
                                winner->origin, winner->owner_user, winner->owner_group[0] ? ":" : "",
-                               winner->owner_group, k == -ESRCH ? "user" : k == -ENXIO ? "group" : "user or group",
+                               winner->owner_group,
+                               k == -ESRCH   ? "user"
+                               : k == -ENXIO ? "group"
+                                             : "user or group",
                                VC_DEV_ARGS(d));
                         continue;
                 }
@@ -316,8 +320,8 @@ void vc_apply_nodes(struct vc_ctx *ctx, struct vc_devlist *devs, const bool *sel
                         k = vc_node_set_perms(path, &p);
                         if (k < 0) {
                                 errno = -k;
-                                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": cannot set %s to %u:%u %04o: %m", VC_DEV_ARGS(d), path,
-                                       p.uid, p.gid, p.mode);
+                                vc_log(ctx, LOG_ERR, VC_DEV_FMT ": cannot set %s to %u:%u %04o: %m", VC_DEV_ARGS(d),
+                                       path, p.uid, p.gid, p.mode);
                         } else
                                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": %s set to %u:%u %04o (%s)", VC_DEV_ARGS(d), path,
                                        p.uid, p.gid, p.mode, winner->origin);

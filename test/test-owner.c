@@ -43,7 +43,7 @@ static struct tenv *setup(const char *config, bool cdev)
                 free(tenv_file(e, "dev/vfio/devices/vfio1", ""));
         }
         for (const char *const *n = (const char *const[]){"vfio/vfio", "vfio/3", "vfio/4", "vfio/7",
-                                                           "vfio/devices/vfio0", "vfio/devices/vfio1", NULL};
+                                                          "vfio/devices/vfio0", "vfio/devices/vfio1", NULL};
              *n; n++) {
                 char *p = xasprintf("%s/%s", e->dev, *n);
 
@@ -77,7 +77,7 @@ static const char *node(struct tenv *e, const char *rel)
 #define NEED_ROOT()                                                                                                    \
         do {                                                                                                           \
                 if (geteuid() != 0) {                                                                                  \
-                        CHECK(true, "skipped: chown to another user needs root");                                     \
+                        CHECK(true, "skipped: chown to another user needs root");                                      \
                         return;                                                                                        \
                 }                                                                                                      \
         } while (0)
@@ -105,8 +105,8 @@ TEST(owner_defaults)
         apply_case("address 00:03.0 owner alice:kvm\n", "1000:993 0600", "0:0 0600", "names from --etc");
         apply_case("address 00:03.0 mode 0666\n", "0:0 0666", "0:0 0600", "mode alone");
         apply_case("address 00:03.0\n", "0:0 0600", "0:0 0600", "no owner: untouched");
-        apply_case("address 00:03.0 owner bob\naddress 00:1f.2 owner alice mode 0640\n", "1001:0 0600",
-                   "1000:0 0640", "two rules, two groups");
+        apply_case("address 00:03.0 owner bob\naddress 00:1f.2 owner alice mode 0640\n", "1001:0 0600", "1000:0 0640",
+                   "two rules, two groups");
 }
 
 TEST(owner_errors)
@@ -257,7 +257,8 @@ TEST(owner_initramfs_names)
         e = setup("address 00:03.0 owner alice:kvm\naddress 00:1f.2 owner 5:bob\n", false);
         free(tenv_file(e, "etc/group", GROUP "bob:x:1001:\n"));
         tenv_run(e, &r, "owners", NULL);
-        CHECK_RUN(&r, r.code == 0 && contains(r.out, "user alice 1000\n") && contains(r.out, "group kvm 993\n") &&
+        CHECK_RUN(&r,
+                  r.code == 0 && contains(r.out, "user alice 1000\n") && contains(r.out, "group kvm 993\n") &&
                           contains(r.out, "group bob 1001\n") && !contains(r.out, " 5\n"),
                   "owners lists the names, not the numbers");
         result_clear(&r);
@@ -272,7 +273,8 @@ TEST(owner_udev_helper)
         NEED_ROOT();
         e = setup("address 00:03.0 owner alice:kvm mode 0660\n", true);
         tenv_run(e, &r, "owners", "--udev", "/devices/virtual/vfio/4", NULL);
-        CHECK_RUN(&r, r.code == 0 && contains(r.out, "VFIO_CLAIM_OWNER=1000\n") &&
+        CHECK_RUN(&r,
+                  r.code == 0 && contains(r.out, "VFIO_CLAIM_OWNER=1000\n") &&
                           contains(r.out, "VFIO_CLAIM_GROUP=993\n") && contains(r.out, "VFIO_CLAIM_MODE=0660\n"),
                   "the group node's owner, group and mode for udev");
         tenv_run(e, &r, "owners", "--udev", "/devices/pci0000:00/0000:00:03.0/vfio-dev/vfio0", NULL);
@@ -300,12 +302,15 @@ TEST(owner_status_memlock)
         {
                 const char *m = strstr(r.out, "RLIMIT_MEMLOCK");
 
-                CHECK_RUN(&r, m && !strstr(m + 1, "RLIMIT_MEMLOCK") && contains(r.out, "LimitMEMLOCK=") &&
+                CHECK_RUN(&r,
+                          m && !strstr(m + 1, "RLIMIT_MEMLOCK") && contains(r.out, "LimitMEMLOCK=") &&
                                   contains(r.out, "limits.conf"),
                           "status: the memlock advice once");
         }
         tenv_run(e, &r, "status", "--json", NULL);
-        CHECK_RUN(&r, contains(r.out, "\"vfio_group_node_owner\":1000") && contains(r.out, "\"vfio_group_node_mode\":\"0660\"") &&
+        CHECK_RUN(&r,
+                  contains(r.out, "\"vfio_group_node_owner\":1000") &&
+                          contains(r.out, "\"vfio_group_node_mode\":\"0660\"") &&
                           contains(r.out, "\"vfio_group_node_as_rule\":true"),
                   "status --json: owner, mode, and whether they are the rule's");
         tenv_run(e, &r, "check", NULL);
