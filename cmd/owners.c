@@ -152,7 +152,8 @@ static int run_owners(int argc _unused_, char *argv[] _unused_)
         int result = 0;
 
         (void)log_open(&lc);
-        if (session_open(&s, opt.udev ? NEED_NONE : NEED_FILES) < 0)
+        /* No configuration: nothing to resolve, and nothing said (the build hooks stay quiet). */
+        if (session_open(&s, NEED_NONE) < 0)
                 return EXIT_PROBLEMS;
         if (opt.udev)
                 return run_udev(&s);
