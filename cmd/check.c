@@ -213,8 +213,11 @@ static void print_human(const struct session *s, const struct check_state *cs, i
                         if (rule->driver_auto)
                                 printf("\t\tdriver auto: %s\n", vc_dev_target(d));
                         ident_print_human(d, "\t\t");
+                        owners_print_expected((struct session *)s, d, "\t\t");
                 }
         }
+        if (owners_need_memlock((struct session *)s))
+                printf("note: %s\n", owners_memlock_advice());
         printf("%u error(s), %u warning(s)%s\n", log_count(LOG_ERR), log_count(LOG_WARNING) - log_count(LOG_ERR),
                cs->busy ? "; a selected device carries a mounted filesystem or swap" : "");
 }
@@ -259,6 +262,7 @@ static void print_json(const struct session *s, const struct check_state *cs, in
                 json_end_object();
         }
         json_end_array();
+        json_member_string("memlock_advice", owners_need_memlock((struct session *)s) ? owners_memlock_advice() : NULL);
         json_key("busy");
         json_int(cs->busy);
         json_key("errors");
@@ -282,6 +286,7 @@ static int check_devices(struct session *s, struct check_state *cs)
 
         (void)vc_find_problems(s->ctx, &s->devs, on_problem, s);
         check_vfs(s);
+        check_owners(s);
         cs->busy_seen = calloc(s->devs.n + 1, sizeof(bool));
         k = cs->busy_seen ? session_find_busy(s, on_busy, log_busy_unknown, cs) : -ENOMEM;
         free(cs->busy_seen);

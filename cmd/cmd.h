@@ -27,6 +27,9 @@
  * which apply logs at boot and status compares with today's files. Not
  * under /etc: it is no configuration, and the host never has it. */
 #define DIGEST_FILE PKGLIBDIR "/config.digest"
+/* In an initramfs: the ids of the names the rules' "owner" uses, as the
+ * build root's passwd and group gave them ("vfio-claim owners", lib/owner.c). */
+#define OWNERS_FILE PKGLIBDIR "/owners"
 /* apply's boot log line "config digest sha256:HEX (...)", which status reads back. */
 #define DIGEST_LOG_WORDS "config digest "
 #define BOOT_LOG         "/run/vfio-claim/boot.log"
@@ -60,6 +63,8 @@ struct args {
         const char *proc;
         const char *run;
         const char *dev;
+        const char *etc;    /* passwd and group for the names of "owner" */
+        const char *owners; /* the owners file of an initramfs (OWNERS_FILE) */
         const char *boot_log;
         bool json;
         int verbosity;
@@ -73,6 +78,7 @@ extern struct args arg;
 /* The verbs, one file each, with their options (options.h); vfio-claim.c lists them. */
 extern const struct verb verb_apply;
 extern const struct verb verb_check;
+extern const struct verb verb_owners;
 extern const struct verb verb_list;
 extern const struct verb verb_status;
 extern const struct verb verb_claim;
@@ -94,6 +100,17 @@ void check_vfs(struct session *s);
 /* check: libvirt's PCI hostdevs against the rules, warnings only (check-libvirt.c);
  * root NULL: / on a live sysfs, not at all on a captured tree. */
 void check_libvirt(struct session *s, const char *root);
+/* owner-report.c: "owner" and "mode" in check and status. */
+void check_owners(struct session *s);
+bool owners_need_memlock(struct session *s);
+const char *owners_memlock_advice(void);
+/* What the node of d's group should be: the first rule with owner or mode among its group's devices. */
+int owners_expected(struct session *s, const struct vc_dev *d, struct vc_perms *ret, const struct vc_rule **ret_rule);
+void owners_print_expected(struct session *s, const struct vc_dev *d, const char *indent);
+/* " UID:GID MODE", and whether that is what the rule asks; "" when path cannot be read. */
+void owners_format(struct session *s, const struct vc_dev *d, const char *path, char *buf, size_t size);
+/* KEY_owner, KEY_group, KEY_mode, KEY_as_rule. */
+void owners_json(struct session *s, const struct vc_dev *d, const char *key, const char *path);
 /* check's findings beyond the rules on a session already resolved (check.c),
  * for add: logs them as check does (a busy device as an error with
  * fail_busy); returns check's exit code, with the busy devices that no
@@ -112,6 +129,8 @@ const char *initramfs_rebuild_command(char *buf, size_t size);
 
 /* The digest of the configuration files under arg.sysconfdir (vc_config_digest()). */
 int config_digest(char ret[VC_CONFIG_DIGEST_MAX]);
+/* The main file and the drop-in directory under arg.sysconfdir. */
+int config_paths(char main_file[4096], char dropin_dir[4096]);
 
 /* This boot's image against today's configuration files (status.c). */
 struct config_state {

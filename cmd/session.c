@@ -14,7 +14,7 @@
 #include "output.h"
 
 /* The main file and the drop-in directory under --sysconfdir (default SYSCONFDIR). */
-static int config_paths(char main_file[4096], char dropin_dir[4096])
+int config_paths(char main_file[4096], char dropin_dir[4096])
 {
         if (snprintf(main_file, 4096, "%s/" CONFIG_MAIN_NAME, arg.sysconfdir) >= 4096 ||
             snprintf(dropin_dir, 4096, "%s/" CONFIG_DROPIN_NAME, arg.sysconfdir) >= 4096)
@@ -133,6 +133,10 @@ int session_ctx(struct session *s)
                 k = vc_ctx_set_root(s->ctx, VC_ROOT_RUN, arg.run);
         if (k >= 0)
                 k = vc_ctx_set_root(s->ctx, VC_ROOT_DEV, arg.dev);
+        if (k >= 0)
+                k = vc_ctx_set_root(s->ctx, VC_ROOT_ETC, arg.etc);
+        if (k >= 0)
+                k = vc_ctx_set_owners_file(s->ctx, arg.owners && *arg.owners ? arg.owners : NULL);
         if (k < 0) {
                 log_msg(LOG_ERR, k == -ENOMEM ? "out of memory" : "an empty root directory");
                 return k;

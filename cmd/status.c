@@ -100,7 +100,8 @@ static void print_config_json(const struct config_state *c)
         json_member_string("config_rebuild", c->stale ? c->rebuild : NULL);
 }
 
-static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *st, const struct vfio_paths *p)
+static void print_json_dev(struct session *s, const struct vc_dev *d, const struct vc_dev_status *st,
+                           const struct vfio_paths *p)
 {
         json_begin_object();
         json_dev_ids(d);
@@ -127,6 +128,8 @@ static void print_json_dev(const struct vc_dev *d, const struct vc_dev_status *s
         else
                 json_null();
         json_vfio_paths(p);
+        owners_json(s, d, "vfio_group_node", p->group_present ? p->group : NULL);
+        owners_json(s, d, "vfio_cdev", p->cdev_present ? p->cdev : NULL);
         json_end_object();
 }
 
@@ -148,6 +151,22 @@ static void print_human_dev(const struct vc_dev *d, const struct vc_dev_status *
         if (p->cdev[0])
                 printf(", %s %s", p->cdev, p->cdev_present ? "present" : "MISSING");
         printf("\n");
+}
+
+/* Each present node's owner, group and mode, against what the rule asks. */
+static void print_owners(struct session *s, const struct vc_dev *d, const struct vfio_paths *p)
+{
+        char buf[128];
+
+        for (int c = 0; c < 2; c++) {
+                const char *path = c ? p->cdev : p->group;
+
+                if (!path[0] || !(c ? p->cdev_present : p->group_present))
+                        continue;
+                owners_format(s, d, path, buf, sizeof(buf));
+                if (buf[0])
+                        printf("\t%s%s\n", path, buf);
+        }
 }
 
 static void print_boot_log(const char *path, const char *text, int err, int result, unsigned selected,
@@ -209,14 +228,21 @@ static int run(int argc, char *argv[])
                         bad++;
                 vfio_paths_find(s.ctx, d, vc_dev_target(d), &p);
                 if (arg.json)
-                        print_json_dev(d, &st, &p);
+                        print_json_dev(&s, d, &st, &p);
                 else
                         print_human_dev(d, &st, &p);
+                if (!arg.json)
+                        print_owners(&s, d, &p);
         }
+        if (owners_need_memlock(&s) && !arg.json)
+                printf("note: %s\n", owners_memlock_advice());
+
         if ((bad > 0 || cs.stale) && result == 0)
                 result = EXIT_PROBLEMS;
-        if (arg.json)
+        if (arg.json) {
                 json_end_array();
+                json_member_string("memlock_advice", owners_need_memlock(&s) ? owners_memlock_advice() : NULL);
+        }
         print_boot_log(boot_log, boot_log_text, k, result, selected, &cs);
         log_close();
         return result;

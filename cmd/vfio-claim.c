@@ -21,6 +21,8 @@ struct args arg = {
         .proc = "/proc",
         .run = "/run",
         .dev = "/dev",
+        .etc = "/etc",
+        .owners = OWNERS_FILE,
 };
 
 int stderr_threshold(void)
@@ -39,6 +41,9 @@ static const struct option_spec globals[] = {
         {"proc", 0, "DIR", OPT_STRING, &arg.proc, "procfs root for mounts and swaps (default /proc)"},
         {"run", 0, "DIR", OPT_STRING, &arg.run, "/run: the udev database, the lock, the CDI spec (default /run)"},
         {"dev", 0, "DIR", OPT_STRING, &arg.dev, "devtmpfs root for /dev/vfio (default /dev)"},
+        {"etc", 0, "DIR", OPT_STRING, &arg.etc, "DIR/passwd and DIR/group give owner names (default /etc)"},
+        {"owners", 0, "FILE", OPT_STRING, &arg.owners,
+         "owner names packed into an initramfs, read before --etc (default " OWNERS_FILE ")"},
         {"boot-log", 0, "FILE", OPT_STRING, &arg.boot_log, "boot log (default " BOOT_LOG " on the live system)"},
         {"json", 'j', NULL, OPT_BOOL, &arg.json, "list, check, status, doctor: one JSON document on stdout"},
         {"verbose", 'v', NULL, OPT_LOUDER, &arg.verbosity, "show debug messages"},
@@ -50,7 +55,7 @@ static const struct option_spec globals[] = {
 /* As kmod's struct kmod_cmd table: --help lists them in this order. */
 static const struct verb *const verbs[] = {
         &verb_apply,  &verb_check,  &verb_list, &verb_status, &verb_claim,  &verb_release,
-        &verb_import, &verb_doctor, &verb_cdi,  &verb_add,    &verb_remove,
+        &verb_import, &verb_doctor, &verb_cdi,  &verb_add,    &verb_remove, &verb_owners,
 };
 
 int main(int argc, char *argv[])

@@ -134,7 +134,20 @@ static char *one_per_rule(const char *text, const char *copy, const char *tok, c
 
 /* The keywords that take a value, and the flag of struct vc_rule that says
  * the rule has it (SEEN_DRIVER: driver, which has no flag of its own). */
-enum { KW_ADDRESS, KW_ID, KW_SUBSYSTEM, KW_SERIAL, KW_SLOT, KW_PATH, KW_DRIVER, KW_VFS, KW_NAME, _KW_MAX };
+enum {
+        KW_ADDRESS,
+        KW_ID,
+        KW_SUBSYSTEM,
+        KW_SERIAL,
+        KW_SLOT,
+        KW_PATH,
+        KW_DRIVER,
+        KW_VFS,
+        KW_NAME,
+        KW_OWNER,
+        KW_MODE,
+        _KW_MAX
+};
 #define SEEN_DRIVER SIZE_MAX
 static const struct {
         const char *word;
@@ -149,6 +162,8 @@ static const struct {
         [KW_DRIVER] = {"driver", SEEN_DRIVER},
         [KW_VFS] = {"vfs", offsetof(struct vc_rule, has_vfs)},
         [KW_NAME] = {"name", offsetof(struct vc_rule, has_name)},
+        [KW_OWNER] = {"owner", offsetof(struct vc_rule, has_owner)},
+        [KW_MODE] = {"mode", offsetof(struct vc_rule, has_mode)},
 };
 
 static bool is_alnum(char c)
@@ -197,6 +212,8 @@ static int parse_selector(int kw, const char *arg, struct vc_rule *r, const char
         case KW_PATH:      return vc_path_parse(arg, &r->path, reason);
         case KW_VFS:       return vc_vfs_parse(arg, &r->vfs, reason);
         case KW_NAME:      return vc_rule_name_parse(arg, r->name, reason);
+        case KW_OWNER:     return vc_owner_parse(arg, r->owner_user, r->owner_group, reason);
+        case KW_MODE:      return vc_mode_parse(arg, &r->mode, reason);
         }
         /* clang-format on */
         return -EINVAL;
@@ -254,7 +271,7 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         ;
                 if (kw == _KW_MAX) {
                         *ret_error = errorf(
-                                "unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs, name or allow-busy)",
+                                "unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs, name, owner, mode or allow-busy)",
                                 etok);
                         return -EINVAL;
                 }
@@ -276,8 +293,8 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         k = parse_driver(arg, &r, &reason);
                 else
                         k = parse_selector(kw, arg, &r, &reason);
-                if (k < 0 && kw != KW_DRIVER && kw != KW_NAME && strchr(arg, ',') && strlen(text) < 256 &&
-                    strspn(arg, "0123456789abcdefABCDEF:.,*x") == strlen(arg) && plain(text)) {
+                if (k < 0 && kw != KW_DRIVER && kw != KW_NAME && kw != KW_OWNER && kw != KW_MODE && strchr(arg, ',') &&
+                    strlen(text) < 256 && strspn(arg, "0123456789abcdefABCDEF:.,*x") == strlen(arg) && plain(text)) {
                         *ret_error = one_per_rule(text, copy, tok, arg);
                         return *ret_error ? -EINVAL : -ENOMEM;
                 }

@@ -38,7 +38,8 @@ int vc_ctx_new(const char *sysfs, struct vc_ctx **ret)
         ctx->proc = root_dup("/proc");
         ctx->run = root_dup("/run");
         ctx->dev = root_dup("/dev");
-        if (!ctx->sysfs || !ctx->proc || !ctx->run || !ctx->dev)
+        ctx->etc = root_dup("/etc");
+        if (!ctx->sysfs || !ctx->proc || !ctx->run || !ctx->dev || !ctx->etc)
                 return -ENOMEM;
         /* Decided here, once, from what the root is (lib/sysfs.c): only a real
          * sysfs may lead to init_module(); any other tree is a test or a capture. */
@@ -57,6 +58,7 @@ int vc_ctx_set_root(struct vc_ctx *ctx, enum vc_root which, const char *path)
         char **slot = which == VC_ROOT_PROC  ? &ctx->proc
                       : which == VC_ROOT_RUN ? &ctx->run
                       : which == VC_ROOT_DEV ? &ctx->dev
+                      : which == VC_ROOT_ETC ? &ctx->etc
                                              : NULL;
         char *s = NULL;
 
@@ -82,8 +84,21 @@ struct vc_ctx *vc_ctx_free(struct vc_ctx *ctx)
         free(ctx->proc);
         free(ctx->run);
         free(ctx->dev);
+        free(ctx->etc);
+        free(ctx->owners_file);
         free(ctx);
         return NULL;
+}
+
+int vc_ctx_set_owners_file(struct vc_ctx *ctx, const char *path)
+{
+        char *s = NULL;
+
+        if (path && !(s = strdup(path)))
+                return -ENOMEM;
+        free(ctx->owners_file);
+        ctx->owners_file = s;
+        return 0;
 }
 
 void vc_ctx_set_log_fn(struct vc_ctx *ctx, vc_log_fn fn, void *userdata)

@@ -561,6 +561,8 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                         continue;
                 move_dev(ctx, d, vc_driver_loaded(ctx, vc_dev_target(d)));
         }
+        /* Right after the binds: the nodes exist now (devtmpfs makes them in the bind). */
+        vc_apply_nodes(ctx, devs, sel);
         if (flags & VC_APPLY_NEW_ID)
                 for (size_t ri = 0; ri < cfg->n_rules; ri++)
                         register_id(ctx, &cfg->rules[ri], devs);

@@ -21,6 +21,8 @@ struct vc_ctx {
         char *proc;
         char *run; /* NULL: no udev database to read */
         char *dev;
+        char *etc;
+        char *owners_file; /* NULL: none (lib/owner.c) */
         bool live;         /* sysfs is a real sysfs (set once, in vc_ctx_new()): modules may be loaded */
         bool dry_run;      /* log every write instead of doing it */
         char *modules_dir; /* /lib/modules/RELEASE for module look-ups, NULL: running kernel */
@@ -176,6 +178,10 @@ int vc_iomem_find_fb(const char *iomem, uint64_t start, uint64_t end, char *buf,
 /* "vfs N" (lib/sriov.c): the count, and what a rule with it lacks (NULL: fine). */
 int vc_vfs_parse(const char *s, unsigned *ret, const char **reason);
 const char *vc_vfs_rule_error(const struct vc_rule *r);
+
+/* owner.c: after the binds of vc_apply(), the owner and mode of each claimed
+ * device's VFIO nodes (sel: the devices it worked on). */
+void vc_apply_nodes(struct vc_ctx *ctx, struct vc_devlist *devs, const bool *sel);
 
 /* ---- moved from vfio-claim.h: used by the library only ---- */
 

@@ -57,6 +57,8 @@ static const char *root_of(const struct vc_ctx *ctx, enum vc_root which)
                 return ctx->run;
         case VC_ROOT_DEV:
                 return ctx->dev;
+        case VC_ROOT_ETC:
+                return ctx->etc;
         }
         return NULL;
 }

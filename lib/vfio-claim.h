@@ -65,10 +65,14 @@ enum vc_root {
         VC_ROOT_PROC, /* self/mountinfo, swaps, iomem, cmdline */
         VC_ROOT_RUN,  /* udev/data/bMAJ:MIN names the members of ZFS, btrfs, bcachefs; NULL: none */
         VC_ROOT_DEV,  /* vfio/N, vfio/devices/vfioN */
+        VC_ROOT_ETC,  /* passwd, group: the names of "owner" (lib/owner.c) */
 };
 int vc_ctx_set_root(struct vc_ctx *ctx, enum vc_root which, const char *path);
 /* ROOT/REL (rel NULL: the root itself), for the caller's own reads and messages. */
 int vc_root_path(const struct vc_ctx *ctx, enum vc_root which, const char *rel, char *buf, size_t size);
+/* The owners file the build hook packed into an initramfs (lib/owner.c), looked
+ * up before ETC/passwd and ETC/group; NULL: none. */
+int vc_ctx_set_owners_file(struct vc_ctx *ctx, const char *path);
 
 /* Directories of the sysfs root, for the caller's messages (lib/sysfs.c builds them). */
 enum vc_sysfs_dir {
@@ -117,6 +121,7 @@ struct vc_pci_path {
 #define VC_RULE_NAME_MAX  64 /* "name NAME": at most 63 characters, as a CDI device name */
 #define VC_SERIAL_STR_MAX 24 /* "52-54-00-ff-ff-12-34-56" */
 #define VC_PATH_STR_MAX   (14 + 6 * VC_PATH_DEPTH)
+#define VC_OWNER_NAME_MAX 33 /* a user or group name: 32 characters, as useradd allows */
 
 /* On failure *reason names what is wrong, worded like lspci's messages. */
 int vc_slot_filter_parse(const char *s, struct vc_slot_filter *ret, const char **reason);
@@ -247,6 +252,11 @@ struct vc_rule {
         bool driver_auto; /* "driver auto": per device a vfio-pci variant, else driver (vfio-pci) */
         bool has_name;    /* "name NAME": the rule's handle, a CDI device name (cmd/cdi.c) */
         char name[VC_RULE_NAME_MAX];
+        /* "owner USER[:GROUP]", "mode MODE": the VFIO nodes' owner and mode (lib/owner.c). */
+        bool has_owner, has_mode;
+        char owner_user[VC_OWNER_NAME_MAX];  /* name or number; "": root (":GROUP") */
+        char owner_group[VC_OWNER_NAME_MAX]; /* name or number; "": root */
+        unsigned mode;                       /* with has_mode */
 
         /* Filled by vc_resolve(). */
         enum vc_rule_state state;
@@ -429,6 +439,32 @@ int vc_vfio_node_path(const struct vc_ctx *ctx, const struct vc_vfio_nodes *n, b
 
 /* Where a selected device is now (reads its driver and group again). */
 int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_dev *dev, struct vc_dev_status *ret);
+
+/* ---- owner and mode of the VFIO nodes (lib/owner.c) ---- */
+
+#define VC_ID_UNCHANGED UINT32_MAX
+struct vc_perms {
+        uint32_t uid, gid;
+        unsigned mode; /* permission bits */
+};
+/* "USER", "USER:GROUP", ":GROUP": names or numbers, not looked up. */
+int vc_owner_parse(const char *s, char user[VC_OWNER_NAME_MAX], char group[VC_OWNER_NAME_MAX], const char **reason);
+/* Octal, at most 0777. */
+int vc_mode_parse(const char *s, unsigned *ret, const char **reason);
+bool vc_rule_has_perms(const struct vc_rule *r);
+/* mode, or its default: 0600 with a user, 0660 with only ":GROUP". */
+unsigned vc_rule_mode(const struct vc_rule *r);
+/* A name (or number) to its id: the owners file, then ETC/passwd or ETC/group. -ENOENT: unknown. */
+int vc_owner_lookup(struct vc_ctx *ctx, bool group, const char *name, uint32_t *ret);
+/* What the rule's nodes should be (uid and gid 0 where it names none). -ESRCH: its
+ * user is unknown, -ENXIO: its group. */
+int vc_rule_perms(struct vc_ctx *ctx, const struct vc_rule *r, struct vc_perms *ret);
+bool vc_perms_equal(const struct vc_perms *a, const struct vc_perms *b);
+/* The node's owner, group and mode now (never through a symlink: -ELOOP). */
+int vc_node_stat(const char *path, struct vc_perms *ret);
+int vc_node_set_perms(const char *path, const struct vc_perms *p);
+/* The addresses in IOMMU group N, sorted (free each, then the array). */
+int vc_group_members_of(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
 
 /* ---- SR-IOV: "vfs N" (lib/sriov.c) ---- */
 

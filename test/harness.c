@@ -354,6 +354,8 @@ struct tenv *tenv_new(void)
         e->cmdline = xasprintf("%s/cmdline", e->dir);
         e->proc = xasprintf("%s/proc", e->dir);
         e->dev = xasprintf("%s/dev", e->dir);
+        e->etc = xasprintf("%s/etc", e->dir);
+        e->owners = xasprintf("%s/owners", e->dir);
         e->boot_log = xasprintf("%s/run/boot.log", e->dir);
         e->run = xasprintf("%s/run", e->dir);
         write_file(e->cmdline, "BOOT_IMAGE=/boot/vmlinuz-6.1.0-18-amd64 root=/dev/mapper/vg-root ro quiet\n");
@@ -417,6 +419,8 @@ void tenv_free(struct tenv *e)
         free(e->cmdline);
         free(e->proc);
         free(e->dev);
+        free(e->etc);
+        free(e->owners);
         free(e->boot_log);
         free(e->run);
         free(e);
@@ -683,6 +687,10 @@ size_t tenv_argv(const struct tenv *e, const char **argv)
         argv[n++] = e->run;
         argv[n++] = "--dev";
         argv[n++] = e->dev;
+        argv[n++] = "--etc";
+        argv[n++] = e->etc;
+        argv[n++] = "--owners";
+        argv[n++] = e->owners;
         argv[n++] = "--boot-log";
         argv[n++] = e->boot_log;
         return n;

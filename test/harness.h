@@ -125,6 +125,8 @@ struct tenv {
         char *cmdline;  /* dir/cmdline */
         char *proc;     /* dir/proc, with self/mountinfo and swaps */
         char *dev;      /* dir/dev */
+        char *etc;      /* dir/etc: passwd and group for owner names (--etc) */
+        char *owners;   /* dir/owners: an initramfs' owners file (--owners), not created */
         char *boot_log; /* dir/run/boot.log */
         char *run;      /* dir/run, for --run: udev/data/ of the tests that need one */
         unsigned runs;
@@ -170,7 +172,7 @@ void result_clear(struct result *r);
 void result_start(struct result *r, const char *const *argv);
 
 /* The binary and the options that point it into e (--sysfs, --config, --cmdline,
- * --proc, --run, --dev, --boot-log): fills argv from the start, returns the count. */
+ * --proc, --run, --dev, --etc, --owners, --boot-log): fills argv from the start, returns the count. */
 size_t tenv_argv(const struct tenv *e, const char **argv);
 
 /* Runs vfio-claim with --sysfs, --config, --cmdline, --proc, --dev and --boot-log

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -33,10 +34,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (vc_ctx_new("/nonexistent", &ctx) < 0)
                 abort();
         vc_ctx_set_log_fn(ctx, quiet, NULL);
+        /* The same bytes as an initramfs' owners file: its parser too. */
+        if (vc_ctx_set_owners_file(ctx, path) < 0)
+                abort();
         (void)vc_config_load_file(ctx, &cfg, path);
-        for (size_t i = 0; i < cfg.n_rules; i++)
-                if (!cfg.rules[i].origin || !cfg.rules[i].text)
+        for (size_t i = 0; i < cfg.n_rules; i++) {
+                const struct vc_rule *r = &cfg.rules[i];
+                struct vc_perms p;
+
+                if (!r->origin || !r->text)
                         abort();
+                /* owner and mode: names NUL-terminated within their arrays, permission bits only. */
+                if (memchr(r->owner_user, 0, sizeof(r->owner_user)) == NULL ||
+                    memchr(r->owner_group, 0, sizeof(r->owner_group)) == NULL || vc_rule_mode(r) > 0777)
+                        abort();
+                if (r->has_owner && !r->owner_user[0] && !r->owner_group[0])
+                        abort();
+                if (vc_rule_has_perms(r) && vc_rule_perms(ctx, r, &p) >= 0 && p.mode != vc_rule_mode(r))
+                        abort();
+        }
         vc_config_clear(&cfg);
         vc_ctx_free(ctx);
         return 0;
