@@ -91,6 +91,8 @@ void import_modprobe(const char *root, vc_import_fn fn, void *userdata);
 /* check: what "vfs N" rules would do (check-vfs.c). */
 struct session;
 void check_vfs(struct session *s);
+/* check: whether each device takes its rule's reset-method (check-power.c). */
+void check_power(struct session *s);
 /* check's findings beyond the rules on a session already resolved (check.c),
  * for add: logs them as check does (a busy device as an error with
  * fail_busy); returns check's exit code, with the busy devices that no

@@ -226,7 +226,9 @@ static int parse_driver(const char *arg, struct vc_rule *r, const char **reason)
 static int parse_power(const char *tok, char **save, struct vc_rule *r, char **ret_error)
 {
         struct vc_power_policy *p = &r->power;
-        enum vc_switch *sw = strcmp(tok, "d3cold") == 0 ? &p->d3cold : strcmp(tok, "runtime-pm") == 0 ? &p->runtime_pm : NULL;
+        enum vc_switch *sw = strcmp(tok, "d3cold") == 0       ? &p->d3cold
+                             : strcmp(tok, "runtime-pm") == 0 ? &p->runtime_pm
+                                                              : NULL;
         const char *reason = NULL;
         char *arg;
         int k;

@@ -512,7 +512,9 @@ static void power_record(struct vc_ctx *ctx, const struct vc_dev *dev)
         int r = vc_power_record(ctx, dev);
 
         if (r < 0)
-                vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": cannot record its power settings under the run directory: %s; release will not restore them",
+                vc_log(ctx, LOG_WARNING,
+                       VC_DEV_FMT
+                       ": cannot record its power settings under the run directory: %s; release will not restore them",
                        VC_DEV_ARGS(dev), strerror(-r));
 }
 

@@ -262,7 +262,7 @@ static void write_attr(struct vc_ctx *ctx, const struct vc_dev *dev, const char 
                        r == -ENOENT && strcmp(attr, ATTR_RESET) == 0
                                ? " (no reset_method: a kernel before 5.15, or the device offers no reset)"
                        : r == -EINVAL && strcmp(attr, ATTR_RESET) == 0 ? " (a method the device does not offer?)"
-                                                                        : "");
+                                                                       : "");
         else
                 vc_log(ctx, LOG_INFO, VC_DEV_FMT ": %s set to %s (%s)", VC_DEV_ARGS(dev), attr, value, what);
 }
@@ -364,8 +364,8 @@ static bool in_list(const char *list, const char *name, size_t len)
         return false;
 }
 
-int vc_power_check_reset(struct vc_ctx *ctx, const struct vc_dev *dev, const struct vc_power_policy *p,
-                         char *method, size_t size)
+int vc_power_check_reset(struct vc_ctx *ctx, const struct vc_dev *dev, const struct vc_power_policy *p, char *method,
+                         size_t size)
 {
         struct vc_power_state st;
         const char *offered;

@@ -450,11 +450,11 @@ int vc_dev_status(struct vc_ctx *ctx, const struct vc_devlist *devs, struct vc_d
 bool vc_power_wanted(const struct vc_power_policy *p);
 /* What the device's files hold now; a file that is not there is "" (d3cold: -1). */
 struct vc_power_state {
-        bool has_reset;        /* reset_method exists (5.15+, and the device offers a reset) */
+        bool has_reset; /* reset_method exists (5.15+, and the device offers a reset) */
         char reset[VC_ATTR_MAX];
-        int d3cold;            /* d3cold_allowed: 0, 1; -1: not readable */
-        char control[16];      /* power/control: "on", "auto"; "": not readable */
-        bool recorded;         /* RUN/vfio-claim/power/ADDR holds values to restore */
+        int d3cold;                       /* d3cold_allowed: 0, 1; -1: not readable */
+        char control[16];                 /* power/control: "on", "auto"; "": not readable */
+        bool recorded;                    /* RUN/vfio-claim/power/ADDR holds values to restore */
         char recorded_reset[VC_ATTR_MAX]; /* its reset_method, "" when it has none */
 };
 int vc_power_read(struct vc_ctx *ctx, const struct vc_dev *dev, struct vc_power_state *ret);
@@ -469,8 +469,8 @@ bool vc_power_matches(const struct vc_power_policy *p, const struct vc_power_sta
  * -EOPNOTSUPP a method it does not offer, named in method. What it offers is
  * the file's list, or the record's when vfio-claim narrowed the file already.
  */
-int vc_power_check_reset(struct vc_ctx *ctx, const struct vc_dev *dev, const struct vc_power_policy *p,
-                         char *method, size_t size);
+int vc_power_check_reset(struct vc_ctx *ctx, const struct vc_dev *dev, const struct vc_power_policy *p, char *method,
+                         size_t size);
 /* Before the bind: the values of the files dev's rule will write, into
  * RUN/vfio-claim/power/ADDR, each only when the record does not have it yet
  * (the value found before vfio-claim's first write). */
