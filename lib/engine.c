@@ -506,7 +506,7 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                 vc_log(ctx, LOG_INFO, "%s: id %s registered with %s (new_id)", rule->origin, id, rule->driver);
 }
 
-/* Before the bind: what release gives back of the power files (lib/power.c). */
+/* Before the override and the bind: what release gives back of the power files (lib/power.c). */
 static void power_record(struct vc_ctx *ctx, const struct vc_dev *dev)
 {
         int r = vc_power_record(ctx, dev);
@@ -537,6 +537,8 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
         for (size_t i = 0; i < devs->n; i++)
                 if (sel[i]) {
                         st.selected++;
+                        /* Before the override: loading vfio-pci binds an overridden device at once. */
+                        power_record(ctx, &devs->devs[i]);
                         set_override(ctx, &devs->devs[i]);
                 }
         for (size_t i = 0; i < devs->n; i++) {
@@ -571,7 +573,6 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
 
                 if (!sel[i] || d->outcome != VC_OUT_NONE)
                         continue;
-                power_record(ctx, d);
                 move_dev(ctx, d, vc_driver_loaded(ctx, vc_dev_target(d)));
                 vc_power_apply(ctx, d); /* after the bind: vfio-pci's probe sets power/control */
         }

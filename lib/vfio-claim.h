@@ -471,7 +471,8 @@ bool vc_power_matches(const struct vc_power_policy *p, const struct vc_power_sta
  */
 int vc_power_check_reset(struct vc_ctx *ctx, const struct vc_dev *dev, const struct vc_power_policy *p, char *method,
                          size_t size);
-/* Before the bind: the values of the files dev's rule will write, into
+/* Before the override (loading vfio-pci binds an overridden device at once):
+ * the values of the files dev's rule will write, into
  * RUN/vfio-claim/power/ADDR, each only when the record does not have it yet
  * (the value found before vfio-claim's first write). */
 int vc_power_record(struct vc_ctx *ctx, const struct vc_dev *dev);
