@@ -287,6 +287,7 @@ static int check_devices(struct session *s, struct check_state *cs)
         (void)vc_find_problems(s->ctx, &s->devs, on_problem, s);
         check_vfs(s);
         check_owners(s);
+        check_power(s);
         cs->busy_seen = calloc(s->devs.n + 1, sizeof(bool));
         k = cs->busy_seen ? session_find_busy(s, on_busy, log_busy_unknown, cs) : -ENOMEM;
         free(cs->busy_seen);

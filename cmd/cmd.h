@@ -111,6 +111,8 @@ void owners_print_expected(struct session *s, const struct vc_dev *d, const char
 void owners_format(struct session *s, const struct vc_dev *d, const char *path, char *buf, size_t size);
 /* KEY_owner, KEY_group, KEY_mode, KEY_as_rule. */
 void owners_json(struct session *s, const struct vc_dev *d, const char *key, const char *path);
+/* check: whether each device takes its rule's reset-method (check-power.c). */
+void check_power(struct session *s);
 /* check's findings beyond the rules on a session already resolved (check.c),
  * for add: logs them as check does (a busy device as an error with
  * fail_busy); returns check's exit code, with the busy devices that no

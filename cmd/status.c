@@ -100,8 +100,64 @@ static void print_config_json(const struct config_state *c)
         json_member_string("config_rebuild", c->stale ? c->rebuild : NULL);
 }
 
+/* The power and reset policy of d's rule (lib/power.c): false when it asks for none. */
+static bool power_read(struct vc_ctx *ctx, const struct vc_dev *d, struct vc_power_state *ps)
+{
+        return vc_power_wanted(&d->rule->power) && vc_power_read(ctx, d, ps) >= 0;
+}
+
+/* "power": what the files hold, what the rule wants (null: nothing), whether they agree. */
+static void print_power_json(const struct vc_dev *d, const struct vc_power_state *ps)
+{
+        const struct vc_power_policy *w = &d->rule->power;
+
+        json_key("power");
+        if (!ps) {
+                json_null();
+                return;
+        }
+        json_begin_object();
+        json_member_string("reset_method", ps->has_reset ? ps->reset : NULL);
+        json_key("d3cold_allowed");
+        if (ps->d3cold >= 0)
+                json_int(ps->d3cold);
+        else
+                json_null();
+        json_member_string("control", ps->control[0] ? ps->control : NULL);
+        json_member_string("wanted_reset_method", w->reset[0] ? w->reset : NULL);
+        json_key("wanted_d3cold_allowed");
+        if (w->d3cold != VC_SWITCH_UNSET)
+                json_int(w->d3cold == VC_SWITCH_ON);
+        else
+                json_null();
+        json_member_string("wanted_control", w->runtime_pm != VC_SWITCH_UNSET ? vc_power_control_value(w) : NULL);
+        json_key("as_wanted");
+        json_bool(vc_power_matches(w, ps));
+        json_key("restore_recorded");
+        json_bool(ps->recorded);
+        json_end_object();
+}
+
+static void print_power_human(const struct vc_dev *d, const struct vc_power_state *ps)
+{
+        const struct vc_power_policy *w = &d->rule->power;
+        bool ok = vc_power_matches(w, ps);
+
+        printf("	power %s: reset_method %s, d3cold_allowed %s, power/control %s", ok ? "ok" : "BAD",
+               !ps->has_reset ? "(none)"
+               : ps->reset[0] ? ps->reset
+                              : "(empty)",
+               ps->d3cold == 0   ? "0"
+               : ps->d3cold == 1 ? "1"
+                                 : "?",
+               ps->control[0] ? ps->control : "?");
+        printf("; wanted%s%s%s%s%s%s\n", w->reset[0] ? " reset_method " : "", w->reset,
+               w->d3cold != VC_SWITCH_UNSET ? " d3cold_allowed " : "", vc_power_d3cold_value(w),
+               w->runtime_pm != VC_SWITCH_UNSET ? " power/control " : "", vc_power_control_value(w));
+}
+
 static void print_json_dev(struct session *s, const struct vc_dev *d, const struct vc_dev_status *st,
-                           const struct vfio_paths *p)
+                           const struct vfio_paths *p, const struct vc_power_state *ps)
 {
         json_begin_object();
         json_dev_ids(d);
@@ -130,6 +186,7 @@ static void print_json_dev(struct session *s, const struct vc_dev *d, const stru
         json_vfio_paths(p);
         owners_json(s, d, "vfio_group_node", p->group_present ? p->group : NULL);
         owners_json(s, d, "vfio_cdev", p->cdev_present ? p->cdev : NULL);
+        print_power_json(d, ps);
         json_end_object();
 }
 
@@ -220,19 +277,24 @@ static int run(int argc, char *argv[])
                 struct vc_dev *d = &s.devs.devs[i];
                 struct vc_dev_status st;
                 struct vfio_paths p;
+                struct vc_power_state ps;
+                bool power;
 
                 if (vc_dev_status(s.ctx, &s.devs, d, &st) < 0)
                         continue; /* not selected */
                 selected++;
-                if (!st.on_target)
+                power = power_read(s.ctx, d, &ps);
+                if (!st.on_target || (power && !vc_power_matches(&d->rule->power, &ps)))
                         bad++;
                 vfio_paths_find(s.ctx, d, vc_dev_target(d), &p);
                 if (arg.json)
-                        print_json_dev(&s, d, &st, &p);
+                        print_json_dev(&s, d, &st, &p, power ? &ps : NULL);
                 else
                         print_human_dev(d, &st, &p);
                 if (!arg.json)
                         print_owners(&s, d, &p);
+                if (!arg.json && power)
+                        print_power_human(d, &ps);
         }
         if (owners_need_memlock(&s) && !arg.json)
                 printf("note: %s\n", owners_memlock_advice());

@@ -238,6 +238,39 @@ static int parse_driver(const char *arg, struct vc_rule *r, const char **reason)
         return 0;
 }
 
+/* "reset-method M[,M...]", "d3cold on|off", "runtime-pm on|off" (lib/power.c):
+ * 1 when tok is one of them (its value taken from save), 0 when not. */
+static int parse_power(const char *tok, char **save, struct vc_rule *r, char **ret_error)
+{
+        struct vc_power_policy *p = &r->power;
+        enum vc_switch *sw = strcmp(tok, "d3cold") == 0       ? &p->d3cold
+                             : strcmp(tok, "runtime-pm") == 0 ? &p->runtime_pm
+                                                              : NULL;
+        const char *reason = NULL;
+        char *arg;
+        int k;
+
+        if (!sw && strcmp(tok, "reset-method") != 0)
+                return 0;
+        if (sw ? *sw != VC_SWITCH_UNSET : p->reset[0] != 0) {
+                *ret_error = errorf("'%s' given twice", tok);
+                return *ret_error ? -EINVAL : -ENOMEM;
+        }
+        arg = strtok_r(NULL, " \t", save);
+        if (!arg) {
+                *ret_error = errorf("'%s' needs a value", tok);
+                return *ret_error ? -EINVAL : -ENOMEM;
+        }
+        k = sw ? vc_power_parse_switch(arg, sw, &reason) : vc_power_parse_reset(arg, p->reset, &reason);
+        if (k < 0) {
+                _cleanup_free_ char *earg = escape(arg, 64);
+
+                *ret_error = earg ? errorf("%s '%s': %s", tok, earg, reason) : NULL;
+                return *ret_error ? -EINVAL : -ENOMEM;
+        }
+        return 1;
+}
+
 int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
 {
         struct vc_rule r = {0};
@@ -267,11 +300,16 @@ int vc_rule_parse(const char *text, struct vc_rule *ret, char **ret_error)
                         *flag = true;
                         continue;
                 }
+                k = parse_power(tok, &save, &r, ret_error);
+                if (k < 0)
+                        return k;
+                if (k > 0)
+                        continue;
                 for (kw = 0; kw < _KW_MAX && strcmp(tok, keywords[kw].word) != 0; kw++)
                         ;
                 if (kw == _KW_MAX) {
                         *ret_error = errorf(
-                                "unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs, name, owner, mode or allow-busy)",
+                                "unknown keyword '%s' (expected address, id, subsystem, serial, slot, path, group, driver, vfs, name, owner, mode, allow-busy, reset-method, d3cold or runtime-pm)",
                                 etok);
                         return -EINVAL;
                 }

@@ -506,6 +506,18 @@ static void register_id(struct vc_ctx *ctx, const struct vc_rule *rule, const st
                 vc_log(ctx, LOG_INFO, "%s: id %s registered with %s (new_id)", rule->origin, id, rule->driver);
 }
 
+/* Before the override and the bind: what release gives back of the power files (lib/power.c). */
+static void power_record(struct vc_ctx *ctx, const struct vc_dev *dev)
+{
+        int r = vc_power_record(ctx, dev);
+
+        if (r < 0)
+                vc_log(ctx, LOG_WARNING,
+                       VC_DEV_FMT
+                       ": cannot record its power settings under the run directory: %s; release will not restore them",
+                       VC_DEV_ARGS(dev), strerror(-r));
+}
+
 int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist *devs, struct vc_dev *const *work,
              size_t n_work, unsigned flags, struct vc_apply_stats *ret)
 {
@@ -525,6 +537,8 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
         for (size_t i = 0; i < devs->n; i++)
                 if (sel[i]) {
                         st.selected++;
+                        /* Before the override: loading vfio-pci binds an overridden device at once. */
+                        power_record(ctx, &devs->devs[i]);
                         set_override(ctx, &devs->devs[i]);
                 }
         for (size_t i = 0; i < devs->n; i++) {
@@ -560,6 +574,7 @@ int vc_apply(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_devlist 
                 if (!sel[i] || d->outcome != VC_OUT_NONE)
                         continue;
                 move_dev(ctx, d, vc_driver_loaded(ctx, vc_dev_target(d)));
+                vc_power_apply(ctx, d); /* after the bind: vfio-pci's probe sets power/control */
         }
         /* Right after the binds: the nodes exist now (devtmpfs makes them in the bind). */
         vc_apply_nodes(ctx, devs, sel);

@@ -176,6 +176,11 @@ int vc_btrfs_members(struct vc_ctx *ctx, dev_t devnum, vc_member_dir_fn fn, void
 /* The first firmware framebuffer of /proc/iomem's text that overlaps [start, end]: 1 and its name. */
 int vc_iomem_find_fb(const char *iomem, uint64_t start, uint64_t end, char *buf, size_t size);
 /* "vfs N" (lib/sriov.c): the count, and what a rule with it lacks (NULL: fine). */
+/* lib/power.c: "reset-method M[,M...]" into what reset_method takes ("flr pm"); "on"/"off". */
+int vc_power_parse_reset(const char *s, char ret[VC_RESET_VALUE_MAX], const char **reason);
+int vc_power_parse_switch(const char *s, enum vc_switch *ret, const char **reason);
+/* The kernel's reset method names (drivers/pci/pci.c pci_reset_fn_methods[]). */
+bool vc_power_is_reset_method(const char *s, size_t len);
 int vc_vfs_parse(const char *s, unsigned *ret, const char **reason);
 const char *vc_vfs_rule_error(const struct vc_rule *r);
 

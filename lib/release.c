@@ -76,6 +76,12 @@ int vc_release(struct vc_ctx *ctx, const struct vc_config *cfg, struct vc_dev *d
                 if (r < 0 && r != -ENODEV)
                         return r;
         }
+        /* Between vfio-pci's remove and the host driver's probe: the values
+         * found before the claim, as that driver would have seen them. */
+        r = vc_power_restore(ctx, dev);
+        if (r < 0)
+                vc_log(ctx, LOG_WARNING, VC_DEV_FMT ": cannot read its recorded power settings: %s; not restored",
+                       VC_DEV_ARGS(dev), strerror(-r));
         r = vc_sysfs_probe(ctx, dev->addr);
         if (r < 0)
                 return r;

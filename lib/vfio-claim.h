@@ -232,6 +232,19 @@ enum vc_rule_state {
         VC_RULE_LATER, /* id rule, no device matches now: new_id registers it for later ones */
 };
 
+/* "reset-method", "d3cold", "runtime-pm" (lib/power.c): written after the bind. */
+enum vc_switch {
+        VC_SWITCH_UNSET,
+        VC_SWITCH_OFF,
+        VC_SWITCH_ON,
+};
+#define VC_RESET_VALUE_MAX 96 /* every method once, space-separated: what reset_method takes */
+struct vc_power_policy {
+        char reset[VC_RESET_VALUE_MAX]; /* "flr pm", "default"; "": not given */
+        enum vc_switch d3cold;          /* d3cold_allowed: OFF 0, ON 1 */
+        enum vc_switch runtime_pm;      /* power/control: OFF "on", ON "auto" */
+};
+
 struct vc_rule {
         char *origin; /* "FILE:LINE" or "kernel command line" */
         char *text;
@@ -257,6 +270,7 @@ struct vc_rule {
         char owner_user[VC_OWNER_NAME_MAX];  /* name or number; "": root (":GROUP") */
         char owner_group[VC_OWNER_NAME_MAX]; /* name or number; "": root */
         unsigned mode;                       /* with has_mode */
+        struct vc_power_policy power;
 
         /* Filled by vc_resolve(). */
         enum vc_rule_state state;
@@ -465,6 +479,44 @@ int vc_node_stat(const char *path, struct vc_perms *ret);
 int vc_node_set_perms(const char *path, const struct vc_perms *p);
 /* The addresses in IOMMU group N, sorted (free each, then the array). */
 int vc_group_members_of(struct vc_ctx *ctx, int group, char ***ret, size_t *ret_n);
+/* ---- power and reset policy: reset-method, d3cold, runtime-pm (lib/power.c) ---- */
+
+/* The rule asks for at least one of them. */
+bool vc_power_wanted(const struct vc_power_policy *p);
+/* What the device's files hold now; a file that is not there is "" (d3cold: -1). */
+struct vc_power_state {
+        bool has_reset; /* reset_method exists (5.15+, and the device offers a reset) */
+        char reset[VC_ATTR_MAX];
+        int d3cold;                       /* d3cold_allowed: 0, 1; -1: not readable */
+        char control[16];                 /* power/control: "on", "auto"; "": not readable */
+        bool recorded;                    /* RUN/vfio-claim/power/ADDR holds values to restore */
+        char recorded_reset[VC_ATTR_MAX]; /* its reset_method, "" when it has none */
+};
+int vc_power_read(struct vc_ctx *ctx, const struct vc_dev *dev, struct vc_power_state *ret);
+/* The value p wants in each file ("" for none asked), as vc_power_apply() writes it. */
+const char *vc_power_d3cold_value(const struct vc_power_policy *p);
+const char *vc_power_control_value(const struct vc_power_policy *p);
+/* st is what p asks for ("default" is taken as met: the kernel's choice is not shown). */
+bool vc_power_matches(const struct vc_power_policy *p, const struct vc_power_state *st);
+/*
+ * Whether the device can take p's reset-method: 0 fine; -ENOENT no
+ * reset_method file (a kernel before 5.15, or a device without any reset);
+ * -EOPNOTSUPP a method it does not offer, named in method. What it offers is
+ * the file's list, or the record's when vfio-claim narrowed the file already.
+ */
+int vc_power_check_reset(struct vc_ctx *ctx, const struct vc_dev *dev, const struct vc_power_policy *p, char *method,
+                         size_t size);
+/* Before the override (loading vfio-pci binds an overridden device at once):
+ * the values of the files dev's rule will write, into
+ * RUN/vfio-claim/power/ADDR, each only when the record does not have it yet
+ * (the value found before vfio-claim's first write). */
+int vc_power_record(struct vc_ctx *ctx, const struct vc_dev *dev);
+/* After the bind, on a device now on its target driver: the rule's values. Logs
+ * each write; a failure is a warning naming the device and the file. */
+void vc_power_apply(struct vc_ctx *ctx, struct vc_dev *dev);
+/* release: the recorded values back (each failed write a warning), then the
+ * record removed. 1: restored, 0: nothing recorded; negative: the record unusable. */
+int vc_power_restore(struct vc_ctx *ctx, const struct vc_dev *dev);
 
 /* ---- SR-IOV: "vfs N" (lib/sriov.c) ---- */
 

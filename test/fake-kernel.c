@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,80 @@ static void unplug_after(int fd)
         errno = e;
 }
 
+/*
+ * $FAKE_KERNEL_BIND=1: the driver core's part of bind, unbind and
+ * drivers_probe (drivers/base/bus.c, drivers/pci/pci-driver.c): bind ADDR
+ * moves an unbound device to the driver (-EBUSY when bound, -ENODEV when its
+ * driver_override names another driver), unbind ADDR takes it off (-ENODEV
+ * unless on that driver), drivers_probe binds an unbound device to the
+ * driver its override names and otherwise leaves it (there is no host
+ * driver's ID table here). fakesys_set_driver() does what a bind to and an
+ * unbind from vfio-pci change in the tree (vfio-dev, power/control).
+ * 0: done, -ENOSYS: not such a write.
+ */
+static int driver_core_write(const char *path, const void *buf, size_t count)
+{
+        const char *drivers = strstr(path, "/bus/pci/"), *base = strrchr(path, '/'), *env = getenv("FAKE_KERNEL_BIND");
+        char addr[64], drv[128] = "", rel[PATH_MAX], *root, *ovr, *cur;
+        struct fakesys *fs;
+        bool probe;
+        int r = 0;
+
+        if (!env || strcmp(env, "1") != 0 || !drivers || !base)
+                return -ENOSYS;
+        probe = strcmp(base, "/drivers_probe") == 0;
+        if (!probe && strcmp(base, "/bind") != 0 && strcmp(base, "/unbind") != 0)
+                return -ENOSYS;
+        if (!probe) {
+                const char *d = drivers + strlen("/bus/pci/");
+
+                if (strncmp(d, "drivers/", 8) != 0 || base - d - 8 <= 0 || (size_t)(base - d - 8) >= sizeof(drv))
+                        return -ENOSYS;
+                snprintf(drv, sizeof(drv), "%.*s", (int)(base - d - 8), d + 8);
+        }
+        snprintf(addr, sizeof(addr), "%.*s", (int)strcspn(buf, "\n"), (const char *)buf);
+        if (count == 0 || strlen(addr) + 1 < count)
+                return -EINVAL;
+        root = strndup(path, (size_t)(drivers - path));
+        if (!root || fakesys_new_at(root, &fs) < 0) {
+                free(root);
+                return -ENOMEM;
+        }
+        snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver_override", addr);
+        ovr = fakesys_read(fs, rel);
+        snprintf(rel, sizeof(rel), "bus/pci/devices/%s/driver", addr);
+        cur = fakesys_exists(fs, rel) ? fakesys_canon(fs, rel) : NULL;
+        if (!ovr)
+                r = -ENODEV;
+        else {
+                ovr[strcspn(ovr, "\n")] = 0;
+                if (strcmp(ovr, "(null)") == 0)
+                        ovr[0] = 0;
+        }
+        if (r < 0)
+                ;
+        else if (probe) {
+                if (!cur && ovr[0])
+                        r = fakesys_set_driver(fs, addr, ovr);
+        } else if (strcmp(base, "/bind") == 0) {
+                if (cur)
+                        r = -EBUSY;
+                else if (ovr[0] && strcmp(ovr, drv) != 0)
+                        r = -ENODEV;
+                else
+                        r = fakesys_set_driver(fs, addr, drv);
+        } else {
+                const char *b = cur ? strrchr(cur, '/') : NULL;
+
+                r = b && strcmp(b + 1, drv) == 0 ? fakesys_set_driver(fs, addr, NULL) : -ENODEV;
+        }
+        free(ovr);
+        free(cur);
+        fakesys_free(fs);
+        free(root);
+        return r;
+}
+
 ssize_t write(int fd, const void *buf, size_t count)
 {
         static write_fn real;
@@ -81,6 +156,8 @@ ssize_t write(int fd, const void *buf, size_t count)
                 path[k] = 0;
                 busy = true;
                 r = fakesys_kernel_write(path, buf, count);
+                if (r == -ENOSYS)
+                        r = driver_core_write(path, buf, count);
                 busy = false;
                 if (r != -ENOSYS) {
                         if (r < 0) {

@@ -907,6 +907,15 @@ int fakesys_set_driver(struct fakesys *fs, const char *addr, const char *driver)
                         free(dup);
                         return r;
                 }
+                /* vfio-pci's probe allows runtime PM (pm_runtime_allow: "auto", seen
+                 * on 6.1 right after the bind), its remove forbids it again ("on"). */
+                rel = xasprintf("%s/power/control", rec->dir);
+                r = rel ? put_file(fs, rel, is_vfio_driver(dup) ? "auto\n" : "on\n", 0644) : -ENOMEM;
+                free(rel);
+                if (r < 0) {
+                        free(dup);
+                        return r;
+                }
         }
         free(rec->driver);
         rec->driver = dup;

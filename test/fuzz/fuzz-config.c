@@ -15,6 +15,27 @@ static void quiet(void *data, int prio, const char *fmt, va_list ap)
 {
 }
 
+/* What a rule may write to reset_method: "", "default", or known names, each
+ * once, single spaces between them. */
+static bool reset_value_ok(const char *v)
+{
+        if (!*v || strcmp(v, "default") == 0)
+                return true;
+        for (const char *p = v;;) {
+                size_t len = strcspn(p, " ");
+
+                if (len == 0 || !vc_power_is_reset_method(p, len))
+                        return false;
+                for (const char *q = v; q < p; q += strcspn(q, " ") + 1)
+                        if (strcspn(q, " ") == len && memcmp(q, p, len) == 0)
+                                return false;
+                p += len;
+                if (!*p)
+                        return true;
+                p++;
+        }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static char path[] = "/tmp/fuzz-config-XXXXXX";
@@ -42,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 const struct vc_rule *r = &cfg.rules[i];
                 struct vc_perms p;
 
-                if (!r->origin || !r->text)
+                if (!r->origin || !r->text || !reset_value_ok(r->power.reset))
                         abort();
                 /* owner and mode: names NUL-terminated within their arrays, permission bits only. */
                 if (memchr(r->owner_user, 0, sizeof(r->owner_user)) == NULL ||
