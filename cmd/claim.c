@@ -122,10 +122,11 @@ static void add_rules(struct session *s, int argc, char *argv[])
         }
 }
 
-/* The owner and mode of the VFIO nodes are the configuration's business:
- * an argument rule without them takes them from the first rule of the
- * configuration files that selects the same device, as apply would. */
-static void perms_from_config(struct session *s)
+/* The owner and mode of the VFIO nodes and the power and reset policy are
+ * the configuration's business: an argument rule without them takes them
+ * from the first rule of the configuration files that selects the same
+ * device, as apply --device would. */
+static void options_from_config(struct session *s)
 {
         struct vc_config cfg = {0};
         char main_file[4096], dropin_dir[4096];
@@ -138,14 +139,16 @@ static void perms_from_config(struct session *s)
                 const struct vc_dev *d = &s->devs.devs[i];
                 struct vc_rule *r = d->rule ? &s->cfg.rules[d->rule - s->cfg.rules] : NULL;
 
-                if (!r || vc_rule_has_perms(r))
+                if (!r || (vc_rule_has_perms(r) && vc_power_wanted(&r->power)))
                         continue;
                 for (size_t j = 0; j < cfg.n_rules; j++) {
                         const struct vc_rule *c = &cfg.rules[j];
 
                         if (!vc_rule_matches(c, d))
                                 continue;
-                        if (vc_rule_has_perms(c)) {
+                        if (!vc_power_wanted(&r->power))
+                                r->power = c->power;
+                        if (!vc_rule_has_perms(r) && vc_rule_has_perms(c)) {
                                 r->has_owner = c->has_owner;
                                 r->has_mode = c->has_mode;
                                 r->mode = c->mode;
@@ -234,7 +237,7 @@ static int run_claim(int argc, char *argv[])
         s.now_only = true;
         if (session_resolve(&s, LOG_ERR, false) < 0)
                 return EXIT_PROBLEMS;
-        perms_from_config(&s);
+        options_from_config(&s);
         if (session_find_busy(&s, on_busy_refuse, log_busy_unknown, &busy) < 0)
                 log_msg(LOG_WARNING, "%s: cannot read; mounted filesystems not checked", mountinfo_path(&s));
         devs = calloc(s.devs.n + 1, sizeof(bool));

@@ -237,8 +237,7 @@ TEST(release_restores)
         CHECK(rec && !*rec, "the record is gone after release: '%s'", rec ? rec : "");
         free(rec);
 
-        /* claim (a rule on its command line: claim does not read the
-         * configuration) records afresh and writes them again. */
+        /* claim with the options on its command line records afresh and writes them again. */
         krun(e, &r,
              (const char *const[]){"claim", "address", NVME, "reset-method", "flr", "d3cold", "off", "runtime-pm",
                                    "off", NULL});
@@ -249,6 +248,15 @@ TEST(release_restores)
         CHECK(rec && strcmp(rec, "reset_method=flr\nd3cold_allowed=1\npower/control=auto\n") == 0,
               "claim records the values it found: '%s'", rec ? rec : "(none)");
         free(rec);
+
+        /* A plain address: claim takes the policy from the configuration's rule for it. */
+        krun(e, &r, (const char *const[]){"release", NVME, NULL});
+        CHECK_STR(tattr(e, NVME, "power/control"), "auto\n");
+        krun(e, &r, (const char *const[]){"claim", NVME, NULL});
+        CHECK_RUN(&r, r.code == 0, "claim ADDRESS exits 0");
+        CHECK_STR(tattr(e, NVME, "driver_override"), "vfio-pci\n");
+        CHECK_STR(tattr(e, NVME, "d3cold_allowed"), "0\n");
+        CHECK_STR(tattr(e, NVME, "power/control"), "on\n");
         result_clear(&r);
         tenv_free(e);
 }
