@@ -25,6 +25,7 @@ static struct {
 
 struct check_state {
         struct session *s;
+        bool fail_busy;        /* a busy device is an error (check --fail-busy, add) */
         bool *busy_seen;       /* per device: reported as busy already */
         unsigned busy;         /* selected devices that carry a mounted filesystem or swap */
         unsigned busy_refused; /* ... by a rule without allow-busy */
@@ -49,7 +50,7 @@ static void on_busy(void *userdata, const struct vc_dev *dev, const char *what)
                         dev->device, dev->rule->origin, what);
                 return;
         }
-        log_msg(opt.fail_busy ? LOG_ERR : LOG_WARNING,
+        log_msg(cs->fail_busy ? LOG_ERR : LOG_WARNING,
                 "%s [%04x:%04x] (%s%s%s) carries %s: claiming it takes that away from the host (add allow-busy to the rule if that is meant)",
                 dev->addr, dev->vendor, dev->device, dev->rule->origin, dev->via ? ", taken by 'group' with " : "",
                 dev->via ? dev->via->addr : "", what);
@@ -296,15 +297,14 @@ static int check_devices(struct session *s, struct check_state *cs)
                 log_msg(LOG_WARNING, "%s: cannot read: %s; mounted filesystems not checked", mountinfo_path(s),
                         strerror(-k));
         check_modules(s);
-        return opt.fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
+        return cs->fail_busy && cs->busy_refused ? EXIT_BUSY : log_count(LOG_ERR) > 0 ? EXIT_PROBLEMS : 0;
 }
 
 int check_findings(struct session *s, bool fail_busy, unsigned *ret_busy)
 {
-        struct check_state cs = {.s = s};
+        struct check_state cs = {.s = s, .fail_busy = fail_busy};
         int r;
 
-        opt.fail_busy = fail_busy;
         r = check_devices(s, &cs);
         *ret_busy = cs.busy_refused;
         return r;
@@ -337,7 +337,7 @@ static int print_digest(void)
 static int run(int argc, char *argv[])
 {
         _cleanup_(session_close) struct session s = {.kernel = opt.kernel};
-        struct check_state cs = {.s = &s};
+        struct check_state cs = {.s = &s, .fail_busy = opt.fail_busy};
         int result;
 
         if (opt.digest)
