@@ -31,7 +31,7 @@
 #include "macro.h"
 
 #define IFF_UP_BIT 0x1 /* <linux/if.h> IFF_UP: the administrative state */
-#define WALK_DEPTH 8   /* PCI device → host0/target0:0:0/0:0:0:0/block/sda/sda1 is 6 */
+#define WALK_DEPTH 24  /* sda1 is 6 below an AHCI; a USB disk behind hubs of a claimed xHCI goes deeper */
 
 struct node {
         dev_t rdev;
@@ -238,13 +238,35 @@ static int collect_nodes(struct vc_ctx *ctx, struct vc_dev *dev, unsigned what, 
         return 0;
 }
 
+/* Directories under /dev any user may write, where a FUSE mount could make
+ * a stat() of an open file's path wait for that user's server forever;
+ * they hold no device nodes. */
+static bool user_writable_dir(const char *rel)
+{
+        static const char *const dirs[] = {"shm/", "mqueue/", "pts/", "hugepages/"};
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (strncmp(rel, dirs[i], strlen(dirs[i])) == 0)
+                        return true;
+        return false;
+}
+
+/* Text a process chose (its comm, QEMU's -name) or a name from sysfs goes into
+ * the kernel log and onto a terminal: no control characters. */
+static void make_printable(char *s)
+{
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}
+
 /* The node an open file is, if it is one of ours. */
 static const struct node *match_fd(struct vc_ctx *ctx, const struct nodes *ns, const char *target)
 {
         char path[4096];
         struct stat st;
 
-        if (strncmp(target, "/dev/", 5) != 0)
+        if (strncmp(target, "/dev/", 5) != 0 || user_writable_dir(target + 5))
                 return NULL;
         if (vc_root_path(ctx, VC_ROOT_DEV, target + 5, path, sizeof(path)) >= 0 && stat(path, &st) == 0 &&
             (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
@@ -356,6 +378,9 @@ static int scan_procs(struct vc_ctx *ctx, const struct vc_dev *dev, const struct
                             vc_sysfs_read_value(path, u.comm, sizeof(u.comm)) < 0)
                                 snprintf(u.comm, sizeof(u.comm), "?");
                         read_vm_name(ctx, pid, u.vm, sizeof(u.vm));
+                        make_printable(u.comm);
+                        make_printable(u.vm);
+                        make_printable(u.name);
                         fn(userdata, dev, &u);
                         found++;
                 }
@@ -399,6 +424,9 @@ static int scan_net(struct vc_ctx *ctx, const struct vc_dev *dev, vc_user_fn fn,
                 snprintf(u.name, sizeof(u.name), "%s", name);
                 if (vc_sysfs_join(path, sizeof(path), ifdir, "address") >= 0)
                         (void)vc_sysfs_read_value(path, u.address, sizeof(u.address));
+                make_printable(u.name);
+                make_printable(u.master);
+                make_printable(u.address);
                 fn(userdata, dev, &u);
                 found++;
         }

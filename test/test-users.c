@@ -323,6 +323,58 @@ TEST(release_vfio_open_force)
         tenv_free(e);
 }
 
+/* A process names itself (comm, QEMU's -name): control characters never reach the log or the terminal. */
+TEST(user_text_printable)
+{
+        static const char cmd[] = "qemu-system-x86_64\0-name\0guest=a\nvfio-claim: forged\033[2J\0-m\0512";
+        struct tenv *e = machine();
+        struct result r = {0};
+
+        SETUP(fakesys_set_vfio_kernel(e->fs, true, false));
+        claimed(e, AHCI);
+        devnode(e, "vfio/4", NULL);
+        proc_fd(e, 902, "x\033]0;pwned\007y", 12, "/dev/vfio/4");
+        proc_cmdline(e, 902, cmd, sizeof(cmd));
+        tenv_run(e, &r, "release", "00:03.0", NULL);
+        CHECK_RUN(&r, r.code == 1 && contains(r.err, "is open in PID 902 (x?]0;pwned?y, VM a?vfio-claim: forged?[2J)"),
+                  "comm and the VM name with control characters as '?'");
+        CHECK_RUN(&r, !strchr(r.err, '\033'), "no escape character on stderr");
+        result_clear(&r);
+        tenv_free(e);
+}
+
+/* A file under /dev/shm (any user may mount FUSE there) is never looked up. */
+TEST(user_writable_dev_dirs_skipped)
+{
+        struct tenv *e = machine();
+        struct result r = {0};
+
+        struct stat null_st;
+        char *v;
+
+        if (stat("/dev/null", &null_st) < 0 || !S_ISCHR(null_st.st_mode)) {
+                t_skip("no /dev/null here");
+                tenv_free(e);
+                return;
+        }
+        /* Under /dev/shm a file with the MAJ:MIN of the device's DRM node: it would match, were it looked up. */
+        v = xasprintf("%u:%u\n", major(null_st.st_rdev), minor(null_st.st_rdev));
+        devfile(e, AHCI, "drm/card0/dev", v);
+        devfile(e, AHCI, "drm/card0/uevent", "DEVNAME=dri/card0\n");
+        devnode(e, "shm/held", "/dev/null");
+        devnode(e, "other", "/dev/null");
+        proc_fd(e, 903, "fuse-holder", 3, "/dev/shm/held");
+        tenv_run(e, &r, "claim", "00:03.0", NULL);
+        CHECK_RUN(&r, !contains(r.err, "PID 903"), "a file under /dev/shm is never looked up");
+        proc_fd(e, 904, "holder", 3, "/dev/other");
+        tenv_run(e, &r, "claim", "00:03.0", NULL);
+        CHECK_RUN(&r, r.code == 1 && contains(r.err, "is open in PID 904 (holder)"),
+                  "the same node elsewhere under /dev is (the fixture can match)");
+        free(v);
+        result_clear(&r);
+        tenv_free(e);
+}
+
 /* A node of another device is nobody's business here. */
 TEST(release_other_group_open)
 {

@@ -143,6 +143,7 @@ install() {
     # The ids of the names the rules' "owner" uses, from the system root's
     # passwd and group (the image has no user database): apply reads them
     # at boot; the configuration copies stay as they are.
+    mkdir -p "$initdir${vfio_claim_digest%/*}"
     if ! "$vfio_claim" --sysconfdir "$initdir$vfio_claim_sysconfdir" --etc "${dracutsysrootdir:-}/etc" owners \
         >"$initdir${vfio_claim_digest%/*}/owners"; then
         dwarn "vfio-claim: an owner name in the rules is not in /etc/passwd or /etc/group; its nodes keep root's owner at boot"
