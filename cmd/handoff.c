@@ -89,11 +89,17 @@ int handoff_run(struct session *s, const struct handoff *h, int (*work)(void *),
 
         if (h->timeout_ms <= 0)
                 return work(data);
+        /* Else the child's fflush(NULL) would write what we buffered a second time. */
+        (void)fflush(NULL);
         if (pipe2(fds, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
                 log_msg(LOG_WARNING, "cannot start a child for the writes (%m); working without a deadline");
                 return work(data);
         }
         if (pid == 0) {
+                /* Past the deadline it finishes the job alone: a closed terminal or
+                 * SSH session must not kill it between the unbind and the bind. */
+                (void)setsid();
+                (void)signal(SIGHUP, SIG_IGN);
                 (void)signal(SIGPIPE, SIG_IGN);
                 (void)fcntl(fds[1], F_SETFL, O_NONBLOCK);
                 close(fds[0]);
