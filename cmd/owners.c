@@ -92,6 +92,37 @@ static const struct vc_rule *winner(const struct vc_devlist *devs, const char *a
         return w;
 }
 
+/* The rule that decides group N's node: the first in the configuration's
+ * order among the rules of all its members, as apply decides. */
+static const struct vc_rule *group_winner(struct session *s, int group)
+{
+        const struct vc_rule *w = NULL;
+        char **members = NULL;
+        size_t n = 0;
+
+        if (vc_group_members_of(s->ctx, group, &members, &n) < 0)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                struct vc_devlist l = {0};
+
+                if (vc_pci_enumerate_for(s->ctx, &s->cfg, members[i], &l) >= 0) {
+                        const struct vc_rule *t;
+
+                        (void)vc_resolve(s->ctx, &s->cfg, &l);
+                        for (size_t j = 0; j < l.n; j++)
+                                (void)vc_dev_read_group(s->ctx, &l.devs[j]);
+                        t = winner(&l, NULL, group);
+                        if (t && (!w || t < w))
+                                w = t;
+                }
+                vc_devlist_clear(&l);
+        }
+        for (size_t i = 0; i < n; i++)
+                free(members[i]);
+        free(members);
+        return w;
+}
+
 static int run_udev(struct session *s)
 {
         const char *base = strrchr(opt.udev, '/');
@@ -108,37 +139,23 @@ static int run_udev(struct session *s)
                 group = atoi(base);
         } else if (cdev_addr(opt.udev, addr, sizeof(addr)) < 0)
                 return 0;
-        if (group >= 0) {
-                char **members = NULL;
-                size_t n = 0;
-
-                if (vc_group_members_of(s->ctx, group, &members, &n) < 0)
-                        return 0;
-                for (size_t i = 0; i < n && !w; i++) {
-                        struct vc_devlist l = {0};
-
-                        if (vc_pci_enumerate_for(s->ctx, &s->cfg, members[i], &l) >= 0) {
-                                (void)vc_resolve(s->ctx, &s->cfg, &l);
-                                for (size_t j = 0; j < l.n; j++)
-                                        (void)vc_dev_read_group(s->ctx, &l.devs[j]);
-                                w = winner(&l, NULL, group);
-                        }
-                        vc_devlist_clear(&l);
-                }
-                for (size_t i = 0; i < n; i++)
-                        free(members[i]);
-                free(members);
-        } else {
+        else {
+                /* A cdev gets what its group's node gets (apply sets both alike). */
                 struct vc_devlist l = {0};
 
                 if (vc_pci_enumerate_for(s->ctx, &s->cfg, addr, &l) >= 0) {
                         (void)vc_resolve(s->ctx, &s->cfg, &l);
-                        w = winner(&l, addr, -1);
-                        if (w && vc_rule_perms(s->ctx, w, &p) < 0)
-                                w = NULL;
+                        for (size_t j = 0; j < l.n; j++)
+                                if (strcmp(l.devs[j].addr, addr) == 0 && vc_dev_read_group(s->ctx, &l.devs[j]) >= 0 &&
+                                    l.devs[j].group_read)
+                                        group = l.devs[j].group;
+                        if (group < 0)
+                                w = winner(&l, addr, -1);
                 }
                 vc_devlist_clear(&l);
         }
+        if (group >= 0)
+                w = group_winner(s, group);
         if (!w || vc_rule_perms(s->ctx, w, &p) < 0)
                 return 0;
         printf("VFIO_CLAIM_OWNER=%u\nVFIO_CLAIM_GROUP=%u\nVFIO_CLAIM_MODE=%04o\n", p.uid, p.gid, p.mode);

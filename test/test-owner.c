@@ -189,6 +189,18 @@ TEST(owner_group_conflict)
         result_clear(&r);
         tenv_free(e);
 
+        /* The first rule wins in udev's helper too, whichever member's address comes first. */
+        e = setup("address 00:1f.3 owner bob\naddress 00:1f.2 owner alice mode 0660\n", false);
+        SETUP(fakesys_set_driver(e->fs, "0000:00:1f.3", "vfio-pci"));
+        SETUP(fakesys_set_driver(e->fs, "0000:00:1f.2", "vfio-pci"));
+        tenv_run(e, &r, "apply", NULL);
+        CHECK_STR(node(e, "vfio/3"), "1001:0 0600");
+        tenv_run(e, &r, "owners", "--udev", "/devices/virtual/vfio/3", NULL);
+        CHECK_RUN(&r, contains(r.out, "VFIO_CLAIM_OWNER=1001\n") && contains(r.out, "VFIO_CLAIM_MODE=0600\n"),
+                  "udev's helper gives the group node the first rule's owner, as apply did");
+        result_clear(&r);
+        tenv_free(e);
+
         /* The same owner and mode twice is no conflict. */
         e = setup("address 00:1f.2 owner alice\naddress 00:1f.3 owner 1000 mode 600\n", false);
         SETUP(fakesys_set_driver(e->fs, "0000:00:1f.3", "vfio-pci"));
