@@ -51,6 +51,18 @@
  *     any). A rule of subsystem alone has no ID to register. A rule that
  *     matches no device at all registers its id too, as vfio-pci.ids= does
  *     (issue 12: for devices that appear later).
+ *   - #20's options (random valid rules carry owner UID[:GID] or :GID, mode,
+ *     reset-method flr, d3cold off, runtime-pm off): on a selected device
+ *     that ends the run on its target (here: one already on it), its rule's
+ *     reset_method (where the device has one), d3cold_allowed "0" and
+ *     power/control "on" (the tree starts some at "auto", as vfio-pci's probe
+ *     leaves it); the group node DEV/vfio/N of such a device becomes its
+ *     rule's owner and mode (0600 for a user, 0660 for :GROUP alone), the
+ *     first rule in the file among the group's selected devices deciding.
+ *     No other device's power files and no other node (nor /dev/vfio/vfio)
+ *     change: the sysfs snapshot covers the files, a stat of every node
+ *     under the scratch DEV after each run the nodes. Runs get --dev, --etc
+ *     and --run in the worker's scratch directory, never the host's.
  *
  * Idempotence. There is no kernel behind the tree, so "a second apply changes
  * nothing" is checked in two ways, chosen at random per case:
@@ -1262,11 +1274,14 @@ struct counts {
 /* #20's power writes on a device that ends the run on its target: the rule's
  * values, in the files the device has (every device has d3cold_allowed and
  * power/control; reset_method only where it offers a reset). */
+static unsigned n_power_writes, n_node_changes; /* per worker process, for its "# #20" line */
+
 static void expect_power(struct fakesys *fs, const struct pdev *d, const struct prule *r, struct expects *x)
 {
         char path[512];
         struct expect *e;
 
+        n_power_writes += (r->reset[0] && d->reset[0]) + r->d3cold_off + r->rpm_off;
         if (r->reset[0] && d->reset[0]) {
                 snprintf(path, sizeof(path), "%s/reset_method", fakesys_dev_dir(fs, d->addr));
                 e = expect_get(x, path, false);
@@ -1607,6 +1622,7 @@ static void expect_nodes(const struct tree *t, const struct ruleset *rs, bool ke
                 if (applied) {
                         const struct prule *r = &rs->r[winner];
 
+                        n_node_changes++;
                         ns->n[k].uid = r->uid >= 0 ? (unsigned)r->uid : 0;
                         ns->n[k].gid = r->gid >= 0 ? (unsigned)r->gid : 0;
                         ns->n[k].mode = r->mode ? r->mode : r->has_owner && r->uid < 0 ? 0660 : 0600;
@@ -2041,6 +2057,9 @@ static int worker_main(uint64_t seed, unsigned first, unsigned jobs, unsigned n_
                first, w.cases, w.failed, w.kernel_mode, w.raw_mode, w.devices, w.max_devices, w.rules, w.malformed,
                w.refused, w.guard, w.selected, w.overrides, w.unbinds, w.binds, w.new_ids, w.slowest, now() - t0,
                stopped);
+        printf("# #20 worker %u: %u power writes expected (reset_method, d3cold_allowed, power/control), %u node "
+               "settings (owner, mode)\n",
+               first, n_power_writes, n_node_changes);
         fflush(stdout);
         unlink(w.config);
         unlink(w.cmdline);
