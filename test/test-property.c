@@ -1697,7 +1697,7 @@ static void xmkdir(const char *path)
 /* ---- one case ---- */
 
 struct worker {
-        const char *dir; /* scratch: the config and an empty command line */
+        const char *dir;       /* scratch: the config and an empty command line */
         char *dev, *etc, *run; /* DIR/dev (the nodes), DIR/etc (an empty user database), DIR/run */
         char *config;
         char *cmdline;
@@ -1723,9 +1723,8 @@ static void write_config(const struct worker *w)
 static void run_apply(struct worker *w, struct fakesys *fs, struct result *r)
 {
         /* Never the host's /dev/vfio, /etc or /run. */
-        const char *args[] = {"--sysfs", fakesys_root(fs), "--config", w->config, "--cmdline", w->cmdline,
-                              "--dev",   w->dev,           "--etc",    w->etc,    "--run",     w->run,
-                              "apply",   NULL};
+        const char *args[] = {"--sysfs", fakesys_root(fs), "--config", w->config, "--cmdline", w->cmdline, "--dev",
+                              w->dev,    "--etc",          w->etc,     "--run",   w->run,      "apply",    NULL};
 
         t_run_prog(r, t_binary, args, NULL);
 }
