@@ -279,9 +279,12 @@ void vc_apply_nodes(struct vc_ctx *ctx, struct vc_devlist *devs, const bool *sel
                 /* One node for the whole group: the first rule (in the
                  * configuration's order) among its selected devices decides. */
                 for (size_t j = 0; nodes.group >= 0 && j < devs->n; j++) {
-                        const struct vc_dev *o = &devs->devs[j];
+                        struct vc_dev *o = &devs->devs[j];
 
-                        if (o == d || !o->rule || !vc_rule_has_perms(o->rule) || !o->group_read ||
+                        /* Its group read here if not yet: a device held off
+                         * (its bind failed) never had its nodes looked up,
+                         * and its rule still comes first. */
+                        if (o == d || !o->rule || !vc_rule_has_perms(o->rule) || vc_dev_read_group(ctx, o) < 0 ||
                             o->group != nodes.group)
                                 continue;
                         if (o->rule < winner)

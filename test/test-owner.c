@@ -201,6 +201,17 @@ TEST(owner_group_conflict)
         result_clear(&r);
         tenv_free(e);
 
+        /* The first rule wins even when its device is held off (00:1f.3 stays
+         * on its driver: a fake bind moves nothing); its group is read all the
+         * same (test-property found the later rule winning without a warning). */
+        e = setup("address 00:1f.3 owner bob\naddress 00:1f.2 owner alice mode 0660\n", false);
+        tenv_run(e, &r, "apply", NULL);
+        CHECK_STR(node(e, "vfio/3"), "1001:0 0600");
+        CHECK_RUN(&r, contains(r.err, "IOMMU group 3 has one node"),
+                  "apply: the held-off device's rule wins, a warning");
+        result_clear(&r);
+        tenv_free(e);
+
         /* The same owner and mode twice is no conflict. */
         e = setup("address 00:1f.2 owner alice\naddress 00:1f.3 owner 1000 mode 600\n", false);
         SETUP(fakesys_set_driver(e->fs, "0000:00:1f.3", "vfio-pci"));

@@ -51,6 +51,18 @@
  *     any). A rule of subsystem alone has no ID to register. A rule that
  *     matches no device at all registers its id too, as vfio-pci.ids= does
  *     (issue 12: for devices that appear later).
+ *   - #20's options (random valid rules carry owner UID[:GID] or :GID, mode,
+ *     reset-method flr, d3cold off, runtime-pm off): on a selected device
+ *     that ends the run on its target (here: one already on it), its rule's
+ *     reset_method (where the device has one), d3cold_allowed "0" and
+ *     power/control "on" (the tree starts some at "auto", as vfio-pci's probe
+ *     leaves it); the group node DEV/vfio/N of such a device becomes its
+ *     rule's owner and mode (0600 for a user, 0660 for :GROUP alone), the
+ *     first rule in the file among the group's selected devices deciding.
+ *     No other device's power files and no other node (nor /dev/vfio/vfio)
+ *     change: the sysfs snapshot covers the files, a stat of every node
+ *     under the scratch DEV after each run the nodes. Runs get --dev, --etc
+ *     and --run in the worker's scratch directory, never the host's.
  *
  * Idempotence. There is no kernel behind the tree, so "a second apply changes
  * nothing" is checked in two ways, chosen at random per case:
@@ -82,7 +94,9 @@
  *     vfio-claim --sysfs DIR --config vfio-claim.conf --cmdline EMPTY-FILE apply
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -278,6 +292,7 @@ struct pdev {
         char override[32]; /* "": the kernel's "(null)" */
         int boot_vga;      /* -1: no such file */
         int parent;        /* the bridge it sits behind, -1: a root bus */
+        char reset[8];     /* reset_method, "": no such file */
         /* the oracle's answer */
         int rule; /* index of the rule that selects it, -1: none */
         bool via; /* pulled in by group expansion */
@@ -517,6 +532,12 @@ static void gen_tree(struct rng *g, struct tree *t)
                 snprintf(t->dev[i].addr, sizeof(t->dev[i].addr), "%04x:%02x:%02x.%u", t->dev[i].domain, t->dev[i].bus,
                          t->dev[i].slot, t->dev[i].func);
 
+        /* Most endpoints offer flr (QEMU's nvme does), some pm, some no reset at all. */
+        for (size_t i = 0; i < t->n; i++) {
+                unsigned r = rn(g, 100);
+
+                snprintf(t->dev[i].reset, sizeof(t->dev[i].reset), "%s", r < 70 ? "flr" : r < 85 ? "pm" : "");
+        }
         for (size_t i = 0; i < t->n_registered; i++)
                 buf_printf(&t->spec, "driver %s\n", t->registered[i]);
         for (size_t i = 0; i < t->n; i++) {
@@ -534,6 +555,8 @@ static void gen_tree(struct rng *g, struct tree *t)
                         buf_printf(&t->spec, " parent=%s", t->dev[d->parent].addr);
                 if (d->override[0])
                         buf_printf(&t->spec, " override=%s", d->override);
+                if (d->reset[0])
+                        buf_printf(&t->spec, " reset=%s", d->reset);
                 buf_puts(&t->spec, "\n");
         }
         if (!t->iommu)
@@ -554,6 +577,12 @@ struct prule {
         int64_t sv, sd;
         bool group;
         char driver[32];
+        /* #20: owner UID[:GID] / :GID (-1: not named), mode (0: none); power */
+        bool has_owner;
+        int64_t uid, gid;
+        unsigned mode;
+        char reset[8]; /* reset-method, "": none */
+        bool d3cold_off, rpm_off;
         /* the oracle's answer */
         bool refused;        /* valid syntax, but constrains nothing */
         bool guard_mismatch; /* selects nothing: the address holds other hardware */
@@ -772,8 +801,8 @@ static void gen_selectors(struct rng *g, const struct tree *t, struct prule *r)
 /* A whole rule line: selectors and options in random order and blanks. */
 static void gen_rule_text(struct rng *g, struct buf *o, struct prule *r)
 {
-        struct buf parts[6] = {{0}};
-        size_t np = 0, order[6];
+        struct buf parts[11] = {{0}};
+        size_t np = 0, order[11];
         static const char *const seps[] = {" ", " ", " ", "  ", "\t", " \t "};
 
         if (r->has_addr) {
@@ -794,6 +823,22 @@ static void gen_rule_text(struct rng *g, struct buf *o, struct prule *r)
                 buf_printf(&parts[np++], "driver %s", r->driver);
         if (chance(g, 4))
                 buf_puts(&parts[np++], "allow-busy");
+        if (r->has_owner) {
+                buf_puts(&parts[np], "owner ");
+                if (r->uid >= 0)
+                        buf_printf(&parts[np], "%" PRId64, r->uid);
+                if (r->gid >= 0)
+                        buf_printf(&parts[np], ":%" PRId64, r->gid);
+                np++;
+        }
+        if (r->mode)
+                buf_printf(&parts[np++], "mode %04o", r->mode);
+        if (r->reset[0])
+                buf_printf(&parts[np++], "reset-method %s", r->reset);
+        if (r->d3cold_off)
+                buf_puts(&parts[np++], "d3cold off");
+        if (r->rpm_off)
+                buf_puts(&parts[np++], "runtime-pm off");
         for (size_t i = 0; i < np; i++)
                 order[i] = i;
         for (size_t i = np; i > 1; i--) {
@@ -817,7 +862,7 @@ static void gen_rule_text(struct rng *g, struct buf *o, struct prule *r)
                 } else
                         buf_puts(o, parts[order[i]].p);
         }
-        for (size_t i = 0; i < 6; i++)
+        for (size_t i = 0; i < 11; i++)
                 buf_free(&parts[i]);
         if (chance(g, 10))
                 buf_puts(o, chance(g, 50) ? "  " : "\t");
@@ -949,6 +994,36 @@ static void end_line(struct rng *g, struct ruleset *rs, bool last)
         buf_puts(&rs->text, chance(g, 5) ? "\r\n" : "\n");
 }
 
+/* #20's options on a valid rule: numeric owners (no user database is
+ * consulted), a mode, reset-method flr (what most fake devices offer),
+ * d3cold off, runtime-pm off. */
+static void gen_power_owner(struct rng *g, struct prule *r)
+{
+        static const unsigned modes[] = {0600, 0660, 0640, 0666, 0606};
+
+        r->uid = r->gid = -1;
+        if (chance(g, 25)) {
+                r->has_owner = true;
+                switch (rn(g, 3)) {
+                case 0:
+                        r->uid = 1000 + rn(g, 3);
+                        break;
+                case 1:
+                        r->gid = 1000 + rn(g, 3);
+                        break;
+                default:
+                        r->uid = 1000 + rn(g, 3);
+                        r->gid = 1000 + rn(g, 3);
+                }
+        }
+        if (chance(g, r->has_owner ? 50 : 8))
+                r->mode = modes[rn(g, sizeof(modes) / sizeof(modes[0]))];
+        if (chance(g, 15))
+                snprintf(r->reset, sizeof(r->reset), "flr");
+        r->d3cold_off = chance(g, 15);
+        r->rpm_off = chance(g, 15);
+}
+
 static void gen_rules(struct rng *g, const struct tree *t, struct ruleset *rs)
 {
         size_t want = chance(g, 90) ? 1 + rn(g, 6) : 7 + rn(g, MAX_RULES - 6);
@@ -995,6 +1070,7 @@ static void gen_rules(struct rng *g, const struct tree *t, struct ruleset *rs)
                                  chance(g, 20)  ? "pci-stub"
                                  : chance(g, 3) ? "mlx5_vfio_pci"
                                                 : "vfio-pci");
+                        gen_power_owner(g, r);
                         gen_rule_text(g, &rs->text, r);
                         if (!rule_constrains(r)) {
                                 r->refused = true;
@@ -1195,6 +1271,34 @@ struct counts {
         unsigned overrides, unbinds, binds, new_ids; /* expected writes */
 };
 
+/* #20's power writes on a device that ends the run on its target: the rule's
+ * values, in the files the device has (every device has d3cold_allowed and
+ * power/control; reset_method only where it offers a reset). */
+static unsigned n_power_writes, n_node_changes; /* per worker process, for its "# #20" line */
+
+static void expect_power(struct fakesys *fs, const struct pdev *d, const struct prule *r, struct expects *x)
+{
+        char path[512];
+        struct expect *e;
+
+        n_power_writes += (r->reset[0] && d->reset[0]) + r->d3cold_off + r->rpm_off;
+        if (r->reset[0] && d->reset[0]) {
+                snprintf(path, sizeof(path), "%s/reset_method", fakesys_dev_dir(fs, d->addr));
+                e = expect_get(x, path, false);
+                buf_printf(&e->text, "%s\n", r->reset);
+        }
+        if (r->d3cold_off) {
+                snprintf(path, sizeof(path), "%s/d3cold_allowed", fakesys_dev_dir(fs, d->addr));
+                e = expect_get(x, path, false);
+                buf_puts(&e->text, "0\n");
+        }
+        if (r->rpm_off) {
+                snprintf(path, sizeof(path), "%s/power/control", fakesys_dev_dir(fs, d->addr));
+                e = expect_get(x, path, false);
+                buf_puts(&e->text, "on\n");
+        }
+}
+
 /* What the first apply writes, from the oracle's selection and the tree as built. */
 static void expect_apply(struct fakesys *fs, const struct tree *t, const struct ruleset *rs, struct expects *x,
                          struct counts *c)
@@ -1220,6 +1324,7 @@ static void expect_apply(struct fakesys *fs, const struct tree *t, const struct 
                 }
                 if (strcmp(d->driver, target) == 0) {
                         c->already++;
+                        expect_power(fs, d, &rs->r[d->rule], x);
                         continue;
                 }
                 if (d->driver[0]) {
@@ -1437,10 +1542,163 @@ static void expect_repeat(const struct fakesys_snapshot *before, const struct fa
                 qsort(x->e, x->n, sizeof(*x->e), cmp_expect);
 }
 
+/* ---- the /dev/vfio nodes (#20: owner, mode) ---- */
+
+/* One group node DEV/vfio/N: what it should be now. */
+struct node {
+        int group;
+        unsigned uid, gid, mode;
+};
+
+struct nodes {
+        struct node n[MAX_DEVS];
+        size_t count;
+};
+
+static bool rule_has_perms(const struct prule *r)
+{
+        return r->has_owner || r->mode;
+}
+
+/* A node for each IOMMU group of the tree, 0:0 0600 as the kernel makes
+ * them, and /dev/vfio/vfio 0666 (which nothing may touch). */
+static void make_nodes(const char *dev, const struct tree *t, struct nodes *ns)
+{
+        char path[4096];
+
+        ns->count = 0;
+        for (size_t i = 0; i < t->n; i++) {
+                bool seen = false;
+
+                if (t->dev[i].group < 0)
+                        continue;
+                for (size_t k = 0; k < ns->count && !seen; k++)
+                        seen = ns->n[k].group == t->dev[i].group;
+                if (!seen)
+                        ns->n[ns->count++] = (struct node){t->dev[i].group, 0, 0, 0600};
+        }
+        ns->n[ns->count++] = (struct node){-1, 0, 0, 0666};
+        for (size_t k = 0; k < ns->count; k++) {
+                int fd;
+
+                if (ns->n[k].group >= 0)
+                        snprintf(path, sizeof(path), "%s/vfio/%d", dev, ns->n[k].group);
+                else
+                        snprintf(path, sizeof(path), "%s/vfio/vfio", dev);
+                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                if (fd < 0 || fchown(fd, 0, 0) < 0 || fchmod(fd, ns->n[k].mode) < 0)
+                        t_fatal(__FILE__, __LINE__, path, -errno);
+                close(fd);
+        }
+}
+
+/*
+ * What a run does to the nodes: a group's node is set when one of its
+ * devices whose rule has an owner or mode ends the run on its target (on
+ * target: the device is there for a VM; before the bind there is no node);
+ * the first such rule in the file among the group's selected devices
+ * decides for the whole group (one node: "the first rule wins"). A rule
+ * with a user and no mode gives 0600, with only :GROUP 0660; a name it
+ * leaves out is root's.
+ */
+static void expect_nodes(const struct tree *t, const struct ruleset *rs, bool kernel_moved, struct nodes *ns)
+{
+        for (size_t k = 0; k < ns->count; k++) {
+                int winner = -1;
+                bool applied = false;
+
+                if (ns->n[k].group < 0)
+                        continue;
+                for (size_t i = 0; i < t->n; i++) {
+                        const struct pdev *d = &t->dev[i];
+                        const struct prule *r = d->rule >= 0 ? &rs->r[d->rule] : NULL;
+
+                        if (!r || d->group != ns->n[k].group || !rule_has_perms(r))
+                                continue;
+                        if (winner < 0 || d->rule < winner)
+                                winner = d->rule;
+                        applied |= kernel_moved ? registered(t, r->driver) : strcmp(d->driver, r->driver) == 0;
+                }
+                if (applied) {
+                        const struct prule *r = &rs->r[winner];
+
+                        n_node_changes++;
+                        ns->n[k].uid = r->uid >= 0 ? (unsigned)r->uid : 0;
+                        ns->n[k].gid = r->gid >= 0 ? (unsigned)r->gid : 0;
+                        ns->n[k].mode = r->mode ? r->mode : r->has_owner && r->uid < 0 ? 0660 : 0600;
+                }
+        }
+}
+
+/* Every node as ns says, and nothing else under DEV/vfio. */
+static unsigned check_nodes(const char *dev, const struct nodes *ns, struct buf *why, const char *which)
+{
+        char path[4096];
+        unsigned bad = 0;
+        size_t entries = 0;
+        DIR *dir;
+        struct dirent *de;
+
+        for (size_t k = 0; k < ns->count; k++) {
+                struct stat st;
+
+                if (ns->n[k].group >= 0)
+                        snprintf(path, sizeof(path), "%s/vfio/%d", dev, ns->n[k].group);
+                else
+                        snprintf(path, sizeof(path), "%s/vfio/vfio", dev);
+                if (lstat(path, &st) < 0) {
+                        bad++;
+                        buf_printf(why, "#   %s: %s: %s\n", which, path, strerror(errno));
+                        continue;
+                }
+                if (st.st_uid != ns->n[k].uid || st.st_gid != ns->n[k].gid || (st.st_mode & 07777) != ns->n[k].mode) {
+                        bad++;
+                        buf_printf(why, "#   %s: node %s is %u:%u %04o, expected %u:%u %04o\n", which, path,
+                                   (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
+                                   ns->n[k].uid, ns->n[k].gid, ns->n[k].mode);
+                }
+        }
+        snprintf(path, sizeof(path), "%s/vfio", dev);
+        dir = opendir(path);
+        while (dir && (de = readdir(dir)))
+                entries += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+        if (dir)
+                closedir(dir);
+        if (entries != ns->count) {
+                bad++;
+                buf_printf(why, "#   %s: %zu entries under %s, expected the %zu nodes made\n", which, entries, path,
+                           ns->count);
+        }
+        return bad;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+        (void)st;
+        (void)flag;
+        if (ftw->level == 0)
+                return 0;
+        return remove(path) < 0 ? -1 : 0;
+}
+
+/* Empties dir (it stays). */
+static void empty_dir(const char *dir)
+{
+        if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
+                t_fatal(__FILE__, __LINE__, dir, -errno);
+}
+
+static void xmkdir(const char *path)
+{
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                t_fatal(__FILE__, __LINE__, path, -errno);
+}
+
 /* ---- one case ---- */
 
 struct worker {
-        const char *dir; /* scratch: the config and an empty command line */
+        const char *dir;       /* scratch: the config and an empty command line */
+        char *dev, *etc, *run; /* DIR/dev (the nodes), DIR/etc (an empty user database), DIR/run */
         char *config;
         char *cmdline;
         uint64_t seed;
@@ -1450,6 +1708,7 @@ struct worker {
         double slowest;
         struct tree *t;
         struct ruleset rs;
+        struct nodes *nodes;
 };
 
 static void write_config(const struct worker *w)
@@ -1463,8 +1722,9 @@ static void write_config(const struct worker *w)
 
 static void run_apply(struct worker *w, struct fakesys *fs, struct result *r)
 {
-        const char *args[] = {"--sysfs",   fakesys_root(fs), "--config", w->config,
-                              "--cmdline", w->cmdline,       "apply",    NULL};
+        /* Never the host's /dev/vfio, /etc or /run. */
+        const char *args[] = {"--sysfs", fakesys_root(fs), "--config", w->config, "--cmdline", w->cmdline, "--dev",
+                              w->dev,    "--etc",          w->etc,     "--run",   w->run,      "apply",    NULL};
 
         t_run_prog(r, t_binary, args, NULL);
 }
@@ -1581,6 +1841,7 @@ static void one_case(struct worker *w, unsigned index)
         struct counts c, c2;
         struct result r1 = {0}, r2 = {0};
         struct buf why = {0};
+        struct nodes *ns = w->nodes;
         unsigned line = 0, bad = 0, held = 0, held2 = 0;
         bool kernel = chance(&g, 50);
         double t0 = now();
@@ -1597,6 +1858,24 @@ static void one_case(struct worker *w, unsigned index)
                 t_fatal(__FILE__, __LINE__, "fakesys_apply_spec", k);
         }
         write_config(w);
+        /* As vfio-pci's probe leaves it (measured on 6.1), and some other devices too:
+         * then runtime-pm off's "on" is a write the snapshot sees. */
+        for (size_t i = 0; i < w->t->n; i++)
+                if (strcmp(w->t->dev[i].driver, "vfio-pci") == 0 || chance(&g, 50)) {
+                        char *rel = xasprintf("%s/power/control", fakesys_dev_dir(fs, w->t->dev[i].addr));
+
+                        SETUP(fakesys_write(fs, rel, "auto\n"));
+                        free(rel);
+                }
+        empty_dir(w->run);
+        empty_dir(w->dev);
+        {
+                char *v = xasprintf("%s/vfio", w->dev);
+
+                xmkdir(v);
+                free(v);
+        }
+        make_nodes(w->dev, w->t, ns);
         expect_apply(fs, w->t, &w->rs, &x, &c);
         for (size_t i = 0; i < w->t->n; i++)
                 if (w->t->dev[i].rule >= 0 && strcmp(w->t->dev[i].driver, w->rs.r[w->t->dev[i].rule].driver) != 0)
@@ -1608,6 +1887,8 @@ static void one_case(struct worker *w, unsigned index)
         SETUP(fakesys_snapshot(fs, &s1));
         bad += compare(&s0, &s1, &x, &why);
         bad += check_run(w, &r1, held, &c, &why, "first apply");
+        expect_nodes(w->t, &w->rs, false, ns);
+        bad += check_nodes(w->dev, ns, &why, "first apply");
 
         /* The second apply. */
         if (kernel) {
@@ -1631,6 +1912,15 @@ static void one_case(struct worker *w, unsigned index)
                 }
                 SETUP(fakesys_snapshot(fs, &s2));
                 expect_repeat(&s0, &s1, &x2, true);
+                /* Now on their targets: the power writes again, or for the first time. */
+                for (size_t i = 0; i < w->t->n; i++) {
+                        const struct pdev *d = &w->t->dev[i];
+
+                        if (d->rule >= 0 && registered(w->t, w->rs.r[d->rule].driver))
+                                expect_power(fs, d, &w->rs.r[d->rule], &x2);
+                }
+                if (x2.n > 1)
+                        qsort(x2.e, x2.n, sizeof(*x2.e), cmp_expect);
         } else {
                 /* Nothing moved: the same requests again, but no override (they hold the targets). */
                 c2 = c;
@@ -1644,6 +1934,8 @@ static void one_case(struct worker *w, unsigned index)
         SETUP(fakesys_snapshot(fs, &s3));
         bad += compare(&s2, &s3, &x2, &why);
         bad += check_run(w, &r2, held2, &c2, &why, "second apply");
+        expect_nodes(w->t, &w->rs, kernel, ns);
+        bad += check_nodes(w->dev, ns, &why, "second apply");
 
         if (bad)
                 report(w, index, case_seed, &r1, &r2, &why, kernel ? "after the kernel's moves" : "raw");
@@ -1728,8 +2020,16 @@ static int worker_main(uint64_t seed, unsigned first, unsigned jobs, unsigned n_
 
         if (asprintf(&dir, "%s/property.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0 || !mkdtemp(dir))
                 t_fatal(__FILE__, __LINE__, "mkdtemp", -errno);
-        if (asprintf(&w.config, "%s/vfio-claim.conf", dir) < 0 || asprintf(&w.cmdline, "%s/cmdline", dir) < 0)
+        if (asprintf(&w.config, "%s/vfio-claim.conf", dir) < 0 || asprintf(&w.cmdline, "%s/cmdline", dir) < 0 ||
+            asprintf(&w.dev, "%s/dev", dir) < 0 || asprintf(&w.etc, "%s/etc", dir) < 0 ||
+            asprintf(&w.run, "%s/run", dir) < 0)
                 t_fatal(__FILE__, __LINE__, "asprintf", -ENOMEM);
+        xmkdir(w.dev);
+        xmkdir(w.etc);
+        xmkdir(w.run);
+        w.nodes = calloc(1, sizeof(*w.nodes));
+        if (!w.nodes)
+                t_fatal(__FILE__, __LINE__, "calloc", -ENOMEM);
         /* The fixture and the harness make their trees and output files in $TMPDIR. */
         if (setenv("TMPDIR", dir, 1) < 0)
                 t_fatal(__FILE__, __LINE__, "setenv", -errno);
@@ -1756,9 +2056,21 @@ static int worker_main(uint64_t seed, unsigned first, unsigned jobs, unsigned n_
                first, w.cases, w.failed, w.kernel_mode, w.raw_mode, w.devices, w.max_devices, w.rules, w.malformed,
                w.refused, w.guard, w.selected, w.overrides, w.unbinds, w.binds, w.new_ids, w.slowest, now() - t0,
                stopped);
+        printf("# #20 worker %u: %u power writes expected (reset_method, d3cold_allowed, power/control), %u node "
+               "settings (owner, mode)\n",
+               first, n_power_writes, n_node_changes);
         fflush(stdout);
         unlink(w.config);
         unlink(w.cmdline);
+        empty_dir(w.dev);
+        empty_dir(w.run);
+        rmdir(w.dev);
+        rmdir(w.etc);
+        rmdir(w.run);
+        free(w.dev);
+        free(w.etc);
+        free(w.run);
+        free(w.nodes);
         if (rmdir(dir) < 0)
                 printf("# %s: not removed: %m\n", dir);
         free(dir);
