@@ -1352,3 +1352,40 @@ int t_python_json(const char *text)
                 return -1;
         return WEXITSTATUS(status) == 0 ? 1 : 0;
 }
+
+bool t_have_kernel_shim(void)
+{
+        const char *shim = getenv("FAKE_KERNEL_SHIM");
+
+        if (shim && *shim)
+                return true;
+        t_skip("no $FAKE_KERNEL_SHIM (meson sets it to the built fake-kernel shim)");
+        return false;
+}
+
+void tenv_run_kernel(struct tenv *e, struct result *r, const char *const *args, const char *const *vars)
+{
+        const char *shim = getenv("FAKE_KERNEL_SHIM"), *asan = getenv("ASAN_OPTIONS");
+        char *preload = xasprintf("LD_PRELOAD=%s", shim ? shim : "");
+        /* ASan must accept a library loaded before its runtime. */
+        char *asan_options =
+                xasprintf("ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
+        const char *all[16] = {preload, asan_options};
+        size_t k = 2;
+        const char *argv[64];
+        size_t n = tenv_argv(e, argv);
+        char **env;
+
+        for (size_t i = 0; vars && vars[i] && k < 15; i++)
+                all[k++] = vars[i];
+        all[k] = NULL;
+        env = t_environ(all);
+        for (size_t i = 0; args[i] && n < 63; i++)
+                argv[n++] = args[i];
+        argv[n] = NULL;
+        result_clear(r);
+        t_spawn(r, argv, &(struct t_spawn){.dir = e->dir, .env = env, .timeout = 60});
+        free(preload);
+        free(asan_options);
+        free(env);
+}

@@ -178,6 +178,12 @@ size_t tenv_argv(const struct tenv *e, const char **argv);
 /* Runs vfio-claim with --sysfs, --config, --cmdline, --proc, --dev and --boot-log
  * pointing into e, then the NULL-terminated arguments. */
 void tenv_run(struct tenv *e, struct result *r, ...) __attribute__((sentinel));
+/* The fake tree's kernel (test/fake-kernel.c, an LD_PRELOAD shim meson names
+ * in $FAKE_KERNEL_SHIM): false, with the test skipped, where it is absent. */
+bool t_have_kernel_shim(void);
+/* vfio-claim with e's roots and args (NULL-terminated) with that shim
+ * preloaded, and vars ("NAME=VALUE", NULL-terminated; NULL: none) set. */
+void tenv_run_kernel(struct tenv *e, struct result *r, const char *const *args, const char *const *vars);
 /* Runs prog with the NULL-terminated arguments and input on stdin (NULL: /dev/null). */
 void t_run_prog(struct result *r, const char *prog, const char *const *args, const char *input);
 

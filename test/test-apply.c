@@ -787,29 +787,15 @@ TEST(never_fails)
  */
 TEST(device_gone_after_override)
 {
-        const char *shim = getenv("FAKE_KERNEL_SHIM"), *asan = getenv("ASAN_OPTIONS");
         struct fakesys_snapshot before = {0}, after = {0};
         struct result r = {0};
         struct tenv *e;
-        char *preload, *asan_options, **env;
-        const char *argv[32];
-        size_t n;
 
-        if (!shim || !*shim) {
-                t_skip("no $FAKE_KERNEL_SHIM (meson sets it to the built fake-kernel shim)");
+        if (!t_have_kernel_shim())
                 return;
-        }
         e = setup("address 00:03.0\n", &before);
-        preload = xasprintf("LD_PRELOAD=%s", shim);
-        /* ASan must accept a library loaded before its runtime. */
-        asan_options =
-                xasprintf("ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
-        env = t_environ(
-                (const char *const[]){preload, asan_options, "FAKE_KERNEL_UNPLUG=0000:00:03.0:driver_override", NULL});
-        n = tenv_argv(e, argv);
-        argv[n++] = "apply";
-        argv[n] = NULL;
-        t_spawn(&r, argv, &(struct t_spawn){.dir = e->dir, .env = env, .timeout = 60});
+        tenv_run_kernel(e, &r, (const char *const[]){"apply", NULL},
+                        (const char *const[]){"FAKE_KERNEL_UNPLUG=0000:00:03.0:driver_override", NULL});
         tsnap(e, &after);
         CHECK(!fakesys_exists(e->fs, "bus/pci/devices/0000:00:03.0"), "the fake kernel unplugged 00:03.0");
         CHECK_RUN(&r, r.code == 0, "apply exits 0");
@@ -818,7 +804,4 @@ TEST(device_gone_after_override)
         CHECK_RUN(&r, contains(r.err, "0000:00:03.0 [8086:2922]: device is gone"), "says the device is gone");
         CHECK_RUN(&r, !contains(r.err, "unbinding from ahci"), "does not claim to unbind it");
         done(e, &r, &before, &after);
-        free(preload);
-        free(asan_options);
-        free(env);
 }

@@ -158,31 +158,7 @@ static struct tenv *sriov_machine(const char *pf_driver)
 /* vfio-claim with the fake tree's kernel (test/fake-kernel.c) preloaded. */
 static void kernel_run(struct tenv *e, struct result *r, const char *verb)
 {
-        const char *shim = getenv("FAKE_KERNEL_SHIM"), *asan = getenv("ASAN_OPTIONS");
-        char *preload = xasprintf("LD_PRELOAD=%s", shim ? shim : "");
-        /* ASan must accept a library loaded before its runtime. */
-        char *asan_options =
-                xasprintf("ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
-        char **env = t_environ((const char *const[]){preload, asan_options, NULL});
-        const char *argv[32];
-        size_t n = tenv_argv(e, argv);
-
-        argv[n++] = verb;
-        argv[n] = NULL;
-        t_spawn(r, argv, &(struct t_spawn){.dir = e->dir, .env = env, .timeout = 60});
-        free(preload);
-        free(asan_options);
-        free(env);
-}
-
-static bool have_shim(void)
-{
-        const char *shim = getenv("FAKE_KERNEL_SHIM");
-
-        if (shim && *shim)
-                return true;
-        t_skip("no $FAKE_KERNEL_SHIM (meson sets it to the built fake-kernel shim)");
-        return false;
+        tenv_run_kernel(e, r, (const char *const[]){verb, NULL}, NULL);
 }
 
 /* The fixture's kernel itself, as measured on Debian's 6.1 (KERNEL-NOTES, SR-IOV). */
@@ -232,7 +208,7 @@ TEST(vfs_creates_and_claims)
         char **diff = NULL;
         int n;
 
-        if (!have_shim())
+        if (!t_have_kernel_shim())
                 return;
         e = sriov_machine("nvme");
         tenv_config(e, "address 05:00.0 id 1b36:0010 vfs 2\n");
@@ -336,7 +312,7 @@ TEST(vfs_errors_touch_nothing)
         struct result r = {0};
         struct tenv *e;
 
-        if (!have_shim())
+        if (!t_have_kernel_shim())
                 return;
         /* Above sriov_totalvfs: an error naming both numbers, the tree as it was. */
         e = sriov_machine("nvme");
@@ -576,7 +552,7 @@ TEST(vfs_property)
         const char *seed_env = getenv("LATER_SEED");
         unsigned cases = 40;
 
-        if (!have_shim())
+        if (!t_have_kernel_shim())
                 return;
         rng_state = seed_env ? strtoull(seed_env, NULL, 0) : (uint64_t)time(NULL);
         t_diag("seed %llu (replay with LATER_SEED)", (unsigned long long)rng_state);

@@ -50,32 +50,7 @@ static struct tenv *machine(const char *config)
 /* vfio-claim ARGS... with the fake driver core preloaded. */
 static void krun(struct tenv *e, struct result *r, const char *const *args)
 {
-        const char *shim = getenv("FAKE_KERNEL_SHIM"), *asan = getenv("ASAN_OPTIONS");
-        char *preload = xasprintf("LD_PRELOAD=%s", shim ? shim : "");
-        char *asan_options =
-                xasprintf("ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
-        char **env = t_environ((const char *const[]){preload, asan_options, "FAKE_KERNEL_BIND=1", NULL});
-        const char *argv[48];
-        size_t n = tenv_argv(e, argv);
-
-        for (size_t i = 0; args[i] && n < 47; i++)
-                argv[n++] = args[i];
-        argv[n] = NULL;
-        result_clear(r);
-        t_spawn(r, argv, &(struct t_spawn){.dir = e->dir, .env = env, .timeout = 60});
-        free(preload);
-        free(asan_options);
-        free(env);
-}
-
-static bool have_shim(void)
-{
-        const char *shim = getenv("FAKE_KERNEL_SHIM");
-
-        if (shim && *shim)
-                return true;
-        t_skip("no $FAKE_KERNEL_SHIM (meson sets it to the built fake-kernel shim)");
-        return false;
+        tenv_run_kernel(e, r, args, (const char *const[]){"FAKE_KERNEL_BIND=1", NULL});
 }
 
 static char *record(struct tenv *e)
@@ -134,7 +109,7 @@ TEST(bad_rule_skipped)
         struct tenv *e = machine("address 06:00.0 reset-method warm\naddress 05:00.0 d3cold off\n");
         struct result r = {0};
 
-        if (!have_shim())
+        if (!t_have_kernel_shim())
                 return;
         krun(e, &r, (const char *const[]){"apply", NULL});
         CHECK_RUN(&r, contains(r.err, ":1: reset-method 'warm': unknown method"), "the bad line is named");
@@ -152,7 +127,7 @@ TEST(apply_boot)
         struct result r = {0};
         char *rec;
 
-        if (!have_shim())
+        if (!t_have_kernel_shim())
                 return;
         krun(e, &r, (const char *const[]){"apply", NULL});
         CHECK_RUN(&r, r.code == 0, "apply exits 0");
@@ -219,7 +194,7 @@ TEST(release_restores)
         struct result r = {0};
         char *rec;
 
-        if (!have_shim())
+        if (!t_have_kernel_shim())
                 return;
         /* Before the claim, an admin had set other values. */
         SETUP(fakesys_write(e->fs, "bus/pci/devices/" NVME "/power/control", "auto\n"));
@@ -268,7 +243,7 @@ TEST(write_failures_warn)
         struct tenv *e = machine("address 00:03.0 reset-method flr d3cold off\n");
         struct result r = {0};
 
-        if (!have_shim())
+        if (!t_have_kernel_shim())
                 return;
         /* The AHCI has no reset_method (ich9-ahci offers no reset). */
         krun(e, &r, (const char *const[]){"apply", NULL});
@@ -317,7 +292,7 @@ TEST(check_methods)
                 struct tenv *e = machine("address 06:00.0 reset-method pm\n");
                 struct result r = {0};
 
-                if (!have_shim()) {
+                if (!t_have_kernel_shim()) {
                         tenv_free(e);
                         return;
                 }
